@@ -1,0 +1,97 @@
+//! The application: state built once from settings, the HTTP server, and the background
+//! follower that keeps the store current.
+
+use crate::ingest::follow::Follower;
+use crate::ingest::http::PoliteClient;
+use crate::settings::Settings;
+use crate::store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    pub http: Arc<PoliteClient>,
+}
+
+impl AppState {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let store = Store::open(&settings.database_url()).await?;
+        let http = Arc::new(PoliteClient::new(settings.http()));
+        Ok(Self { store, settings: Arc::new(settings), http })
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the store, loads the sample into an empty one, and binds the port.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let state = AppState::build(settings).await?;
+        if state.settings.load_sample {
+            let report = crate::sample::load_if_empty(&state.store).await?;
+            if let Some(r) = report {
+                tracing::info!(inserted = r.counts.inserted, "loaded the bundled sample of real arXiv papers");
+            }
+        }
+        let listener = TcpListener::bind(&state.settings.bind).await?;
+        Ok(Self { listener, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until the process is stopped.
+    pub async fn run(self) -> anyhow::Result<()> {
+        if self.state.settings.arxiv.follow {
+            tokio::spawn(follow_loop(self.state.clone()));
+        }
+        let router = crate::web::router(self.state.clone());
+        tracing::info!(addr = %self.listener.local_addr()?, "serving");
+        axum::serve(self.listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+        Ok(())
+    }
+}
+
+async fn follow_loop(state: AppState) {
+    let interval = Duration::from_secs(state.settings.arxiv.poll_interval_secs.max(1));
+    loop {
+        let follower = Follower {
+            store: &state.store,
+            http: &state.http,
+            api_base_url: state.settings.arxiv.api_url.clone(),
+            rss_base_url: state.settings.arxiv.rss_url.clone(),
+            categories: state.settings.arxiv.categories.clone(),
+            lookback_days: state.settings.arxiv.lookback_days,
+        };
+        if let Err(e) = follower.catch_up(chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "catching up with arXiv failed; will retry");
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

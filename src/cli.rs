@@ -1,0 +1,258 @@
+//! The command line: `serve`, `ingest`, `import`, `stats`.
+
+use crate::app::{AppState, Application};
+use crate::ingest::arxiv_api::{ArxivApi, Query};
+use crate::ingest::hf_daily::{self, HfDaily};
+use crate::ingest::oai_pmh::{Harvest, MetadataFormat, OaiPmh};
+use crate::ingest::rss::ArxivRss;
+use crate::ingest::snapshot::import_file;
+use crate::ingest::{IngestError, Report};
+use crate::papers::{ArxivId, Category, Source};
+use crate::settings::Settings;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "paperboy", version, about = "A self-hostable research-paper discovery hub")]
+pub struct Cli {
+    /// Settings file (TOML). Default: ./paperboy.toml if present.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (overrides the settings).
+    #[arg(long, global = true, env = "PAPERBOY_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the hub (default http://127.0.0.1:8080) and keep it current with arXiv.
+    Serve {
+        /// Address to bind, e.g. 0.0.0.0:8080.
+        #[arg(long)]
+        bind: Option<String>,
+        /// Do not fetch from arXiv while serving.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Fetch papers from a remote source.
+    #[command(subcommand)]
+    Ingest(IngestCommand),
+    /// Import a file: a Kaggle arXiv snapshot or announcement corpus (JSON lines, plain or
+    /// gzip), or a saved Hugging Face /api/daily_papers response (JSON).
+    Import {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = FileFormat::Auto)]
+        format: FileFormat,
+    },
+    /// What the store holds.
+    Stats,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FileFormat {
+    Auto,
+    Jsonl,
+    HfDaily,
+}
+
+#[derive(Subcommand, Debug)]
+enum IngestCommand {
+    /// arXiv's query API: a search, an id list, or categories over a submission-date range.
+    ArxivApi {
+        #[arg(long)]
+        query: Option<String>,
+        #[arg(long = "id")]
+        ids: Vec<String>,
+        #[arg(long = "category")]
+        categories: Vec<String>,
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        /// Stop after this many papers.
+        #[arg(long)]
+        max: Option<u64>,
+        #[arg(long, default_value_t = 100)]
+        page_size: u64,
+    },
+    /// arXiv's OAI-PMH ListRecords harvest (resumes if interrupted).
+    OaiPmh {
+        #[arg(long, value_enum, default_value_t = OaiFormat::ArxivRaw)]
+        format: OaiFormat,
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        #[arg(long)]
+        until: Option<NaiveDate>,
+        /// OAI set, e.g. `cs` or `physics:hep-th`.
+        #[arg(long)]
+        set: Option<String>,
+    },
+    /// Today's arXiv announcement feed (RSS) for categories (default: the followed ones).
+    Rss {
+        #[arg(long = "category")]
+        categories: Vec<String>,
+    },
+    /// Hugging Face Daily Papers for one day.
+    HfDaily {
+        #[arg(long)]
+        date: NaiveDate,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum OaiFormat {
+    ArxivRaw,
+    Arxiv,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init();
+    let mut settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: invalid settings: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(dir) = cli.data_dir.clone() {
+        settings.data_dir = dir;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn finish(report: &Report) -> ExitCode {
+    println!("{report}");
+    if report.interrupted.is_some() {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn check_categories(categories: &[String]) -> anyhow::Result<()> {
+    for c in categories {
+        Category::parse(c)?;
+    }
+    Ok(())
+}
+
+async fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve { bind, offline } => {
+            if let Some(b) = bind {
+                settings.bind = b;
+            }
+            if offline {
+                settings.arxiv.follow = false;
+            }
+            let app = Application::build(settings).await?;
+            println!("paperboy serving on http://{}", app.state().settings.bind.replace(":0", &format!(":{}", app.port())));
+            app.run().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stats => {
+            let state = AppState::build(settings).await?;
+            let s = state.store.stats().await?;
+            println!("papers: {}", s.papers);
+            println!(
+                "announcement days: {} ({} … {})",
+                s.announcement_days,
+                s.first_day.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+                s.last_day.map(|d| d.to_string()).unwrap_or_else(|| "-".into())
+            );
+            println!("Hugging Face listings: {}", s.hf_listings);
+            println!("change cursor: {}", s.change_seq);
+            for (source, n) in &s.by_source {
+                println!("  from {source}: {n}");
+            }
+            for (cat, n) in &s.top_categories {
+                println!("  in {cat}: {n}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { file, format } => {
+            let state = AppState::build(settings).await?;
+            let is_hf = match format {
+                FileFormat::HfDaily => true,
+                FileFormat::Jsonl => false,
+                FileFormat::Auto => looks_like_json_list(&file)?,
+            };
+            let report = if is_hf {
+                let body = std::fs::read_to_string(&file)
+                    .map_err(|source| IngestError::Io { path: file.display().to_string(), source })?;
+                hf_daily::store_items(&state.store, hf_daily::parse(&body)?).await?
+            } else {
+                import_file(&state.store, &file, Source::Snapshot, std::io::stderr().is_terminal()).await?
+            };
+            Ok(finish(&report))
+        }
+        Command::Ingest(cmd) => {
+            let state = AppState::build(settings).await?;
+            let s = &state.settings;
+            let report = match cmd {
+                IngestCommand::ArxivApi { query, ids, categories, from, to, max, page_size } => {
+                    check_categories(&categories)?;
+                    let q = if !ids.is_empty() {
+                        Query::Ids(ids.iter().map(|i| ArxivId::parse(i)).collect::<Result<_, _>>()?)
+                    } else if let Some(q) = query {
+                        Query::Search(q)
+                    } else if !categories.is_empty() {
+                        let to = to.unwrap_or_else(|| chrono::Utc::now().date_naive());
+                        let from = from.unwrap_or(to);
+                        Query::categories_between_days(categories, from, to)
+                    } else {
+                        anyhow::bail!("say what to fetch: --query, --id or --category (with --from/--to)");
+                    };
+                    let api = ArxivApi { http: &state.http, base_url: s.arxiv.api_url.clone() };
+                    api.ingest(&state.store, &q, page_size.clamp(1, 2000), max).await?
+                }
+                IngestCommand::OaiPmh { format, from, until, set } => {
+                    let format = match format {
+                        OaiFormat::ArxivRaw => MetadataFormat::ArxivRaw,
+                        OaiFormat::Arxiv => MetadataFormat::Arxiv,
+                    };
+                    let oai = OaiPmh { http: &state.http, base_url: s.arxiv.oai_url.clone() };
+                    oai.harvest(&state.store, &Harvest { format, from, until, set }).await?
+                }
+                IngestCommand::Rss { categories } => {
+                    let categories = if categories.is_empty() { s.arxiv.categories.clone() } else { categories };
+                    check_categories(&categories)?;
+                    let rss = ArxivRss { http: &state.http, base_url: s.arxiv.rss_url.clone() };
+                    let (day, report) = rss.ingest(&state.store, &categories).await?;
+                    if let Some(day) = day {
+                        println!("announcement day {day}");
+                        state.store.record_fetched_day(day, report.processed(), "rss").await?;
+                    }
+                    report
+                }
+                IngestCommand::HfDaily { date } => {
+                    let hf = HfDaily { http: &state.http, base_url: s.huggingface.base_url.clone() };
+                    hf.ingest_day(&state.store, date).await?
+                }
+            };
+            Ok(finish(&report))
+        }
+    }
+}
+
+/// A Hugging Face response is one JSON list; JSON lines start with an object.
+fn looks_like_json_list(path: &std::path::Path) -> anyhow::Result<bool> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|source| IngestError::Io { path: path.display().to_string(), source })?;
+    let mut buf = [0u8; 64];
+    let n = f.read(&mut buf)?;
+    Ok(buf[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'['))
+}

@@ -1,0 +1,282 @@
+//! The domain: papers as arXiv announces them.
+
+mod announcement;
+mod arxiv_id;
+mod category;
+
+pub use announcement::{AnnounceType, Period};
+pub use arxiv_id::{ArxivId, ArxivIdError};
+pub use category::{Category, CategoryError};
+
+use chrono::NaiveDate;
+
+pub mod schedule {
+    pub use super::announcement::{
+        announcement_day_for_submission, eastern_to_utc, latest_announced_day, next_listing_day,
+    };
+}
+
+/// Where a paper's record came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    ArxivApi,
+    OaiPmh,
+    Snapshot,
+    Rss,
+    HuggingFace,
+    Sample,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::ArxivApi => "arxiv-api",
+            Source::OaiPmh => "oai-pmh",
+            Source::Snapshot => "snapshot",
+            Source::Rss => "rss",
+            Source::HuggingFace => "huggingface",
+            Source::Sample => "sample",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::ArxivApi, Self::OaiPmh, Self::Snapshot, Self::Rss, Self::HuggingFace, Self::Sample]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// A paper at its latest known version.
+///
+/// Constructed only through [`PaperDraft::validate`], so a `Paper` always has an id, a version,
+/// a title and an abstract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paper {
+    pub id: ArxivId,
+    pub version: u16,
+    pub title: String,
+    pub abstract_text: String,
+    pub authors: Vec<String>,
+    /// Primary category first.
+    pub categories: Vec<Category>,
+    pub comments: Option<String>,
+    pub journal_ref: Option<String>,
+    pub doi: Option<String>,
+    pub license: Option<String>,
+    /// Date of the first version.
+    pub submitted_on: Option<NaiveDate>,
+    /// Date of the latest version or metadata update.
+    pub updated_on: Option<NaiveDate>,
+    /// The announcement day on which the paper first appeared in a listing.
+    pub announced_on: Option<NaiveDate>,
+    pub announce_type: Option<AnnounceType>,
+    pub source: Source,
+}
+
+/// A paper as read from a source, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct PaperDraft {
+    pub id: Option<String>,
+    pub version: Option<u16>,
+    pub title: Option<String>,
+    pub abstract_text: Option<String>,
+    pub authors: Vec<String>,
+    pub categories: String,
+    pub comments: Option<String>,
+    pub journal_ref: Option<String>,
+    pub doi: Option<String>,
+    pub license: Option<String>,
+    pub submitted_on: Option<NaiveDate>,
+    pub updated_on: Option<NaiveDate>,
+    pub announced_on: Option<NaiveDate>,
+    pub announce_type: Option<AnnounceType>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidPaper {
+    #[error("missing arXiv id")]
+    MissingId,
+    #[error(transparent)]
+    BadId(#[from] ArxivIdError),
+    #[error("paper {0}: missing title")]
+    MissingTitle(String),
+    #[error("paper {0}: missing abstract")]
+    MissingAbstract(String),
+}
+
+/// Collapses runs of whitespace (arXiv wraps titles and abstracts at 80 columns).
+pub fn normalize_space(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn clean(s: Option<String>) -> Option<String> {
+    s.map(|s| normalize_space(&s)).filter(|s| !s.is_empty())
+}
+
+impl PaperDraft {
+    pub fn validate(self, source: Source) -> Result<Paper, InvalidPaper> {
+        let raw_id = self.id.ok_or(InvalidPaper::MissingId)?;
+        let id = ArxivId::parse(&raw_id)?;
+        let version = self.version.or(id.version()).unwrap_or(1).max(1);
+        let title = clean(self.title).ok_or_else(|| InvalidPaper::MissingTitle(id.as_str().to_string()))?;
+        let abstract_text =
+            clean(self.abstract_text).ok_or_else(|| InvalidPaper::MissingAbstract(id.as_str().to_string()))?;
+        let (categories, _unknown) = Category::parse_list(&self.categories);
+        let authors = self.authors.iter().map(|a| normalize_space(a)).filter(|a| !a.is_empty()).collect();
+        Ok(Paper {
+            id: id.without_version(),
+            version,
+            title,
+            abstract_text,
+            authors,
+            categories,
+            comments: clean(self.comments),
+            journal_ref: clean(self.journal_ref),
+            doi: clean(self.doi),
+            license: clean(self.license),
+            submitted_on: self.submitted_on,
+            updated_on: self.updated_on,
+            announced_on: self.announced_on,
+            announce_type: self.announce_type,
+            source,
+        })
+    }
+}
+
+/// Splits arXiv's free-text author list ("A. Smith, B. Jones and C. Wu") into names.
+pub fn split_authors(list: &str) -> Vec<String> {
+    let list = normalize_space(list);
+    let mut out = Vec::new();
+    for part in list.split(',') {
+        for name in part.split(" and ") {
+            let name = name.trim().trim_start_matches("and ").trim();
+            if !name.is_empty() {
+                out.push(name.to_string());
+            }
+        }
+    }
+    out
+}
+
+impl Paper {
+    /// Merges a record for the same paper into this one, arXiv's way: a newer version replaces
+    /// the metadata of an older one, never the reverse. Fields the winning record lacks are kept
+    /// from the other, and the first announcement day is the earliest one known.
+    pub fn merged_with(&self, incoming: &Paper) -> Paper {
+        let (winner, other) = if incoming.version >= self.version { (incoming, self) } else { (self, incoming) };
+        let mut m = winner.clone();
+        fn keep<T: Clone>(field: &mut Option<T>, other: &Option<T>) {
+            if field.is_none() {
+                field.clone_from(other);
+            }
+        }
+        keep(&mut m.comments, &other.comments);
+        keep(&mut m.journal_ref, &other.journal_ref);
+        keep(&mut m.doi, &other.doi);
+        keep(&mut m.license, &other.license);
+        if m.authors.is_empty() {
+            m.authors.clone_from(&other.authors);
+        }
+        if m.categories.is_empty() {
+            m.categories.clone_from(&other.categories);
+        }
+        m.submitted_on = min_opt(m.submitted_on, other.submitted_on);
+        m.updated_on = m.updated_on.max(other.updated_on);
+        // The first announcement wins; its type goes with it.
+        match (self.announced_on, incoming.announced_on) {
+            (Some(a), Some(b)) if b < a => {
+                m.announced_on = Some(b);
+                m.announce_type = incoming.announce_type;
+            }
+            (Some(_), _) => {
+                m.announced_on = self.announced_on;
+                m.announce_type = self.announce_type.or(incoming.announce_type);
+            }
+            (None, _) => {
+                m.announced_on = incoming.announced_on;
+                m.announce_type = incoming.announce_type.or(self.announce_type);
+            }
+        }
+        // The record keeps the source of the first import unless a newer version arrived.
+        if incoming.version <= self.version {
+            m.source = self.source;
+        }
+        m
+    }
+}
+
+fn min_opt(a: Option<NaiveDate>, b: Option<NaiveDate>) -> Option<NaiveDate> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn draft(id: &str, version: u16, title: &str) -> PaperDraft {
+        PaperDraft {
+            id: Some(id.into()),
+            version: Some(version),
+            title: Some(title.into()),
+            abstract_text: Some("An abstract.".into()),
+            categories: "cs.LG cs.AI".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn validation_reports_what_is_missing() {
+        let mut d = draft("2508.03699", 1, "  A   title\n  wrapped ");
+        let p = d.clone().validate(Source::Snapshot).unwrap();
+        assert_eq!(p.title, "A title wrapped");
+        assert_eq!(p.categories[0].code(), "cs.LG");
+        d.title = Some("  ".into());
+        assert_eq!(d.clone().validate(Source::Snapshot).unwrap_err().to_string(), "paper 2508.03699: missing title");
+        d.id = Some("nope".into());
+        assert!(matches!(d.validate(Source::Snapshot).unwrap_err(), InvalidPaper::BadId(_)));
+    }
+
+    #[test]
+    fn authors_split_on_commas_and_and() {
+        assert_eq!(
+            split_authors("D.V. Shetty, S.J. Yennello, and G.A. Souliotis"),
+            ["D.V. Shetty", "S.J. Yennello", "G.A. Souliotis"]
+        );
+        assert_eq!(split_authors("N.C. Summers and F.M. Nunes"), ["N.C. Summers", "F.M. Nunes"]);
+    }
+
+    #[test]
+    fn newer_version_wins_and_keeps_first_announcement() {
+        let mut old = draft("2508.03699", 1, "Old").validate(Source::Rss).unwrap();
+        old.announced_on = NaiveDate::from_ymd_opt(2025, 8, 7);
+        old.announce_type = Some(AnnounceType::New);
+        old.doi = Some("10.1/x".into());
+        let mut new = draft("2508.03699", 2, "New").validate(Source::ArxivApi).unwrap();
+        new.announced_on = NaiveDate::from_ymd_opt(2025, 8, 20);
+        new.announce_type = Some(AnnounceType::Replace);
+        let m = old.merged_with(&new);
+        assert_eq!((m.title.as_str(), m.version), ("New", 2));
+        assert_eq!(m.announced_on, NaiveDate::from_ymd_opt(2025, 8, 7));
+        assert_eq!(m.announce_type, Some(AnnounceType::New));
+        assert_eq!(m.doi.as_deref(), Some("10.1/x"));
+        // And the reverse order gives the same paper.
+        let r = new.merged_with(&old);
+        assert_eq!((r.title.as_str(), r.version, r.announced_on), ("New", 2, m.announced_on));
+    }
+
+    proptest! {
+        #[test]
+        fn merging_never_goes_back_a_version(a in 1u16..9, b in 1u16..9) {
+            let pa = draft("2401.00001", a, "A").validate(Source::Snapshot).unwrap();
+            let pb = draft("2401.00001", b, "B").validate(Source::Snapshot).unwrap();
+            let m = pa.merged_with(&pb);
+            prop_assert_eq!(m.version, a.max(b));
+            // Merging is idempotent: merging the same record again changes nothing.
+            prop_assert_eq!(m.merged_with(&pb), m.clone());
+        }
+    }
+}

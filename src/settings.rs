@@ -1,0 +1,107 @@
+//! Typed settings: defaults < config file (`paperboy.toml`, or `--config`) < `PAPERBOY_*`
+//! environment variables (nested keys with `__`, e.g. `PAPERBOY_ARXIV__CATEGORIES`).
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// Where the SQLite database and local indexes live.
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH`; defaults to `DATA_DIR/paperboy.db`.
+    pub database_url: Option<String>,
+    /// Address to serve on; port 0 picks a free port.
+    pub bind: String,
+    /// Load the bundled sample of real papers into an empty store.
+    pub load_sample: bool,
+    pub arxiv: ArxivSettings,
+    pub huggingface: HuggingFaceSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ArxivSettings {
+    pub api_url: String,
+    pub oai_url: String,
+    pub rss_url: String,
+    pub user_agent: String,
+    /// arXiv asks for at most one request every 3 seconds.
+    pub min_interval_ms: u64,
+    pub timeout_secs: u64,
+    pub max_retries: u32,
+    pub initial_backoff_ms: u64,
+    /// Categories followed by `serve`.
+    pub categories: Vec<String>,
+    /// Fetch new announcement days while serving.
+    pub follow: bool,
+    pub poll_interval_secs: u64,
+    /// How many listing days back `serve` looks for gaps.
+    pub lookback_days: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HuggingFaceSettings {
+    pub base_url: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            bind: "127.0.0.1:8080".into(),
+            load_sample: true,
+            arxiv: ArxivSettings {
+                api_url: "https://export.arxiv.org/api/query".into(),
+                oai_url: "https://oaipmh.arxiv.org/oai".into(),
+                rss_url: "https://rss.arxiv.org/rss".into(),
+                user_agent: concat!(
+                    "paperboy/",
+                    env!("CARGO_PKG_VERSION"),
+                    " (self-hosted research-paper hub; polite harvesting, 1 request / 3 s)"
+                )
+                .into(),
+                min_interval_ms: 3_000,
+                timeout_secs: 60,
+                max_retries: 4,
+                initial_backoff_ms: 5_000,
+                categories: ["cs.AI", "cs.CL", "cs.CV", "cs.LG"].map(String::from).to_vec(),
+                follow: true,
+                poll_interval_secs: 900,
+                lookback_days: 5,
+            },
+            huggingface: HuggingFaceSettings { base_url: "https://huggingface.co".into() },
+        }
+    }
+}
+
+impl Settings {
+    /// Loads settings from the layers above. `config` is an explicit file (must exist);
+    /// otherwise `paperboy.toml` in the working directory is read if present.
+    pub fn load(config: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+        fig = match config {
+            Some(path) => fig.merge(Toml::file_exact(path)),
+            None => fig.merge(Toml::file("paperboy.toml")),
+        };
+        fig.merge(Env::prefixed("PAPERBOY_").split("__")).extract().map_err(Box::new)
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("paperboy.db").display()))
+    }
+
+    pub fn http(&self) -> crate::ingest::http::HttpSettings {
+        crate::ingest::http::HttpSettings {
+            user_agent: self.arxiv.user_agent.clone(),
+            min_interval: Duration::from_millis(self.arxiv.min_interval_ms),
+            timeout: Duration::from_secs(self.arxiv.timeout_secs),
+            max_retries: self.arxiv.max_retries,
+            initial_backoff: Duration::from_millis(self.arxiv.initial_backoff_ms),
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! The store: the only place that speaks SQL.
+//!
+//! `Store` is the seam. Today it has one backend, SQLite (embedded, WAL); a PostgreSQL backend
+//! will be another variant with the same methods and the same contract tests.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use crate::papers::{ArxivId, Paper, Period};
+use chrono::NaiveDate;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("migration {name} failed: {source}")]
+    Migration { name: &'static str, source: rusqlite::Error },
+    #[error("unsupported database URL {0:?} (expected sqlite://PATH)")]
+    UnsupportedUrl(String),
+    #[error("corrupt row for paper {id}: {reason}")]
+    CorruptRow { id: String, reason: String },
+    #[error("store task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error("io error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What an upsert did, paper by paper, summed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UpsertCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+impl UpsertCounts {
+    pub fn add(&mut self, other: UpsertCounts) {
+        self.inserted += other.inserted;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+    }
+}
+
+/// A resume point written atomically with a batch of papers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResumePoint {
+    pub key: String,
+    pub position: u64,
+    pub token: Option<String>,
+}
+
+/// A Hugging Face Daily Papers listing entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HfListing {
+    pub paper_id: ArxivId,
+    pub listed_on: NaiveDate,
+    pub upvotes: i64,
+    pub num_comments: i64,
+    pub submitted_by: Option<String>,
+    pub github_repo: Option<String>,
+    pub project_page: Option<String>,
+}
+
+/// Which papers to list.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub period: Period,
+    /// Empty means every category.
+    pub categories: Vec<String>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub papers: u64,
+    pub announcement_days: u64,
+    pub first_day: Option<NaiveDate>,
+    pub last_day: Option<NaiveDate>,
+    pub by_source: Vec<(String, u64)>,
+    pub top_categories: Vec<(String, u64)>,
+    pub hf_listings: u64,
+    pub change_seq: i64,
+}
+
+/// The store seam.
+#[derive(Clone)]
+pub enum Store {
+    Sqlite(SqliteStore),
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `url` and runs pending migrations.
+    /// Accepts `sqlite://PATH`, `sqlite::memory:` or a plain file path.
+    pub async fn open(url: &str) -> Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        }
+        let path = url.strip_prefix("sqlite://").unwrap_or(url);
+        let path = PathBuf::from(path);
+        let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path)).await??;
+        Ok(Store::Sqlite(store))
+    }
+
+    pub async fn upsert_papers(&self, papers: Vec<Paper>, resume: Option<ResumePoint>) -> Result<UpsertCounts> {
+        match self {
+            Store::Sqlite(s) => s.write(move |tx| sqlite::upsert_papers(tx, &papers, resume.as_ref())).await,
+        }
+    }
+
+    pub async fn paper(&self, id: &ArxivId) -> Result<Option<Paper>> {
+        let id = id.as_str().to_string();
+        match self {
+            Store::Sqlite(s) => s.read(move |c| sqlite::paper(c, &id)).await,
+        }
+    }
+
+    pub async fn list_papers(&self, listing: Listing) -> Result<Vec<Paper>> {
+        match self {
+            Store::Sqlite(s) => s.read(move |c| sqlite::list_papers(c, &listing)).await,
+        }
+    }
+
+    pub async fn count_papers(&self, period: Period, categories: Vec<String>) -> Result<u64> {
+        match self {
+            Store::Sqlite(s) => s.read(move |c| sqlite::count_papers(c, period, &categories)).await,
+        }
+    }
+
+    /// The most recent announcement day on or before `on_or_before` that has papers.
+    pub async fn latest_day(&self, on_or_before: Option<NaiveDate>) -> Result<Option<NaiveDate>> {
+        match self {
+            Store::Sqlite(s) => s.read(move |c| sqlite::latest_day(c, on_or_before)).await,
+        }
+    }
+
+    /// Announcement days adjacent to `day` that have papers: (previous, next).
+    pub async fn neighbour_days(&self, day: NaiveDate) -> Result<(Option<NaiveDate>, Option<NaiveDate>)> {
+        match self {
+            Store::Sqlite(s) => s.read(move |c| sqlite::neighbour_days(c, day)).await,
+        }
+    }
+
+    pub async fn stats(&self) -> Result<Stats> {
+        match self {
+            Store::Sqlite(s) => s.read(sqlite::stats).await,
+        }
+    }
+
+    pub async fn resume_point(&self, key: &str) -> Result<Option<ResumePoint>> {
+        let key = key.to_string();
+        match self {
+            Store::Sqlite(s) => s.read(move |c| sqlite::resume_point(c, &key)).await,
+        }
+    }
+
+    pub async fn clear_resume_point(&self, key: &str) -> Result<()> {
+        let key = key.to_string();
+        match self {
+            Store::Sqlite(s) => s.write(move |tx| sqlite::clear_resume_point(tx, &key)).await,
+        }
+    }
+
+    pub async fn upsert_hf_listings(&self, listings: Vec<HfListing>) -> Result<UpsertCounts> {
+        match self {
+            Store::Sqlite(s) => s.write(move |tx| sqlite::upsert_hf_listings(tx, &listings)).await,
+        }
+    }
+
+    pub async fn hf_listing(&self, id: &ArxivId) -> Result<Option<HfListing>> {
+        let id = id.clone();
+        match self {
+            Store::Sqlite(s) => s.read(move |c| sqlite::hf_listing(c, &id)).await,
+        }
+    }
+
+    pub async fn record_fetched_day(&self, day: NaiveDate, papers: u64, source: &str) -> Result<()> {
+        let source = source.to_string();
+        match self {
+            Store::Sqlite(s) => s.write(move |tx| sqlite::record_fetched_day(tx, day, papers, &source)).await,
+        }
+    }
+
+    pub async fn fetched_days(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<NaiveDate>> {
+        match self {
+            Store::Sqlite(s) => s.read(move |c| sqlite::fetched_days(c, from, to)).await,
+        }
+    }
+
+    pub async fn meta(&self, key: &str) -> Result<Option<String>> {
+        let key = key.to_string();
+        match self {
+            Store::Sqlite(s) => s.read(move |c| sqlite::meta(c, &key)).await,
+        }
+    }
+
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        let (key, value) = (key.to_string(), value.to_string());
+        match self {
+            Store::Sqlite(s) => s.write(move |tx| sqlite::set_meta(tx, &key, &value)).await,
+        }
+    }
+
+    /// Checks that the store answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        match self {
+            Store::Sqlite(s) => s.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?)).await,
+        }
+    }
+}

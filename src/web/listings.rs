@@ -1,0 +1,128 @@
+//! Listing pages: the latest announcement day and any given day.
+
+use super::html::{escape, page};
+use crate::app::AppState;
+use crate::papers::{Paper, Period};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::fmt::Write;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct Filter {
+    /// Comma-separated categories, e.g. `cs.LG,cs.CL`.
+    #[serde(default)]
+    cat: Option<String>,
+}
+
+impl Filter {
+    fn categories(&self) -> Vec<String> {
+        self.cat
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(String::from)
+            .collect()
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "request failed");
+    (StatusCode::INTERNAL_SERVER_ERROR, Html(page("Error", "<p>Something went wrong on our side.</p>"))).into_response()
+}
+
+pub async fn latest(State(state): State<AppState>, Query(filter): Query<Filter>) -> Response {
+    match state.store.latest_day(None).await {
+        Ok(Some(day)) => render_day(&state, day, &filter).await,
+        Ok(None) => Html(page("paperboy", "<p>No papers yet. Run <code>paperboy ingest</code> or <code>paperboy import</code>.</p>"))
+            .into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+pub async fn by_day(State(state): State<AppState>, Path(day): Path<String>, Query(filter): Query<Filter>) -> Response {
+    match NaiveDate::parse_from_str(&day, "%Y-%m-%d") {
+        Ok(d) => render_day(&state, d, &filter).await,
+        Err(_) => (
+            StatusCode::BAD_REQUEST,
+            Html(page("Bad date", &format!("<p>{} is not a date: use YYYY-MM-DD.</p>", escape(&day)))),
+        )
+            .into_response(),
+    }
+}
+
+async fn render_day(state: &AppState, day: NaiveDate, filter: &Filter) -> Response {
+    let categories = filter.categories();
+    let listing = crate::store::Listing { period: Period::Day(day), categories: categories.clone(), limit: 500, offset: 0 };
+    let (papers, (prev, next), sample) = match tokio::try_join!(
+        state.store.list_papers(listing),
+        state.store.neighbour_days(day),
+        state.store.meta("sample_loaded"),
+    ) {
+        Ok(x) => x,
+        Err(e) => return internal(e),
+    };
+    let mut body = String::new();
+    if sample.is_some() && papers.iter().any(|p| p.source == crate::papers::Source::Sample) {
+        body.push_str(
+            r#"<p class="notice" id="sample-notice"><strong>Sample data.</strong> These are real arXiv papers bundled with paperboy so that a new instance has something to show. New announcement days are fetched from arXiv as soon as it can be reached.</p>"#,
+        );
+    }
+    let _ = write!(body, "<h2>Papers announced on {day}</h2>");
+    if !categories.is_empty() {
+        let _ = write!(body, r#"<p class="meta">Categories: {} · <a href="/papers/date/{day}">all</a></p>"#, escape(&categories.join(", ")));
+    }
+    let q = filter.cat.as_deref().map(|c| format!("?cat={}", escape(c))).unwrap_or_default();
+    body.push_str(r#"<nav class="days">"#);
+    if let Some(p) = prev {
+        let _ = write!(body, r#"<a rel="prev" href="/papers/date/{p}{q}">← {p}</a>"#);
+    }
+    if let Some(n) = next {
+        let _ = write!(body, r#"<a rel="next" href="/papers/date/{n}{q}">{n} →</a>"#);
+    }
+    body.push_str("</nav>");
+    let _ = write!(body, r#"<p class="meta">{} papers</p>"#, papers.len());
+    for p in &papers {
+        render_paper(&mut body, p);
+    }
+    Html(page(&format!("Papers of {day} · paperboy"), &body)).into_response()
+}
+
+fn short_authors(authors: &[String]) -> String {
+    match authors.len() {
+        0 => String::new(),
+        1..=4 => authors.join(", "),
+        n => format!("{}, … {} ({} authors)", authors[..3].join(", "), authors[n - 1], n),
+    }
+}
+
+fn render_paper(out: &mut String, p: &Paper) {
+    let id = p.id.with_version(p.version);
+    let teaser: String = p.abstract_text.chars().take(280).collect();
+    let _ = write!(
+        out,
+        r#"<article data-id="{id}"><h2><a href="{abs}">{title}</a></h2>
+<p class="meta">{authors}</p>
+<details><summary>{teaser}{more}</summary><p>{abstract_text}</p></details>
+<p class="cats">{cats}</p>
+<p class="meta">{kind} · <a href="{abs}">arXiv:{id}</a> · <a href="{pdf}">PDF</a></p></article>"#,
+        id = escape(&id.to_string()),
+        abs = escape(&id.abs_url()),
+        pdf = escape(&id.pdf_url()),
+        title = escape(&p.title),
+        authors = escape(&short_authors(&p.authors)),
+        teaser = escape(&teaser),
+        more = if p.abstract_text.chars().count() > 280 { "…" } else { "" },
+        abstract_text = escape(&p.abstract_text),
+        cats = p
+            .categories
+            .iter()
+            .map(|c| format!(r#"<span title="{}">{}</span>"#, escape(c.name()), escape(c.code())))
+            .collect::<String>(),
+        kind = p.announce_type.map(|t| t.as_str()).unwrap_or("listed"),
+    );
+}
