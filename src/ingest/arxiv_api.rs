@@ -53,6 +53,8 @@ pub struct Page {
     pub total: u64,
     pub start: u64,
     pub drafts: Vec<(String, Result<PaperDraft, String>)>,
+    /// Set when the response broke off; entries after the break are missing.
+    pub broken: Option<String>,
 }
 
 pub struct ArxivApi<'a> {
@@ -94,6 +96,10 @@ impl ArxivApi<'_> {
             let n = page.drafts.len() as u64;
             tracing::info!(start, got = n, total = page.total, "arXiv API page");
             store_drafts(store, page.drafts, Source::ArxivApi, None, &mut report).await?;
+            if let Some(why) = page.broken {
+                report.interrupted = Some(format!("the page at start={start} broke off: {why}"));
+                break;
+            }
             start += n;
             if n == 0 || start >= page.total {
                 break;
@@ -125,12 +131,12 @@ pub fn parse_feed(body: &str, start: u64) -> Result<Page, IngestError> {
         }
         drafts.push((position, Ok(entry_to_draft(entry))));
     }
-    if let Some(e) = err {
+    if let Some(e) = &err {
         if drafts.is_empty() {
             return Err(IngestError::Malformed(e.to_string()));
         }
     }
-    Ok(Page { total, start, drafts })
+    Ok(Page { total, start, drafts, broken: err.map(|e| e.to_string()) })
 }
 
 fn entry_to_draft(entry: &Element) -> PaperDraft {

@@ -55,6 +55,8 @@ pub struct Page {
     pub resumption_token: Option<String>,
     pub complete_list_size: Option<u64>,
     pub cursor: Option<u64>,
+    /// Set when the response broke off: the records after the break (and the token) are lost.
+    pub broken: Option<String>,
 }
 
 pub struct OaiPmh<'a> {
@@ -119,6 +121,14 @@ impl OaiPmh<'_> {
                 }
                 Err(e) => return Err(e),
             };
+            if let Some(why) = page.broken {
+                // Keep the complete records; the resume point stays where it was, so running
+                // the harvest again fetches this page anew.
+                let drafts = page.drafts.into_iter().map(|(pos, d)| (format!("page {page_no}, {pos}"), d)).collect();
+                store_drafts(store, drafts, Source::OaiPmh, None, &mut report).await?;
+                report.interrupted = Some(format!("page {page_no} broke off: {why}"));
+                return Ok(report);
+            }
             let n = page.drafts.len() as u64 + page.deleted;
             let drafts = page
                 .drafts
@@ -156,7 +166,14 @@ pub fn parse_list_records(body: &str) -> Result<Page, IngestError> {
         .child("ListRecords")
         .or_else(|| oai.child("GetRecord"))
         .ok_or_else(|| IngestError::Malformed("no <ListRecords> element".into()))?;
-    let mut page = Page { drafts: Vec::new(), deleted: 0, resumption_token: None, complete_list_size: None, cursor: None };
+    let mut page = Page {
+        drafts: Vec::new(),
+        deleted: 0,
+        resumption_token: None,
+        complete_list_size: None,
+        cursor: None,
+        broken: None,
+    };
     for (i, record) in list.children_named("record").enumerate() {
         let position = format!("record {} (line {})", i + 1, record.line);
         if !record.complete {
@@ -186,16 +203,13 @@ pub fn parse_list_records(body: &str) -> Result<Page, IngestError> {
         page.cursor = t.attr("cursor").and_then(|v| v.parse().ok());
     }
     if let Some(e) = err {
-        if !list.complete && page.resumption_token.is_none() {
-            // The page broke off before its token: report it so the run stops and can be re-run.
-            return match page.drafts.iter().any(|(_, d)| d.is_ok()) {
-                true => {
-                    page.drafts.push((format!("line {}", e.line), Err(e.to_string())));
-                    Ok(page)
-                }
-                false => Err(IngestError::Malformed(e.to_string())),
-            };
+        if !page.drafts.iter().any(|(_, d)| d.is_ok()) {
+            return Err(IngestError::Malformed(e.to_string()));
         }
+        if !page.drafts.iter().any(|(_, d)| d.is_err()) {
+            page.drafts.push((format!("line {}", e.line), Err(e.to_string())));
+        }
+        page.broken = Some(e.to_string());
     }
     Ok(page)
 }

@@ -1,0 +1,155 @@
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use paperboy::ingest::http::{HttpSettings, PoliteClient};
+use paperboy::store::Store;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub fn shared() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
+}
+
+pub fn fixture(rel: &str) -> String {
+    let p = shared().join("fixtures").join(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+pub struct TempStore {
+    pub dir: tempfile::TempDir,
+    pub store: Store,
+}
+
+pub async fn temp_store() -> TempStore {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("paperboy.db").to_str().unwrap()).await.unwrap();
+    TempStore { dir, store }
+}
+
+/// An HTTP client with arXiv's manners but test-sized waits.
+pub fn client(min_interval_ms: u64, max_retries: u32) -> PoliteClient {
+    PoliteClient::new(HttpSettings {
+        user_agent: "paperboy-tests/1 (integration tests)".into(),
+        min_interval: Duration::from_millis(min_interval_ms),
+        timeout: Duration::from_secs(2),
+        max_retries,
+        initial_backoff: Duration::from_millis(20),
+    })
+}
+
+/// A request as the fixture server saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub path: String,
+    pub query: HashMap<String, String>,
+    pub user_agent: String,
+    pub at: Instant,
+}
+
+pub type Reply = (StatusCode, String);
+type Handler = dyn Fn(&Seen, usize) -> Reply + Send + Sync;
+
+#[derive(Clone)]
+struct ServerState {
+    seen: Arc<Mutex<Vec<Seen>>>,
+    handler: Arc<Handler>,
+    delay: Arc<Mutex<Option<Duration>>>,
+}
+
+/// A local stand-in for a remote service. `handler` gets each request and how many came before.
+pub struct FixtureServer {
+    pub base: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    delay: Arc<Mutex<Option<Duration>>>,
+}
+
+impl FixtureServer {
+    pub async fn start(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Self {
+        let state = ServerState {
+            seen: Arc::default(),
+            handler: Arc::new(handler),
+            delay: Arc::default(),
+        };
+        let app = axum::Router::new().fallback(serve).with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self { base, seen: state.seen, delay: state.delay }
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// Makes the next response wait this long before answering.
+    pub fn delay_next(&self, d: Duration) {
+        *self.delay.lock().unwrap() = Some(d);
+    }
+}
+
+async fn serve(State(state): State<ServerState>, headers: HeaderMap, req: Request) -> Response {
+    let query: HashMap<String, String> = req
+        .uri()
+        .query()
+        .map(|q| url_decode_pairs(q))
+        .unwrap_or_default();
+    let seen = Seen {
+        path: req.uri().path().to_string(),
+        query,
+        user_agent: headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("").to_string(),
+        at: Instant::now(),
+    };
+    let n = {
+        let mut s = state.seen.lock().unwrap();
+        s.push(seen.clone());
+        s.len() - 1
+    };
+    let delay = state.delay.lock().unwrap().take();
+    if let Some(d) = delay {
+        tokio::time::sleep(d).await;
+    }
+    let (status, body) = (state.handler)(&seen, n);
+    Response::builder().status(status).body(Body::from(body)).unwrap()
+}
+
+fn url_decode_pairs(q: &str) -> HashMap<String, String> {
+    reqwest::Url::parse(&format!("http://x/?{q}"))
+        .unwrap()
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// A dump of everything the store holds about papers, for comparing two databases.
+pub fn dump_papers(db: &std::path::Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut out = Vec::new();
+    let mut stmt = conn
+        .prepare(
+            "SELECT id, version, title, abstract, authors, categories, comments, journal_ref, doi, license,
+                    submitted_on, updated_on, announced_on, announce_type, source, change_seq FROM papers ORDER BY id",
+        )
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| {
+            let mut cols = Vec::new();
+            for i in 0..16 {
+                let v: rusqlite::types::Value = r.get(i)?;
+                cols.push(format!("{v:?}"));
+            }
+            Ok(cols.join("|"))
+        })
+        .unwrap();
+    out.extend(rows.map(Result::unwrap));
+    let mut stmt = conn.prepare("SELECT category, paper_id, announced_on FROM paper_categories ORDER BY 1, 2").unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok(format!("{}|{}|{:?}", r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)))
+        .unwrap();
+    out.extend(rows.map(Result::unwrap));
+    let pending: i64 = conn.query_row("SELECT COUNT(*) FROM resume_points", [], |r| r.get(0)).unwrap();
+    out.push(format!("resume points: {pending}"));
+    out
+}

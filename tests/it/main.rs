@@ -1,0 +1,15 @@
+//! One integration-test binary (one executable links faster). Every test drives the real code:
+//! a real SQLite store in a temporary directory, and arXiv / Hugging Face played by a local
+//! HTTP server that answers with the real recorded responses in `../shared/fixtures`.
+
+mod helpers;
+
+mod arxiv_api;
+mod follow;
+mod hf_daily;
+mod import;
+mod kill_and_rerun;
+mod oai_pmh;
+mod rss;
+mod serve;
+mod store_contract;

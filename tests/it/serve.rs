@@ -1,0 +1,88 @@
+use crate::helpers::*;
+use paperboy::app::Application;
+use paperboy::papers::{PaperDraft, Source};
+use paperboy::settings::Settings;
+
+async fn spawn_app(dir: &std::path::Path) -> (String, paperboy::store::Store) {
+    let mut settings = Settings::default();
+    settings.data_dir = dir.to_path_buf();
+    settings.bind = "127.0.0.1:0".into();
+    settings.arxiv.follow = false;
+    let app = Application::build(settings).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let store = app.state().store.clone();
+    tokio::spawn(app.run());
+    (base, store)
+}
+
+#[tokio::test]
+async fn a_new_instance_shows_the_bundled_sample_labelled_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, store) = spawn_app(dir.path()).await;
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats.papers, 400);
+    assert_eq!(stats.last_day.unwrap().to_string(), "2025-08-07");
+
+    let page = reqwest::get(format!("{base}/")).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"id="sample-notice""#));
+    assert!(html.contains("Papers announced on 2025-08-07"));
+    assert_eq!(html.matches("<article ").count(), 100);
+    assert!(html.contains(r#"href="/papers/date/2025-08-06""#), "previous-day link");
+
+    let day = reqwest::get(format!("{base}/papers/date/2025-08-05?cat=cs.SD")).await.unwrap().text().await.unwrap();
+    assert!(day.contains("Categories: cs.SD"));
+    let bad = reqwest::get(format!("{base}/papers/date/2025-13-01")).await.unwrap();
+    assert_eq!(bad.status(), 400);
+    assert_eq!(reqwest::get(format!("{base}/healthz")).await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn arxiv_text_is_escaped_on_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, store) = spawn_app(dir.path()).await;
+    let paper = PaperDraft {
+        id: Some("2508.09999".into()),
+        title: Some("Reasoning with <think> & <script>alert(1)</script> tokens".into()),
+        abstract_text: Some("We bound $\\ell_p$ for x < y & \"z\".".into()),
+        authors: vec!["O'Brien <b>".into()],
+        categories: "cs.CL".into(),
+        announced_on: "2025-08-07".parse().ok(),
+        ..Default::default()
+    }
+    .validate(Source::Snapshot)
+    .unwrap();
+    store.upsert_papers(vec![paper], None).await.unwrap();
+    let html = reqwest::get(format!("{base}/papers/date/2025-08-07")).await.unwrap().text().await.unwrap();
+    assert!(html.contains("Reasoning with &lt;think&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt; tokens"));
+    assert!(!html.contains("<script>"));
+    assert!(html.contains("O&#39;Brien &lt;b&gt;"));
+    assert!(html.contains("x &lt; y &amp; &quot;z&quot;"));
+}
+
+#[test]
+fn the_binary_serves_on_the_configured_address() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
+        .args(["--data-dir", dir.path().to_str().unwrap(), "serve", "--offline", "--bind", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .unwrap();
+    let mut body = String::new();
+    for _ in 0..200 {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            s.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+            s.read_to_string(&mut body).unwrap();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(body.starts_with("HTTP/1.1 200"), "{body}");
+    assert!(body.contains("Sample data."));
+    let _ = shared();
+}

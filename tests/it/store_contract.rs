@@ -1,0 +1,112 @@
+//! The store contract: what every backend must do. Each check takes a `Store`, so a future
+//! PostgreSQL backend runs the same functions.
+
+use crate::helpers::*;
+use paperboy::papers::{AnnounceType, ArxivId, Paper, PaperDraft, Period, Source};
+use paperboy::store::{Listing, ResumePoint, Store};
+
+fn paper(id: &str, version: u16, day: &str, cats: &str) -> Paper {
+    PaperDraft {
+        id: Some(id.into()),
+        version: Some(version),
+        title: Some(format!("Paper {id} v{version}")),
+        abstract_text: Some("Abstract.".into()),
+        authors: vec!["A. Author".into(), "B. Author".into()],
+        categories: cats.into(),
+        announced_on: day.parse().ok(),
+        announce_type: Some(AnnounceType::New),
+        ..Default::default()
+    }
+    .validate(Source::Snapshot)
+    .unwrap()
+}
+
+async fn upsert_is_idempotent_and_version_aware(store: &Store) {
+    let c = store.upsert_papers(vec![paper("2501.00001", 1, "2025-01-06", "cs.LG"), paper("hep-th/9901001", 2, "1999-01-04", "hep-th")], None).await.unwrap();
+    assert_eq!((c.inserted, c.updated, c.unchanged), (2, 0, 0));
+    let c = store.upsert_papers(vec![paper("2501.00001", 1, "2025-01-06", "cs.LG")], None).await.unwrap();
+    assert_eq!((c.inserted, c.updated, c.unchanged), (0, 0, 1));
+    let c = store.upsert_papers(vec![paper("2501.00001", 2, "2025-01-20", "cs.LG cs.AI")], None).await.unwrap();
+    assert_eq!(c.updated, 1);
+    let p = store.paper(&ArxivId::parse("2501.00001v1").unwrap()).await.unwrap().unwrap();
+    assert_eq!(p.version, 2);
+    assert_eq!(p.announced_on.unwrap().to_string(), "2025-01-06", "first announcement kept");
+    assert_eq!(p.categories.len(), 2);
+    let c = store.upsert_papers(vec![paper("2501.00001", 1, "2025-01-06", "cs.CV")], None).await.unwrap();
+    assert_eq!(c.unchanged, 1, "an older version never replaces a newer one");
+    assert_eq!(store.paper(&p.id).await.unwrap().unwrap(), p);
+    // The old-style id round-trips.
+    let old = store.paper(&ArxivId::parse("hep-th/9901001").unwrap()).await.unwrap().unwrap();
+    assert_eq!(old.version, 2);
+}
+
+async fn listings_follow_periods_and_categories(store: &Store) {
+    store
+        .upsert_papers(
+            vec![
+                paper("2502.00001", 1, "2025-02-03", "cs.LG"),
+                paper("2502.00002", 1, "2025-02-03", "cs.CL cs.LG"),
+                paper("2502.00003", 1, "2025-02-04", "cs.CV"),
+                paper("2502.00004", 1, "2025-02-10", "cs.CL"),
+                paper("2503.00001", 1, "2025-03-03", "cs.CL"),
+            ],
+            None,
+        )
+        .await
+        .unwrap();
+    let ids = |v: Vec<Paper>| v.into_iter().map(|p| p.id.to_string()).collect::<Vec<_>>();
+    let list = |p: &str, cats: &[&str]| Listing {
+        period: Period::parse(p).unwrap(),
+        categories: cats.iter().map(|s| s.to_string()).collect(),
+        limit: 100,
+        offset: 0,
+    };
+    assert_eq!(ids(store.list_papers(list("2025-02-03", &[])).await.unwrap()), ["2502.00002", "2502.00001"]);
+    assert_eq!(ids(store.list_papers(list("2025-W06", &[])).await.unwrap()), ["2502.00003", "2502.00002", "2502.00001"]);
+    assert_eq!(store.list_papers(list("2025-02", &[])).await.unwrap().len(), 4);
+    assert_eq!(ids(store.list_papers(list("2025-02", &["cs.CL"])).await.unwrap()), ["2502.00004", "2502.00002"]);
+    assert_eq!(store.list_papers(list("2025-02", &["cs.CL", "cs.CV"])).await.unwrap().len(), 3);
+    let mut paged = list("2025-02", &[]);
+    paged.limit = 2;
+    paged.offset = 2;
+    assert_eq!(ids(store.list_papers(paged).await.unwrap()), ["2502.00002", "2502.00001"]);
+    assert_eq!(store.latest_day(None).await.unwrap().unwrap().to_string(), "2025-03-03");
+    assert_eq!(store.latest_day("2025-02-09".parse().ok()).await.unwrap().unwrap().to_string(), "2025-02-04");
+    let (prev, next) = store.neighbour_days("2025-02-04".parse().unwrap()).await.unwrap();
+    assert_eq!((prev.unwrap().to_string(), next.unwrap().to_string()), ("2025-02-03".into(), "2025-02-10".into()));
+}
+
+async fn resume_points_commit_with_their_batch(store: &Store) {
+    let rp = ResumePoint { key: "k".into(), position: 42, token: Some("t|1".into()) };
+    store.upsert_papers(vec![paper("2504.00001", 1, "2025-04-01", "cs.LG")], Some(rp.clone())).await.unwrap();
+    assert_eq!(store.resume_point("k").await.unwrap(), Some(rp));
+    store.clear_resume_point("k").await.unwrap();
+    assert_eq!(store.resume_point("k").await.unwrap(), None);
+    store.set_meta("x", "1").await.unwrap();
+    assert_eq!(store.meta("x").await.unwrap().as_deref(), Some("1"));
+    store.ping().await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_store_contract() {
+    let t = temp_store().await;
+    upsert_is_idempotent_and_version_aware(&t.store).await;
+    listings_follow_periods_and_categories(&t.store).await;
+    resume_points_commit_with_their_batch(&t.store).await;
+}
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode_and_migrations_once() {
+    let t = temp_store().await;
+    let db = t.dir.path().join("paperboy.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+    drop(conn);
+    // Re-opening runs no migration twice.
+    let _again = Store::open(db.to_str().unwrap()).await.unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 1);
+    assert!(Store::open("postgres://localhost/x").await.is_err());
+}
