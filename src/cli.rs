@@ -133,8 +133,14 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn finish(report: &Report) -> ExitCode {
-    println!("{report}");
+fn finish(report: &Report, started: std::time::Instant) -> ExitCode {
+    print!("{report}");
+    let secs = started.elapsed().as_secs_f64();
+    let rate = report.processed() as f64 / secs.max(1e-9);
+    match peak_memory_mib() {
+        Some(mib) => println!("took {secs:.1} s ({rate:.0} records/s), peak memory {mib:.0} MiB"),
+        None => println!("took {secs:.1} s ({rate:.0} records/s)"),
+    }
     if report.interrupted.is_some() {
         ExitCode::from(3)
     } else {
@@ -184,6 +190,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCod
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { file, format } => {
+            let started = std::time::Instant::now();
             let state = AppState::build(settings).await?;
             let is_hf = match format {
                 FileFormat::HfDaily => true,
@@ -197,9 +204,10 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCod
             } else {
                 import_file(&state.store, &file, Source::Snapshot, std::io::stderr().is_terminal()).await?
             };
-            Ok(finish(&report))
+            Ok(finish(&report, started))
         }
         Command::Ingest(cmd) => {
+            let started = std::time::Instant::now();
             let state = AppState::build(settings).await?;
             let s = &state.settings;
             let report = match cmd {
@@ -243,9 +251,17 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCod
                     hf.ingest_day(&state.store, date).await?
                 }
             };
-            Ok(finish(&report))
+            Ok(finish(&report, started))
         }
     }
+}
+
+/// The process's peak resident memory (Linux), for the run summary.
+fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 /// A Hugging Face response is one JSON list; JSON lines start with an object.

@@ -21,15 +21,14 @@ CREATE TABLE papers (
 CREATE INDEX papers_by_day ON papers (announced_on, id);
 CREATE INDEX papers_by_change ON papers (change_seq);
 
--- One row per (category, paper) so that category listings are index range scans.
+-- One row per (category, paper), clustered by (category, day) so that category listings are
+-- range scans of this one b-tree. `announced_on` is '' when the day is unknown.
 CREATE TABLE paper_categories (
     category     TEXT NOT NULL,
+    announced_on TEXT NOT NULL,
     paper_id     TEXT NOT NULL,
-    announced_on TEXT,
-    PRIMARY KEY (category, paper_id)
+    PRIMARY KEY (category, announced_on, paper_id)
 ) WITHOUT ROWID;
-CREATE INDEX paper_categories_by_day ON paper_categories (category, announced_on, paper_id);
-CREATE INDEX paper_categories_by_paper ON paper_categories (paper_id);
 
 -- Hugging Face Daily Papers listings: the day a paper was on the list and its upvotes there.
 CREATE TABLE hf_daily (

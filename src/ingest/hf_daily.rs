@@ -109,7 +109,7 @@ pub async fn store_items(
         }
     }
     let stored = store_drafts(store, drafts, Source::HuggingFace, None, &mut report).await?;
-    listings.retain(|l| stored.iter().any(|p| p.id == l.paper_id));
+    listings.retain(|l| stored.contains(&l.paper_id));
     store.upsert_hf_listings(listings).await?;
     Ok(report)
 }

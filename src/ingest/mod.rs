@@ -9,7 +9,7 @@ pub mod rss;
 pub mod snapshot;
 mod xml;
 
-use crate::papers::{InvalidPaper, Paper, PaperDraft, Source};
+use crate::papers::{ArxivId, InvalidPaper, Paper, PaperDraft, Source};
 use crate::store::{ResumePoint, Store, StoreError, UpsertCounts};
 use std::fmt;
 
@@ -107,23 +107,47 @@ pub enum IngestError {
     Malformed(String),
 }
 
-/// Validates drafts, rejecting invalid ones with their position, and stores the rest in one
-/// transaction together with an optional resume point.
+/// Records as read from a source: each with its position, validated or with the reason it
+/// was rejected.
+pub(crate) type Parsed = Vec<(String, Result<Paper, String>)>;
+
+pub(crate) fn validate(drafts: Vec<(String, Result<PaperDraft, String>)>, source: Source) -> Parsed {
+    drafts
+        .into_iter()
+        .map(|(position, draft)| {
+            let paper = draft.and_then(|d| d.validate(source).map_err(|e: InvalidPaper| e.to_string()));
+            (position, paper)
+        })
+        .collect()
+}
+
+/// Stores the valid papers in one transaction together with an optional resume point, and
+/// reports the rejected ones with their positions. Returns the ids stored.
+pub(crate) async fn store_parsed(
+    store: &Store,
+    parsed: Parsed,
+    resume: Option<ResumePoint>,
+    report: &mut Report,
+) -> Result<Vec<ArxivId>, IngestError> {
+    let mut papers = Vec::with_capacity(parsed.len());
+    for (position, paper) in parsed {
+        match paper {
+            Ok(p) => papers.push(p),
+            Err(reason) => report.reject(position, reason),
+        }
+    }
+    let ids = papers.iter().map(|p| p.id.clone()).collect();
+    let counts = store.upsert_papers(papers, resume).await?;
+    report.add(counts);
+    Ok(ids)
+}
+
 pub(crate) async fn store_drafts(
     store: &Store,
     drafts: Vec<(String, Result<PaperDraft, String>)>,
     source: Source,
     resume: Option<ResumePoint>,
     report: &mut Report,
-) -> Result<Vec<Paper>, IngestError> {
-    let mut papers = Vec::with_capacity(drafts.len());
-    for (position, draft) in drafts {
-        match draft.map_err(|e| e.to_string()).and_then(|d| d.validate(source).map_err(|e: InvalidPaper| e.to_string())) {
-            Ok(p) => papers.push(p),
-            Err(reason) => report.reject(position, reason),
-        }
-    }
-    let counts = store.upsert_papers(papers.clone(), resume).await?;
-    report.add(counts);
-    Ok(papers)
+) -> Result<Vec<ArxivId>, IngestError> {
+    store_parsed(store, validate(drafts, source), resume, report).await
 }

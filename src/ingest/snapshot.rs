@@ -6,7 +6,7 @@
 //! Every batch is stored in one transaction together with the number of lines consumed, so a
 //! killed import resumes after the last stored batch and ends with the same database.
 
-use super::{store_drafts, IngestError, Report};
+use super::{store_parsed, validate, IngestError, Parsed, Report};
 use crate::papers::schedule::announcement_day_for_submission;
 use crate::papers::{split_authors, AnnounceType, PaperDraft, Source};
 use crate::store::{ResumePoint, Store};
@@ -70,10 +70,11 @@ struct Announcement {
 }
 
 fn ymd(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+    s.get(..10)?.parse().ok()
 }
 
-fn line_to_draft(line: &str) -> Result<PaperDraft, String> {
+/// Parses one JSON line of either format into a draft.
+pub fn line_to_draft(line: &str) -> Result<PaperDraft, String> {
     let l: Line = serde_json::from_str(line).map_err(|e| format!("bad JSON: {e}"))?;
     let authors = match l.authors {
         Some(Authors::Text(t)) => split_authors(&t),
@@ -156,7 +157,7 @@ impl<R: Read> Read for Counting<R> {
 }
 
 enum Msg {
-    Batch { drafts: Vec<(String, Result<PaperDraft, String>)>, lines: u64 },
+    Batch { parsed: Parsed, lines: u64 },
     Failed(String),
 }
 
@@ -204,14 +205,14 @@ pub async fn import_lines(
         report.resumed_from = Some(skip);
     }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Msg>(4);
-    let reader_thread = std::thread::spawn(move || read_batches(reader, skip, tx));
+    let reader_thread = std::thread::spawn(move || read_batches(reader, skip, source, tx));
     let mut lines_done = skip;
     while let Some(msg) = rx.recv().await {
         match msg {
-            Msg::Batch { drafts, lines } => {
+            Msg::Batch { parsed, lines } => {
                 lines_done += lines;
                 let resume = ResumePoint { key: key.to_string(), position: lines_done, token: None };
-                store_drafts(store, drafts, source, Some(resume), &mut report).await?;
+                store_parsed(store, parsed, Some(resume), &mut report).await?;
                 bar.set_message(format!("{} papers", report.processed()));
             }
             Msg::Failed(why) => {
@@ -227,7 +228,8 @@ pub async fn import_lines(
     Ok(report)
 }
 
-fn read_batches(mut reader: Box<dyn BufRead + Send>, skip: u64, tx: tokio::sync::mpsc::Sender<Msg>) {
+/// Runs on its own thread: reads, parses and validates lines, sending batches to the writer.
+fn read_batches(mut reader: Box<dyn BufRead + Send>, skip: u64, source: Source, tx: tokio::sync::mpsc::Sender<Msg>) {
     let mut line_no = 0u64;
     let mut buf = String::new();
     let mut batch = Vec::with_capacity(BATCH);
@@ -248,7 +250,8 @@ fn read_batches(mut reader: Box<dyn BufRead + Send>, skip: u64, tx: tokio::sync:
                 }
                 if batch.len() >= BATCH {
                     let drafts = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    if tx.blocking_send(Msg::Batch { drafts, lines: lines_in_batch }).is_err() {
+                    let parsed = validate(drafts, source);
+                    if tx.blocking_send(Msg::Batch { parsed, lines: lines_in_batch }).is_err() {
                         return;
                     }
                     lines_in_batch = 0;
@@ -257,14 +260,15 @@ fn read_batches(mut reader: Box<dyn BufRead + Send>, skip: u64, tx: tokio::sync:
             Err(e) => {
                 // A truncated gzip or an unreadable line: store what was read, then report.
                 // A partial last line is never stored: read_line fails before returning it.
-                let _ = tx.blocking_send(Msg::Batch { drafts: std::mem::take(&mut batch), lines: lines_in_batch });
+                let parsed = validate(std::mem::take(&mut batch), source);
+                let _ = tx.blocking_send(Msg::Batch { parsed, lines: lines_in_batch });
                 let _ = tx.blocking_send(Msg::Failed(e.to_string()));
                 return;
             }
         }
     }
     if !batch.is_empty() || lines_in_batch > 0 {
-        let _ = tx.blocking_send(Msg::Batch { drafts: batch, lines: lines_in_batch });
+        let _ = tx.blocking_send(Msg::Batch { parsed: validate(batch, source), lines: lines_in_batch });
     }
 }
 
