@@ -5,7 +5,7 @@ use super::xml::{self, Element};
 use super::{store_drafts, IngestError, Report};
 use crate::papers::schedule::announcement_day_for_submission;
 use crate::papers::{AnnounceType, ArxivId, PaperDraft, Source};
-use crate::store::Store;
+use crate::store::{ResumePoint, Store};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 /// What to ask the API for.
@@ -77,7 +77,8 @@ impl ArxivApi<'_> {
         parse_feed(&body, start)
     }
 
-    /// Fetches every page of `query` (up to `limit` papers) and stores them page by page.
+    /// Fetches every page of `query` (up to `limit` papers) and stores them page by page, each
+    /// with the position reached, so that an interrupted run resumes at the next page.
     pub async fn ingest(
         &self,
         store: &Store,
@@ -85,8 +86,13 @@ impl ArxivApi<'_> {
         page_size: u64,
         limit: Option<u64>,
     ) -> Result<Report, IngestError> {
+        let key = format!("arxiv-api {} {:?} limit={limit:?}", self.base_url, query.params());
         let mut report = Report::default();
         let mut start = 0;
+        if let Some(rp) = store.resume_point(&key).await? {
+            start = rp.position;
+            report.resumed_from = Some(start);
+        }
         loop {
             let want = limit.map(|l| l.saturating_sub(start).min(page_size)).unwrap_or(page_size);
             if want == 0 {
@@ -95,16 +101,19 @@ impl ArxivApi<'_> {
             let page = self.page(query, start, want).await?;
             let n = page.drafts.len() as u64;
             tracing::info!(start, got = n, total = page.total, "arXiv API page");
-            store_drafts(store, page.drafts, Source::ArxivApi, None, &mut report).await?;
             if let Some(why) = page.broken {
+                store_drafts(store, page.drafts, Source::ArxivApi, None, &mut report).await?;
                 report.interrupted = Some(format!("the page at start={start} broke off: {why}"));
-                break;
+                return Ok(report);
             }
+            let resume = ResumePoint { key: key.clone(), position: start + n, token: None };
+            store_drafts(store, page.drafts, Source::ArxivApi, Some(resume), &mut report).await?;
             start += n;
             if n == 0 || start >= page.total {
                 break;
             }
         }
+        store.clear_resume_point(&key).await?;
         Ok(report)
     }
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Item {
+struct ApiItem {
     paper: HfPaper,
     num_comments: Option<i64>,
     submitted_by: Option<Submitter>,
@@ -48,9 +48,12 @@ fn instant(s: &Option<String>) -> Option<DateTime<Utc>> {
     s.as_deref().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|d| d.with_timezone(&Utc))
 }
 
+/// One parsed item with its position: the paper and, when it has a day, its listing.
+pub type Item = (String, Result<(PaperDraft, Option<HfListing>), String>);
+
 /// Parses a `/api/daily_papers` response (a JSON list of items). Items are parsed one by one so
 /// that one malformed item is reported and skipped.
-pub fn parse(body: &str) -> Result<Vec<(String, Result<(PaperDraft, Option<HfListing>), String>)>, IngestError> {
+pub fn parse(body: &str) -> Result<Vec<Item>, IngestError> {
     let values: Vec<serde_json::Value> =
         serde_json::from_str(body).map_err(|e| IngestError::Malformed(format!("expected a JSON list: {e}")))?;
     Ok(values
@@ -58,7 +61,7 @@ pub fn parse(body: &str) -> Result<Vec<(String, Result<(PaperDraft, Option<HfLis
         .enumerate()
         .map(|(i, v)| {
             let position = format!("item {}", i + 1);
-            let parsed = serde_json::from_value::<Item>(v).map_err(|e| format!("bad item: {e}")).map(|item| {
+            let parsed = serde_json::from_value::<ApiItem>(v).map_err(|e| format!("bad item: {e}")).map(|item| {
                 let p = item.paper;
                 let published = instant(&p.published_at);
                 let listed_on = instant(&p.submitted_on_daily_at).map(|d| d.date_naive());
@@ -94,7 +97,7 @@ pub fn parse(body: &str) -> Result<Vec<(String, Result<(PaperDraft, Option<HfLis
 /// Stores parsed items: papers first, then their listings.
 pub async fn store_items(
     store: &Store,
-    items: Vec<(String, Result<(PaperDraft, Option<HfListing>), String>)>,
+    items: Vec<Item>,
 ) -> Result<Report, IngestError> {
     let mut report = Report::default();
     let mut drafts = Vec::new();

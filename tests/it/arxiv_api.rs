@@ -179,3 +179,30 @@ async fn a_broken_page_keeps_the_complete_entries_and_reports_the_rest() {
     assert!(bad[0].0.starts_with("entry 4"), "{bad:?}");
     assert!(bad[0].1.contains("broken XML at line"), "{bad:?}");
 }
+
+#[tokio::test]
+async fn an_interrupted_search_resumes_at_the_next_page() {
+    let fail_at_30 = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let f = fail_at_30.clone();
+    let server = FixtureServer::start(move |s, _| {
+        if s.query["start"] == "30" && f.load(std::sync::atomic::Ordering::SeqCst) {
+            return (StatusCode::SERVICE_UNAVAILABLE, String::new());
+        }
+        arxiv(s)
+    })
+    .await;
+    let t = temp_store().await;
+    let http = client(0, 0);
+    let api = ArxivApi { http: &http, base_url: format!("{}/api/query", server.base) };
+    let q = Query::Search("all:testing".into());
+    assert!(api.ingest(&t.store, &q, 10, Some(50)).await.is_err());
+    fail_at_30.store(false, std::sync::atomic::Ordering::SeqCst);
+    let before = server.seen().len();
+    let report = api.ingest(&t.store, &q, 10, Some(50)).await.unwrap();
+    assert_eq!(report.resumed_from, Some(30));
+    let starts: Vec<_> = server.seen()[before..].iter().map(|s| s.query["start"].clone()).collect();
+    assert_eq!(starts, ["30", "40"]);
+    // Completed: the next run starts from the beginning again.
+    let again = api.ingest(&t.store, &q, 10, Some(50)).await.unwrap();
+    assert_eq!((again.resumed_from, again.counts.unchanged), (None, 50));
+}

@@ -94,7 +94,7 @@ async fn serve(State(state): State<ServerState>, headers: HeaderMap, req: Reques
     let query: HashMap<String, String> = req
         .uri()
         .query()
-        .map(|q| url_decode_pairs(q))
+        .map(url_decode_pairs)
         .unwrap_or_default();
     let seen = Seen {
         path: req.uri().path().to_string(),

@@ -14,8 +14,10 @@ fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// (feed URL, RSS XML, entries with announce types) for each feed in the recorded day.
-pub fn recorded_feeds() -> Vec<(String, String, Vec<(String, String)>)> {
+/// One recorded feed: its URL, the rebuilt RSS XML, and (versioned id, announce type) per entry.
+pub type RecordedFeed = (String, String, Vec<(String, String)>);
+
+pub fn recorded_feeds() -> Vec<RecordedFeed> {
     let f = std::fs::File::open(shared().join("fixtures/arxiv-rss/feedparser-cache-2025-08-07.json.gz")).unwrap();
     let parsed: serde_json::Value = serde_json::from_reader(flate2::read::GzDecoder::new(f)).unwrap();
     let mut out = Vec::new();

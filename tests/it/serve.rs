@@ -4,9 +4,7 @@ use paperboy::papers::{PaperDraft, Source};
 use paperboy::settings::Settings;
 
 async fn spawn_app(dir: &std::path::Path) -> (String, paperboy::store::Store) {
-    let mut settings = Settings::default();
-    settings.data_dir = dir.to_path_buf();
-    settings.bind = "127.0.0.1:0".into();
+    let mut settings = Settings { data_dir: dir.to_path_buf(), bind: "127.0.0.1:0".into(), ..Default::default() };
     settings.arxiv.follow = false;
     let app = Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
