@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Runs paperboy's whole test suite, first installing and starting (idempotently) everything the
-# tests need. Today that is only the Rust toolchain: SQLite is compiled in, and arXiv and
-# Hugging Face are played in the tests by local HTTP servers answering with the recorded real
-# responses in ../shared/fixtures.
+# tests need:
+#   - the Rust toolchain (must already be there: rustup);
+#   - PostgreSQL from Debian's packages, as a throwaway cluster of its own on 127.0.0.1:55432
+#     (data in $PAPERBOY_TEST_PGDATA, default /tmp/paperboy-test-pg), for the store contract
+#     tests; each test creates its own database there.
+# SQLite is compiled in, and arXiv and Hugging Face are played in the tests by local HTTP
+# servers answering with the recorded real responses in ../shared/fixtures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,4 +19,33 @@ if [ ! -d ../shared/fixtures ] || [ ! -f ../shared/corpus/arxiv-2025-snapshot.js
     exit 1
 fi
 
+# --- PostgreSQL ---------------------------------------------------------------------------
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+if [ -z "$(pg_bin)" ]; then
+    echo "installing PostgreSQL (Debian package postgresql)…"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+fi
+PGBIN="$(pg_bin)"
+PGDATA="${PAPERBOY_TEST_PGDATA:-/tmp/paperboy-test-pg}"
+PGPORT=55432
+# PostgreSQL refuses to run as root: run it as the `postgres` user when we are root.
+if [ "$(id -u)" = 0 ]; then pg() { runuser -u postgres -- "$@"; }; else pg() { "$@"; }; fi
+if [ ! -f "$PGDATA/PG_VERSION" ]; then
+    mkdir -p "$PGDATA"
+    [ "$(id -u)" = 0 ] && chown postgres: "$PGDATA"
+    pg "$PGBIN/initdb" -D "$PGDATA" -U postgres -A trust >/dev/null
+fi
+if ! "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PGPORT"; then
+    pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -o \
+        "-p $PGPORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+fi
+export PAPERBOY_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
+# Drop the databases earlier runs left behind.
+psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -At \
+    -c "SELECT 'DROP DATABASE \"' || datname || '\";' FROM pg_database WHERE datname LIKE 'pb\_test\_%'" \
+    | psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres >/dev/null
+
+# --- the tests ------------------------------------------------------------------------------
 cargo test --locked "$@"

@@ -1,23 +1,29 @@
 //! The store: the only place that speaks SQL.
 //!
-//! `Store` is the seam. Today it has one backend, SQLite (embedded, WAL); a PostgreSQL backend
-//! will be another variant with the same methods and the same contract tests.
+//! `Store` is the seam, with two backends: SQLite (embedded, WAL; the default) and PostgreSQL
+//! (for several nodes). Both pass the same contract tests (`tests/it/store_contract.rs`); what
+//! an upsert does is decided once, in [`plan_upserts`], for both.
 
+mod postgres;
 mod sqlite;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::papers::{ArxivId, Paper, Period};
 use chrono::NaiveDate;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database error: {0}")]
+    Postgres(sqlx::Error),
     #[error("migration {name} failed: {source}")]
     Migration { name: &'static str, source: rusqlite::Error },
-    #[error("unsupported database URL {0:?} (expected sqlite://PATH)")]
+    #[error("unsupported database URL {0:?} (expected sqlite://PATH or postgres://…)")]
     UnsupportedUrl(String),
     #[error("corrupt row for paper {id}: {reason}")]
     CorruptRow { id: String, reason: String },
@@ -43,6 +49,50 @@ impl UpsertCounts {
         self.updated += other.updated;
         self.unchanged += other.unchanged;
     }
+}
+
+/// One row an upsert batch writes: the merged paper and the row it replaces, if any.
+#[derive(Debug)]
+pub(crate) struct Write {
+    pub paper: Paper,
+    pub previous: Option<Paper>,
+}
+
+/// Decides what a batch does, the same way for every backend: each incoming record is merged
+/// into what is stored (or into an earlier record of the same batch) with
+/// [`Paper::merged_with`]; a record that changes nothing is counted unchanged. Returns one write
+/// per changed paper, in order of first appearance.
+pub(crate) fn plan_upserts(stored: HashMap<String, Paper>, incoming: Vec<Paper>) -> (Vec<Write>, UpsertCounts) {
+    let mut counts = UpsertCounts::default();
+    let mut current: HashMap<String, Paper> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for paper in incoming {
+        let key = paper.id.as_str().to_string();
+        let before = current.get(&key).or_else(|| stored.get(&key));
+        let merged = match before {
+            Some(b) => b.merged_with(&paper),
+            None => paper,
+        };
+        match before {
+            Some(b) if *b == merged => counts.unchanged += 1,
+            Some(_) => counts.updated += 1,
+            None => counts.inserted += 1,
+        }
+        if before != Some(&merged) {
+            if !current.contains_key(&key) {
+                order.push(key.clone());
+            }
+            current.insert(key, merged);
+        }
+    }
+    let writes = order
+        .into_iter()
+        .map(|key| {
+            let paper = current.remove(&key).expect("planned");
+            Write { previous: stored.get(&key).cloned(), paper }
+        })
+        .collect();
+    (writes, counts)
 }
 
 /// A resume point written atomically with a batch of papers.
@@ -91,6 +141,7 @@ pub struct Stats {
 #[derive(Clone)]
 pub enum Store {
     Sqlite(SqliteStore),
+    Postgres(PgStore),
 }
 
 impl Store {
@@ -98,6 +149,9 @@ impl Store {
     /// Accepts `sqlite://PATH`, `sqlite::memory:` or a plain file path.
     pub async fn open(url: &str) -> Result<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Store::Postgres(PgStore::connect(url).await?));
+        }
+        if url.contains("://") && !url.starts_with("sqlite://") {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         }
         let path = url.strip_prefix("sqlite://").unwrap_or(url);
@@ -108,7 +162,8 @@ impl Store {
 
     pub async fn upsert_papers(&self, papers: Vec<Paper>, resume: Option<ResumePoint>) -> Result<UpsertCounts> {
         match self {
-            Store::Sqlite(s) => s.write(move |tx| sqlite::upsert_papers(tx, &papers, resume.as_ref())).await,
+            Store::Sqlite(s) => s.write(move |tx| sqlite::upsert_papers(tx, papers, resume.as_ref())).await,
+            Store::Postgres(s) => s.upsert_papers(papers, resume).await,
         }
     }
 
@@ -116,18 +171,21 @@ impl Store {
         let id = id.as_str().to_string();
         match self {
             Store::Sqlite(s) => s.read(move |c| sqlite::paper(c, &id)).await,
+            Store::Postgres(s) => s.paper(&id).await,
         }
     }
 
     pub async fn list_papers(&self, listing: Listing) -> Result<Vec<Paper>> {
         match self {
             Store::Sqlite(s) => s.read(move |c| sqlite::list_papers(c, &listing)).await,
+            Store::Postgres(s) => s.list_papers(&listing).await,
         }
     }
 
     pub async fn count_papers(&self, period: Period, categories: Vec<String>) -> Result<u64> {
         match self {
             Store::Sqlite(s) => s.read(move |c| sqlite::count_papers(c, period, &categories)).await,
+            Store::Postgres(s) => s.count_papers(period, &categories).await,
         }
     }
 
@@ -135,6 +193,7 @@ impl Store {
     pub async fn latest_day(&self, on_or_before: Option<NaiveDate>) -> Result<Option<NaiveDate>> {
         match self {
             Store::Sqlite(s) => s.read(move |c| sqlite::latest_day(c, on_or_before)).await,
+            Store::Postgres(s) => s.latest_day(on_or_before).await,
         }
     }
 
@@ -142,12 +201,14 @@ impl Store {
     pub async fn neighbour_days(&self, day: NaiveDate) -> Result<(Option<NaiveDate>, Option<NaiveDate>)> {
         match self {
             Store::Sqlite(s) => s.read(move |c| sqlite::neighbour_days(c, day)).await,
+            Store::Postgres(s) => s.neighbour_days(day).await,
         }
     }
 
     pub async fn stats(&self) -> Result<Stats> {
         match self {
             Store::Sqlite(s) => s.read(sqlite::stats).await,
+            Store::Postgres(s) => s.stats().await,
         }
     }
 
@@ -155,6 +216,7 @@ impl Store {
         let key = key.to_string();
         match self {
             Store::Sqlite(s) => s.read(move |c| sqlite::resume_point(c, &key)).await,
+            Store::Postgres(s) => s.resume_point(&key).await,
         }
     }
 
@@ -162,12 +224,14 @@ impl Store {
         let key = key.to_string();
         match self {
             Store::Sqlite(s) => s.write(move |tx| sqlite::clear_resume_point(tx, &key)).await,
+            Store::Postgres(s) => s.clear_resume_point(&key).await,
         }
     }
 
     pub async fn upsert_hf_listings(&self, listings: Vec<HfListing>) -> Result<UpsertCounts> {
         match self {
             Store::Sqlite(s) => s.write(move |tx| sqlite::upsert_hf_listings(tx, &listings)).await,
+            Store::Postgres(s) => s.upsert_hf_listings(listings).await,
         }
     }
 
@@ -175,6 +239,7 @@ impl Store {
         let id = id.clone();
         match self {
             Store::Sqlite(s) => s.read(move |c| sqlite::hf_listing(c, &id)).await,
+            Store::Postgres(s) => s.hf_listing(&id).await,
         }
     }
 
@@ -182,12 +247,14 @@ impl Store {
         let source = source.to_string();
         match self {
             Store::Sqlite(s) => s.write(move |tx| sqlite::record_fetched_day(tx, day, papers, &source)).await,
+            Store::Postgres(s) => s.record_fetched_day(day, papers, &source).await,
         }
     }
 
     pub async fn fetched_days(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<NaiveDate>> {
         match self {
             Store::Sqlite(s) => s.read(move |c| sqlite::fetched_days(c, from, to)).await,
+            Store::Postgres(s) => s.fetched_days(from, to).await,
         }
     }
 
@@ -195,6 +262,7 @@ impl Store {
         let key = key.to_string();
         match self {
             Store::Sqlite(s) => s.read(move |c| sqlite::meta(c, &key)).await,
+            Store::Postgres(s) => s.meta(&key).await,
         }
     }
 
@@ -202,6 +270,7 @@ impl Store {
         let (key, value) = (key.to_string(), value.to_string());
         match self {
             Store::Sqlite(s) => s.write(move |tx| sqlite::set_meta(tx, &key, &value)).await,
+            Store::Postgres(s) => s.set_meta(&key, &value).await,
         }
     }
 
@@ -209,6 +278,7 @@ impl Store {
     pub async fn ping(&self) -> Result<()> {
         match self {
             Store::Sqlite(s) => s.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?)).await,
+            Store::Postgres(s) => s.ping().await,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! SQLite backend: one writer connection, a small pool of readers, WAL so that readers never
 //! wait for the writer. Blocking calls run on tokio's blocking pool.
 
-use super::{HfListing, Listing, Result, ResumePoint, Stats, StoreError, UpsertCounts};
+use super::{HfListing, Listing, Result, ResumePoint, Stats, StoreError, UpsertCounts, Write};
+use std::collections::HashMap;
 use crate::papers::{AnnounceType, ArxivId, Category, Paper, Period, Source};
 use chrono::NaiveDate;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
@@ -163,11 +164,19 @@ pub fn paper(conn: &Connection, id: &str) -> Result<Option<Paper>> {
     }
 }
 
-/// Inserts or merges papers (see [`Paper::merged_with`]) in the caller's transaction.
-pub fn upsert_papers(tx: &Transaction<'_>, papers: &[Paper], resume: Option<&ResumePoint>) -> Result<UpsertCounts> {
-    let mut counts = UpsertCounts::default();
+/// Inserts or merges papers (see [`super::plan_upserts`]) in the caller's transaction.
+pub fn upsert_papers(tx: &Transaction<'_>, papers: Vec<Paper>, resume: Option<&ResumePoint>) -> Result<UpsertCounts> {
+    let mut stored = HashMap::new();
+    for p in &papers {
+        if !stored.contains_key(p.id.as_str()) {
+            if let Some(row) = paper(tx, p.id.as_str())? {
+                stored.insert(p.id.as_str().to_string(), row);
+            }
+        }
+    }
+    let (writes, counts) = super::plan_upserts(stored, papers);
     let mut seq: i64 = tx.query_row("SELECT COALESCE(MAX(change_seq), 0) FROM papers", [], |r| r.get(0))?;
-    let mut insert = tx.prepare_cached(
+    let mut upsert = tx.prepare_cached(
         "INSERT INTO papers (id, version, title, abstract, authors, categories, comments, journal_ref, doi, license,
                              submitted_on, updated_on, announced_on, announce_type, source, change_seq)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
@@ -182,50 +191,36 @@ pub fn upsert_papers(tx: &Transaction<'_>, papers: &[Paper], resume: Option<&Res
     let mut delete_category =
         tx.prepare_cached("DELETE FROM paper_categories WHERE category = ?1 AND announced_on = ?2 AND paper_id = ?3")?;
     let mut category_rows: Vec<(&'static str, String, String)> = Vec::new();
-    for incoming in papers {
-        let existing = paper(tx, incoming.id.as_str())?;
-        let merged = match &existing {
-            None => incoming.clone(),
-            Some(old) => old.merged_with(incoming),
-        };
-        if existing.as_ref() == Some(&merged) {
-            counts.unchanged += 1;
-            continue;
-        }
+    for Write { paper: p, previous } in &writes {
         seq += 1;
-        let authors = serde_json::to_string(&merged.authors).expect("strings serialise");
-        let categories = merged.categories.iter().map(|c| c.code()).collect::<Vec<_>>().join(" ");
-        let announced = date_str(merged.announced_on);
-        insert.execute(params![
-            merged.id.as_str(),
-            merged.version,
-            merged.title,
-            merged.abstract_text,
-            authors,
-            categories,
-            merged.comments,
-            merged.journal_ref,
-            merged.doi,
-            merged.license,
-            date_str(merged.submitted_on),
-            date_str(merged.updated_on),
+        let announced = date_str(p.announced_on);
+        upsert.execute(params![
+            p.id.as_str(),
+            p.version,
+            p.title,
+            p.abstract_text,
+            serde_json::to_string(&p.authors).expect("strings serialise"),
+            p.categories.iter().map(|c| c.code()).collect::<Vec<_>>().join(" "),
+            p.comments,
+            p.journal_ref,
+            p.doi,
+            p.license,
+            date_str(p.submitted_on),
+            date_str(p.updated_on),
             announced.as_deref(),
-            merged.announce_type.map(|t| t.as_str()),
-            merged.source.as_str(),
+            p.announce_type.map(|t| t.as_str()),
+            p.source.as_str(),
             seq,
         ])?;
-        if let Some(old) = &existing {
+        if let Some(old) = previous {
             let old_day = date_str(old.announced_on).unwrap_or_default();
             for c in &old.categories {
                 delete_category.execute(params![c.code(), old_day, old.id.as_str()])?;
             }
-            counts.updated += 1;
-        } else {
-            counts.inserted += 1;
         }
         let day = announced.unwrap_or_default();
-        for c in &merged.categories {
-            category_rows.push((c.code(), day.clone(), merged.id.as_str().to_string()));
+        for c in &p.categories {
+            category_rows.push((c.code(), day.clone(), p.id.as_str().to_string()));
         }
     }
     insert_category_rows(tx, &category_rows)?;

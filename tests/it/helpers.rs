@@ -29,6 +29,21 @@ pub async fn temp_store() -> TempStore {
     TempStore { dir, store }
 }
 
+/// A PostgreSQL store in a database of its own, on the server named by
+/// `PAPERBOY_TEST_DATABASE_URL` (scripts/test.sh starts one and sets it).
+pub async fn pg_store() -> Store {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let admin = std::env::var("PAPERBOY_TEST_DATABASE_URL")
+        .expect("PAPERBOY_TEST_DATABASE_URL is not set: run the tests with scripts/test.sh, which starts PostgreSQL");
+    let name = format!("pb_test_{}_{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL reachable");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+    let mut url = reqwest::Url::parse(&admin).unwrap();
+    url.set_path(&name);
+    Store::open(url.as_str()).await.unwrap()
+}
+
 /// An HTTP client with arXiv's manners but test-sized waits.
 pub fn client(min_interval_ms: u64, max_retries: u32) -> PoliteClient {
     PoliteClient::new(HttpSettings {
