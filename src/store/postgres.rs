@@ -329,35 +329,58 @@ fn paper_from_row(row: &PgRow) -> Result<Paper> {
     })
 }
 
+/// A batch of papers as column arrays, for `UNNEST`.
+#[derive(Default)]
+struct Columns {
+    id: Vec<String>,
+    version: Vec<i32>,
+    title: Vec<String>,
+    abstract_text: Vec<String>,
+    authors: Vec<String>,
+    categories: Vec<String>,
+    comments: Vec<Option<String>>,
+    journal_ref: Vec<Option<String>>,
+    doi: Vec<Option<String>>,
+    license: Vec<Option<String>>,
+    submitted_on: Vec<Option<NaiveDate>>,
+    updated_on: Vec<Option<NaiveDate>>,
+    announced_on: Vec<Option<NaiveDate>>,
+    announce_type: Vec<Option<String>>,
+    source: Vec<String>,
+}
+
+impl Columns {
+    fn push(&mut self, p: &Paper) {
+        self.id.push(p.id.as_str().to_string());
+        self.version.push(p.version as i32);
+        self.title.push(p.title.clone());
+        self.abstract_text.push(p.abstract_text.clone());
+        self.authors.push(serde_json::to_string(&p.authors).expect("strings serialise"));
+        self.categories.push(p.categories.iter().map(|c| c.code()).collect::<Vec<_>>().join(" "));
+        self.comments.push(p.comments.clone());
+        self.journal_ref.push(p.journal_ref.clone());
+        self.doi.push(p.doi.clone());
+        self.license.push(p.license.clone());
+        self.submitted_on.push(p.submitted_on);
+        self.updated_on.push(p.updated_on);
+        self.announced_on.push(p.announced_on);
+        self.announce_type.push(p.announce_type.map(|t| t.as_str().to_string()));
+        self.source.push(p.source.as_str().to_string());
+    }
+}
+
 /// Writes a planned batch with one statement for the papers and two for their categories.
 async fn write_papers(tx: &mut Transaction<'_, Postgres>, writes: &[Write]) -> Result<()> {
     if writes.is_empty() {
         return Ok(());
     }
-    let mut cols: (Vec<String>, Vec<i32>, Vec<String>, Vec<String>, Vec<String>, Vec<String>) = Default::default();
-    let mut opt: [Vec<Option<String>>; 5] = Default::default(); // comments, journal_ref, doi, license, announce_type
-    let mut dates: [Vec<Option<NaiveDate>>; 3] = Default::default();
-    let mut sources = Vec::new();
+    let mut c = Columns::default();
     let (mut cat_codes, mut cat_days, mut cat_ids) = (Vec::new(), Vec::new(), Vec::new());
     let mut replaced = Vec::new();
     for Write { paper: p, previous } in writes {
-        cols.0.push(p.id.as_str().to_string());
-        cols.1.push(p.version as i32);
-        cols.2.push(p.title.clone());
-        cols.3.push(p.abstract_text.clone());
-        cols.4.push(serde_json::to_string(&p.authors).expect("strings serialise"));
-        cols.5.push(p.categories.iter().map(|c| c.code()).collect::<Vec<_>>().join(" "));
-        opt[0].push(p.comments.clone());
-        opt[1].push(p.journal_ref.clone());
-        opt[2].push(p.doi.clone());
-        opt[3].push(p.license.clone());
-        opt[4].push(p.announce_type.map(|t| t.as_str().to_string()));
-        dates[0].push(p.submitted_on);
-        dates[1].push(p.updated_on);
-        dates[2].push(p.announced_on);
-        sources.push(p.source.as_str().to_string());
-        for c in &p.categories {
-            cat_codes.push(c.code().to_string());
+        c.push(p);
+        for cat in &p.categories {
+            cat_codes.push(cat.code().to_string());
             cat_days.push(p.announced_on);
             cat_ids.push(p.id.as_str().to_string());
         }
@@ -384,21 +407,21 @@ async fn write_papers(tx: &mut Transaction<'_, Postgres>, writes: &[Write]) -> R
             announced_on = excluded.announced_on, announce_type = excluded.announce_type,
             source = excluded.source, change_seq = excluded.change_seq",
     )
-    .bind(&cols.0)
-    .bind(&cols.1)
-    .bind(&cols.2)
-    .bind(&cols.3)
-    .bind(&cols.4)
-    .bind(&cols.5)
-    .bind(&opt[0])
-    .bind(&opt[1])
-    .bind(&opt[2])
-    .bind(&opt[3])
-    .bind(&dates[0])
-    .bind(&dates[1])
-    .bind(&dates[2])
-    .bind(&opt[4])
-    .bind(&sources)
+    .bind(&c.id)
+    .bind(&c.version)
+    .bind(&c.title)
+    .bind(&c.abstract_text)
+    .bind(&c.authors)
+    .bind(&c.categories)
+    .bind(&c.comments)
+    .bind(&c.journal_ref)
+    .bind(&c.doi)
+    .bind(&c.license)
+    .bind(&c.submitted_on)
+    .bind(&c.updated_on)
+    .bind(&c.announced_on)
+    .bind(&c.announce_type)
+    .bind(&c.source)
     .execute(&mut **tx)
     .await?;
     sqlx::query("DELETE FROM paper_categories WHERE paper_id = ANY($1)").bind(&replaced).execute(&mut **tx).await?;
