@@ -51,6 +51,21 @@ enum Command {
     },
     /// What the store holds.
     Stats,
+    /// Copy an instance to another store (e.g. SQLite to PostgreSQL), verified by counts and
+    /// checksums; resumable.
+    Migrate {
+        /// Source database URL (default: this instance's store).
+        #[arg(long)]
+        from: Option<String>,
+        /// Target database URL, e.g. postgres://paperboy@db/paperboy.
+        #[arg(long)]
+        to: String,
+        #[arg(long, default_value_t = 2000)]
+        batch: u32,
+        /// Stop after copying this many papers (run again to go on).
+        #[arg(long)]
+        max_papers: Option<u64>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -168,6 +183,35 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCod
             println!("paperboy serving on http://{}", app.state().settings.bind.replace(":0", &format!(":{}", app.port())));
             app.run().await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { from, to, batch, max_papers } => {
+            let from_url = from.unwrap_or_else(|| settings.database_url());
+            let source = crate::store::Store::open(&from_url).await?;
+            let target = crate::store::Store::open(&to).await?;
+            let bar = if std::io::stderr().is_terminal() { indicatif::ProgressBar::new(0) } else { indicatif::ProgressBar::hidden() };
+            let key = format!("migrate from {from_url}");
+            let r = crate::migrate::migrate(&source, &target, &key, batch.max(1), max_papers, &bar).await?;
+            if let Some(p) = r.resumed_from {
+                println!("resumed after source change {p}");
+            }
+            println!(
+                "papers: inserted {}, updated {}, unchanged {}; Hugging Face listings {}; fetched days {}; settings {}",
+                r.papers.inserted, r.papers.updated, r.papers.unchanged, r.hf_listings, r.fetched_days, r.meta
+            );
+            if !r.complete {
+                println!("stopped after --max-papers; run the same command again to go on");
+                return Ok(ExitCode::from(3));
+            }
+            let (s, t) = (r.source.expect("complete"), r.target.expect("complete"));
+            println!("source: {} papers, checksum {:016x}", s.papers, s.digest);
+            println!("target: {} papers, checksum {:016x}", t.papers, t.digest);
+            if r.verified() {
+                println!("verified: the target holds exactly the source's papers");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("MISMATCH: the target differs from the source (it held other data before?)");
+                Ok(ExitCode::from(4))
+            }
         }
         Command::Stats => {
             let state = AppState::build(settings).await?;

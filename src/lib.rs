@@ -3,6 +3,7 @@
 pub mod app;
 pub mod cli;
 pub mod ingest;
+pub mod migrate;
 pub mod papers;
 pub mod sample;
 pub mod settings;

@@ -50,7 +50,7 @@ impl Source {
 ///
 /// Constructed only through [`PaperDraft::validate`], so a `Paper` always has an id, a version,
 /// a title and an abstract.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Paper {
     pub id: ArxivId,
     pub version: u16,

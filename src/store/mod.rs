@@ -274,6 +274,38 @@ impl Store {
         }
     }
 
+    /// Papers inserted or updated after position `after` of the change cursor, oldest change
+    /// first, with their positions. Derived data (indexes, copies) follows the store with it.
+    pub async fn changes_since(&self, after: i64, limit: u32) -> Result<Vec<(i64, Paper)>> {
+        match self {
+            Store::Sqlite(s) => s.read(move |c| sqlite::changes_since(c, after, limit)).await,
+            Store::Postgres(s) => s.changes_since(after, limit).await,
+        }
+    }
+
+    /// Papers in id order after `after` (use "" to start), `limit` at a time.
+    pub async fn papers_after_id(&self, after: &str, limit: u32) -> Result<Vec<Paper>> {
+        let after = after.to_string();
+        match self {
+            Store::Sqlite(s) => s.read(move |c| sqlite::papers_after_id(c, &after, limit)).await,
+            Store::Postgres(s) => s.papers_after_id(&after, limit).await,
+        }
+    }
+
+    pub async fn all_hf_listings(&self) -> Result<Vec<HfListing>> {
+        match self {
+            Store::Sqlite(s) => s.read(sqlite::all_hf_listings).await,
+            Store::Postgres(s) => s.all_hf_listings().await,
+        }
+    }
+
+    pub async fn all_meta(&self) -> Result<Vec<(String, String)>> {
+        match self {
+            Store::Sqlite(s) => s.read(sqlite::all_meta).await,
+            Store::Postgres(s) => s.all_meta().await,
+        }
+    }
+
     /// Checks that the store answers (for `/healthz`).
     pub async fn ping(&self) -> Result<()> {
         match self {

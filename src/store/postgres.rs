@@ -283,6 +283,55 @@ impl PgStore {
         Ok(())
     }
 
+    pub async fn changes_since(&self, after: i64, limit: u32) -> Result<Vec<(i64, Paper)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS}, p.change_seq FROM papers p WHERE p.change_seq > $1 ORDER BY p.change_seq LIMIT $2"
+        ))
+        .bind(after)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(15)?, paper_from_row(r)?))).collect()
+    }
+
+    pub async fn papers_after_id(&self, after: &str, limit: u32) -> Result<Vec<Paper>> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM papers p WHERE p.id > $1 ORDER BY p.id LIMIT $2"))
+            .bind(after)
+            .bind(limit as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(paper_from_row).collect()
+    }
+
+    pub async fn all_hf_listings(&self) -> Result<Vec<HfListing>> {
+        let rows = sqlx::query(
+            "SELECT paper_id, listed_on, upvotes, num_comments, submitted_by, github_repo, project_page
+             FROM hf_daily ORDER BY paper_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get(0)?;
+                Ok(HfListing {
+                    paper_id: ArxivId::parse(&id)
+                        .map_err(|e| StoreError::CorruptRow { id: id.clone(), reason: e.to_string() })?,
+                    listed_on: r.try_get(1)?,
+                    upvotes: r.try_get(2)?,
+                    num_comments: r.try_get(3)?,
+                    submitted_by: r.try_get(4)?,
+                    github_repo: r.try_get(5)?,
+                    project_page: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn all_meta(&self) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT key, value FROM meta ORDER BY key").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

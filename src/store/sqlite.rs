@@ -285,6 +285,49 @@ pub fn list_papers(conn: &Connection, listing: &Listing) -> Result<Vec<Paper>> {
     Ok(out)
 }
 
+/// Papers changed after `after` on the change cursor, in cursor order, with their positions.
+pub fn changes_since(conn: &Connection, after: i64, limit: u32) -> Result<Vec<(i64, Paper)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {PAPER_COLUMNS}, p.change_seq FROM papers p WHERE p.change_seq > ?1 ORDER BY p.change_seq LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![after, limit], |r| Ok((r.get::<_, i64>(15)?, paper_from_row(r)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, paper) = row?;
+        out.push((seq, paper?));
+    }
+    Ok(out)
+}
+
+/// Papers in id order after `after` (exclusive), for walking the whole store.
+pub fn papers_after_id(conn: &Connection, after: &str, limit: u32) -> Result<Vec<Paper>> {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {PAPER_COLUMNS} FROM papers p WHERE p.id > ?1 ORDER BY p.id LIMIT ?2"))?;
+    let rows = stmt.query_map(params![after, limit], paper_from_row)?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row??);
+    }
+    Ok(out)
+}
+
+pub fn all_hf_listings(conn: &Connection) -> Result<Vec<HfListing>> {
+    let mut stmt = conn.prepare("SELECT paper_id FROM hf_daily ORDER BY paper_id")?;
+    let ids = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let parsed = ArxivId::parse(&id).map_err(|e| StoreError::CorruptRow { id: id.clone(), reason: e.to_string() })?;
+        out.extend(hf_listing(conn, &parsed)?);
+    }
+    Ok(out)
+}
+
+pub fn all_meta(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare("SELECT key, value FROM meta ORDER BY key")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn count_papers(conn: &Connection, period: Period, categories: &[String]) -> Result<u64> {
     let (filter, params) = listing_filter(period, categories);
     let n: i64 = conn.query_row(&format!("SELECT COUNT(*) {filter}"), params_from_iter(params), |r| r.get(0))?;

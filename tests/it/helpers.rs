@@ -32,6 +32,11 @@ pub async fn temp_store() -> TempStore {
 /// A PostgreSQL store in a database of its own, on the server named by
 /// `PAPERBOY_TEST_DATABASE_URL` (scripts/test.sh starts one and sets it).
 pub async fn pg_store() -> Store {
+    Store::open(&pg_database().await).await.unwrap()
+}
+
+/// The URL of a new, empty PostgreSQL database.
+pub async fn pg_database() -> String {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let admin = std::env::var("PAPERBOY_TEST_DATABASE_URL")
         .expect("PAPERBOY_TEST_DATABASE_URL is not set: run the tests with scripts/test.sh, which starts PostgreSQL");
@@ -41,7 +46,7 @@ pub async fn pg_store() -> Store {
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
     let mut url = reqwest::Url::parse(&admin).unwrap();
     url.set_path(&name);
-    Store::open(url.as_str()).await.unwrap()
+    url.to_string()
 }
 
 /// An HTTP client with arXiv's manners but test-sized waits.

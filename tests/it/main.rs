@@ -9,6 +9,7 @@ mod follow;
 mod hf_daily;
 mod import;
 mod kill_and_rerun;
+mod migrate;
 mod oai_pmh;
 mod rss;
 mod serve;

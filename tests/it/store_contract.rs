@@ -76,6 +76,36 @@ async fn listings_follow_periods_and_categories(store: &Store) {
     assert_eq!((prev.unwrap().to_string(), next.unwrap().to_string()), ("2025-02-03".into(), "2025-02-10".into()));
 }
 
+async fn the_change_cursor_lists_each_change_once_in_order(store: &Store) {
+    let start = store.stats().await.unwrap().change_seq;
+    store
+        .upsert_papers(vec![paper("2505.00001", 1, "2025-05-01", "cs.LG"), paper("2505.00002", 1, "2025-05-01", "cs.LG")], None)
+        .await
+        .unwrap();
+    let changes = store.changes_since(start, 100).await.unwrap();
+    let ids: Vec<_> = changes.iter().map(|(_, p)| p.id.to_string()).collect();
+    assert_eq!(ids, ["2505.00001", "2505.00002"]);
+    assert!(changes[0].0 < changes[1].0 && changes[0].0 > start);
+    let mark = changes[1].0;
+    // An unchanged record is not a change; a new version is, and moves to the end.
+    store.upsert_papers(vec![paper("2505.00002", 1, "2025-05-01", "cs.LG")], None).await.unwrap();
+    assert!(store.changes_since(mark, 100).await.unwrap().is_empty());
+    store.upsert_papers(vec![paper("2505.00001", 2, "2025-05-01", "cs.LG")], None).await.unwrap();
+    let after = store.changes_since(mark, 100).await.unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!((after[0].1.id.to_string(), after[0].1.version), ("2505.00001".to_string(), 2));
+    // Paging by id walks everything once.
+    let mut seen = 0;
+    let mut last = String::new();
+    loop {
+        let page = store.papers_after_id(&last, 2).await.unwrap();
+        let Some(p) = page.last() else { break };
+        last = p.id.as_str().to_string();
+        seen += page.len();
+    }
+    assert_eq!(seen as u64, store.stats().await.unwrap().papers);
+}
+
 async fn resume_points_commit_with_their_batch(store: &Store) {
     let rp = ResumePoint { key: "k".into(), position: 42, token: Some("t|1".into()) };
     store.upsert_papers(vec![paper("2504.00001", 1, "2025-04-01", "cs.LG")], Some(rp.clone())).await.unwrap();
@@ -92,6 +122,7 @@ async fn sqlite_store_contract() {
     let t = temp_store().await;
     upsert_is_idempotent_and_version_aware(&t.store).await;
     listings_follow_periods_and_categories(&t.store).await;
+    the_change_cursor_lists_each_change_once_in_order(&t.store).await;
     resume_points_commit_with_their_batch(&t.store).await;
 }
 
@@ -100,6 +131,7 @@ async fn postgres_store_contract() {
     let store = pg_store().await;
     upsert_is_idempotent_and_version_aware(&store).await;
     listings_follow_periods_and_categories(&store).await;
+    the_change_cursor_lists_each_change_once_in_order(&store).await;
     resume_points_commit_with_their_batch(&store).await;
 }
 

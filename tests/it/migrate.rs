@@ -1,0 +1,60 @@
+use crate::helpers::*;
+use indicatif::ProgressBar;
+use paperboy::migrate::{checksum, migrate};
+use paperboy::papers::Source;
+
+#[tokio::test]
+async fn sqlite_to_postgres_is_resumable_and_verified() {
+    let sqlite = temp_store().await;
+    let file = crate::import::corpus_head(sqlite.dir.path(), 3_000);
+    paperboy::ingest::snapshot::import_file(&sqlite.store, &file, Source::Snapshot, false).await.unwrap();
+    let hf = paperboy::ingest::hf_daily::parse(&fixture("hf-daily-papers/daily_papers_item_2602.23229_from_markdown.json")).unwrap();
+    paperboy::ingest::hf_daily::store_items(&sqlite.store, hf).await.unwrap();
+    sqlite.store.set_meta("sample_loaded", "0").await.unwrap();
+    let pg = pg_store().await;
+
+    // Stopped early: a third of the way.
+    let r = migrate(&sqlite.store, &pg, "migrate test", 400, Some(1_000), &ProgressBar::hidden()).await.unwrap();
+    assert!(!r.complete);
+    assert_eq!(r.papers.inserted, 1_000);
+    assert_eq!(pg.stats().await.unwrap().papers, 1_000);
+
+    // Run again: it resumes where it stopped and finishes.
+    let r = migrate(&sqlite.store, &pg, "migrate test", 400, None, &ProgressBar::hidden()).await.unwrap();
+    assert!(r.resumed_from.is_some());
+    assert_eq!(r.papers.inserted, 3_001 - 1_000, "3,000 corpus papers and one from Hugging Face, less those copied");
+    assert!(r.verified(), "{r:?}");
+    assert_eq!(r.source.unwrap().papers, 3_001);
+    assert_eq!((r.hf_listings, r.meta), (1, 1));
+    let id = paperboy::papers::ArxivId::parse("2602.23229").unwrap();
+    assert_eq!(pg.hf_listing(&id).await.unwrap(), sqlite.store.hf_listing(&id).await.unwrap());
+    assert_eq!(pg.meta("sample_loaded").await.unwrap().as_deref(), Some("0"));
+    assert_eq!(pg.stats().await.unwrap().top_categories, sqlite.store.stats().await.unwrap().top_categories);
+
+    // A changed target no longer verifies.
+    let mut p = pg.papers_after_id("", 1).await.unwrap().remove(0);
+    p.version += 1;
+    p.title.push_str(" (revised)");
+    pg.upsert_papers(vec![p], None).await.unwrap();
+    assert_ne!(checksum(&pg).await.unwrap(), checksum(&sqlite.store).await.unwrap());
+}
+
+#[tokio::test]
+async fn the_migrate_command_reports_a_verified_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let bin = env!("CARGO_BIN_EXE_paperboy");
+    let file = shared().join("fixtures/kaggle-snapshot/wanng-ide_arxiv-metadata-oai-snapshot_first200.jsonl");
+    let out = std::process::Command::new(bin).arg("--data-dir").arg(&data).arg("import").arg(&file).output().unwrap();
+    assert!(out.status.success());
+    let url = pg_database().await;
+    let out = std::process::Command::new(bin).arg("--data-dir").arg(&data).args(["migrate", "--to", &url]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("papers: inserted 200, updated 0, unchanged 0"), "{stdout}");
+    assert!(stdout.contains("verified: the target holds exactly the source's papers"), "{stdout}");
+    // Again: nothing to copy, still verified.
+    let out = std::process::Command::new(bin).arg("--data-dir").arg(&data).args(["migrate", "--to", &url]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("verified"), "{stdout}");
+}
