@@ -14,13 +14,23 @@ pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
     pub http: Arc<PoliteClient>,
+    /// This process's name among the nodes sharing a store (for leases).
+    pub node_id: Arc<str>,
+}
+
+/// A name unique to this process: host, pid and a random suffix.
+fn node_id() -> Arc<str> {
+    use std::hash::{BuildHasher, RandomState};
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "node".into());
+    let random = RandomState::new().hash_one(std::time::SystemTime::now());
+    format!("{host}-{}-{random:08x}", std::process::id()).into()
 }
 
 impl AppState {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::open(&settings.database_url()).await?;
         let http = Arc::new(PoliteClient::new(settings.http()));
-        Ok(Self { store, settings: Arc::new(settings), http })
+        Ok(Self { store, settings: Arc::new(settings), http, node_id: node_id() })
     }
 }
 
@@ -63,9 +73,28 @@ impl Application {
     }
 }
 
+/// The lease that makes one node at a time follow arXiv.
+pub const FOLLOW_LEASE: &str = "follow-arxiv";
+
 async fn follow_loop(state: AppState) {
     let interval = Duration::from_secs(state.settings.arxiv.poll_interval_secs.max(1));
+    // Held across a whole catch-up (a few minutes at arXiv's pace) and renewed every round; a
+    // node that dies hands over when it expires.
+    let ttl = (interval * 2).max(Duration::from_secs(1800));
     loop {
+        match state.store.try_lease(FOLLOW_LEASE, &state.node_id, ttl).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::debug!("another node follows arXiv");
+                tokio::time::sleep(interval).await;
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not take the follow lease");
+                tokio::time::sleep(interval).await;
+                continue;
+            }
+        }
         let follower = Follower {
             store: &state.store,
             http: &state.http,

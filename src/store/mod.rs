@@ -306,6 +306,24 @@ impl Store {
         }
     }
 
+    /// Takes or renews the lease `name` for `holder` for `ttl`, unless another holder's lease is
+    /// still live. Work that must run on one node at a time runs only while its lease is held.
+    pub async fn try_lease(&self, name: &str, holder: &str, ttl: std::time::Duration) -> Result<bool> {
+        let (name, holder, ttl_ms) = (name.to_string(), holder.to_string(), ttl.as_millis() as i64);
+        match self {
+            Store::Sqlite(s) => s.write(move |tx| sqlite::try_lease(tx, &name, &holder, ttl_ms)).await,
+            Store::Postgres(s) => s.try_lease(&name, &holder, ttl_ms).await,
+        }
+    }
+
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        let (name, holder) = (name.to_string(), holder.to_string());
+        match self {
+            Store::Sqlite(s) => s.write(move |tx| sqlite::release_lease(tx, &name, &holder)).await,
+            Store::Postgres(s) => s.release_lease(&name, &holder).await,
+        }
+    }
+
     /// Checks that the store answers (for `/healthz`).
     pub async fn ping(&self) -> Result<()> {
         match self {

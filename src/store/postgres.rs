@@ -9,7 +9,10 @@ use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 use std::collections::HashMap;
 
-const MIGRATIONS: &[(&str, &str)] = &[("0001_papers", include_str!("../../migrations/postgres/0001_papers.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_papers", include_str!("../../migrations/postgres/0001_papers.sql")),
+    ("0002_leases", include_str!("../../migrations/postgres/0002_leases.sql")),
+];
 
 /// Any fixed key: serialises migrations between nodes starting at once.
 const MIGRATION_LOCK: i64 = 0x7061_7065_7262_6f79; // "paperboy"
@@ -330,6 +333,25 @@ impl PgStore {
     pub async fn all_meta(&self) -> Result<Vec<(String, String)>> {
         let rows = sqlx::query("SELECT key, value FROM meta ORDER BY key").fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
+    pub async fn try_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> Result<bool> {
+        let r = sqlx::query(
+            "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3::float8 / 1000))
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+             WHERE leases.holder = excluded.holder OR leases.expires_at < now()",
+        )
+        .bind(name)
+        .bind(holder)
+        .bind(ttl_ms as f64)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2").bind(name).bind(holder).execute(&self.pool).await?;
+        Ok(())
     }
 
     pub async fn ping(&self) -> Result<()> {

@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// Migrations, in order. Each runs once, in its own transaction.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_papers", include_str!("../../migrations/sqlite/0001_papers.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_papers", include_str!("../../migrations/sqlite/0001_papers.sql")),
+    ("0002_leases", include_str!("../../migrations/sqlite/0002_leases.sql")),
+];
 
 const MAX_IDLE_READERS: usize = 8;
 
@@ -472,5 +475,22 @@ pub fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
         "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [key, value],
     )?;
+    Ok(())
+}
+
+/// Takes or renews the lease `name` for `holder` unless another holder's lease is still live.
+pub fn try_lease(tx: &Transaction<'_>, name: &str, holder: &str, ttl_ms: i64) -> Result<bool> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    let n = tx.execute(
+        "INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+         WHERE leases.holder = excluded.holder OR leases.expires_at < ?4",
+        params![name, holder, now + ttl_ms, now],
+    )?;
+    Ok(n == 1)
+}
+
+pub fn release_lease(tx: &Transaction<'_>, name: &str, holder: &str) -> Result<()> {
+    tx.execute("DELETE FROM leases WHERE name = ?1 AND holder = ?2", [name, holder])?;
     Ok(())
 }

@@ -106,6 +106,24 @@ async fn the_change_cursor_lists_each_change_once_in_order(store: &Store) {
     assert_eq!(seen as u64, store.stats().await.unwrap().papers);
 }
 
+async fn leases_go_to_one_holder_until_they_expire(store: &Store) {
+    use std::time::Duration;
+    let long = Duration::from_secs(60);
+    assert!(store.try_lease("job", "node-a", long).await.unwrap());
+    assert!(!store.try_lease("job", "node-b", long).await.unwrap(), "a live lease is not taken");
+    assert!(store.try_lease("job", "node-a", long).await.unwrap(), "the holder renews");
+    assert!(store.try_lease("other", "node-b", long).await.unwrap(), "leases are per name");
+    store.release_lease("job", "node-a").await.unwrap();
+    assert!(store.try_lease("job", "node-b", Duration::from_millis(300)).await.unwrap(), "released: free");
+    assert!(!store.try_lease("job", "node-a", long).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(store.try_lease("job", "node-a", long).await.unwrap(), "expired: taken over");
+    assert!(!store.try_lease("job", "node-b", long).await.unwrap());
+    // Racing nodes: exactly one wins.
+    let (a, b) = tokio::join!(store.try_lease("race", "a", long), store.try_lease("race", "b", long));
+    assert!(a.unwrap() ^ b.unwrap());
+}
+
 async fn resume_points_commit_with_their_batch(store: &Store) {
     let rp = ResumePoint { key: "k".into(), position: 42, token: Some("t|1".into()) };
     store.upsert_papers(vec![paper("2504.00001", 1, "2025-04-01", "cs.LG")], Some(rp.clone())).await.unwrap();
@@ -123,6 +141,7 @@ async fn sqlite_store_contract() {
     upsert_is_idempotent_and_version_aware(&t.store).await;
     listings_follow_periods_and_categories(&t.store).await;
     the_change_cursor_lists_each_change_once_in_order(&t.store).await;
+    leases_go_to_one_holder_until_they_expire(&t.store).await;
     resume_points_commit_with_their_batch(&t.store).await;
 }
 
@@ -132,6 +151,7 @@ async fn postgres_store_contract() {
     upsert_is_idempotent_and_version_aware(&store).await;
     listings_follow_periods_and_categories(&store).await;
     the_change_cursor_lists_each_change_once_in_order(&store).await;
+    leases_go_to_one_holder_until_they_expire(&store).await;
     resume_points_commit_with_their_batch(&store).await;
 }
 
@@ -173,6 +193,6 @@ async fn sqlite_runs_in_wal_mode_and_migrations_once() {
     let _again = Store::open(db.to_str().unwrap()).await.unwrap();
     let conn = rusqlite::Connection::open(&db).unwrap();
     let n: i64 = conn.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
-    assert_eq!(n, 1);
+    assert_eq!(n, 2);
     assert!(Store::open("mysql://localhost/x").await.is_err());
 }
