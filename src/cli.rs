@@ -189,7 +189,14 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCod
             let source = crate::store::Store::open(&from_url).await?;
             let target = crate::store::Store::open(&to).await?;
             let bar = if std::io::stderr().is_terminal() { indicatif::ProgressBar::new(0) } else { indicatif::ProgressBar::hidden() };
-            let key = format!("migrate from {from_url}");
+            // The key is stored in the target: never with a password in it.
+            let key = match reqwest::Url::parse(&from_url) {
+                Ok(mut u) => {
+                    let _ = u.set_password(None);
+                    format!("migrate from {u}")
+                }
+                Err(_) => format!("migrate from {from_url}"),
+            };
             let r = crate::migrate::migrate(&source, &target, &key, batch.max(1), max_papers, &bar).await?;
             if let Some(p) = r.resumed_from {
                 println!("resumed after source change {p}");

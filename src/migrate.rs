@@ -92,10 +92,10 @@ pub async fn migrate(
     let listings = from.all_hf_listings().await?;
     report.hf_listings = listings.len() as u64;
     to.upsert_hf_listings(listings).await?;
-    let days = from.fetched_days(chrono::NaiveDate::MIN, chrono::NaiveDate::MAX).await?;
+    let days = from.all_fetched_days().await?;
     report.fetched_days = days.len() as u64;
-    for day in days {
-        to.record_fetched_day(day, 0, "migrated").await?;
+    for (day, papers, source) in days {
+        to.record_fetched_day(day, papers, &source).await?;
     }
     for (key, value) in from.all_meta().await? {
         to.set_meta(&key, &value).await?;

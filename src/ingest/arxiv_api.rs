@@ -109,8 +109,14 @@ impl ArxivApi<'_> {
             let resume = ResumePoint { key: key.clone(), position: start + n, token: None };
             store_drafts(store, page.drafts, Source::ArxivApi, Some(resume), &mut report).await?;
             start += n;
-            if n == 0 || start >= page.total {
+            if start >= page.total {
                 break;
+            }
+            if n == 0 {
+                // arXiv sometimes answers a page with no entries before the end: stop here and
+                // keep the resume point, so that running again asks for this page anew.
+                report.interrupted = Some(format!("an empty page at start={start} of {} results", page.total));
+                return Ok(report);
             }
         }
         store.clear_resume_point(&key).await?;
@@ -125,7 +131,10 @@ pub fn parse_feed(body: &str, start: u64) -> Result<Page, IngestError> {
     let feed = root.child("feed").ok_or_else(|| {
         IngestError::Malformed(err.as_ref().map(|e| e.to_string()).unwrap_or_else(|| "no Atom <feed> element".into()))
     })?;
-    let total = feed.text_of("totalResults").and_then(|t| t.parse().ok()).unwrap_or(0);
+    let total = feed
+        .text_of("totalResults")
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(|| IngestError::Malformed("no opensearch:totalResults in the feed".into()))?;
     let mut drafts = Vec::new();
     for (i, entry) in feed.children_named("entry").enumerate() {
         let position = format!("entry {} (result {}, line {})", i + 1, start + i as u64 + 1, entry.line);

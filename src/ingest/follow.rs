@@ -79,6 +79,9 @@ impl Follower<'_> {
     async fn fetch_latest(&self, day: NaiveDate) -> Result<Report, IngestError> {
         let rss = ArxivRss { http: self.http, base_url: self.rss_base_url.clone() };
         let (feed_day, report) = rss.ingest(self.store, &self.categories).await?;
+        if let Some(why) = &report.interrupted {
+            return Err(IngestError::Malformed(why.clone()));
+        }
         // On holidays the feed still shows the previous announcement: record the day it is for.
         let got = feed_day.unwrap_or(day);
         self.store.record_fetched_day(got, report.processed(), "rss").await?;
@@ -99,6 +102,10 @@ impl Follower<'_> {
             to: to - Duration::minutes(1),
         };
         let report = api.ingest(self.store, &query, 200, None).await?;
+        if let Some(why) = &report.interrupted {
+            // Not recorded as fetched: the next round resumes it.
+            return Err(IngestError::Malformed(why.clone()));
+        }
         self.store.record_fetched_day(day, report.processed(), "arxiv-api").await?;
         Ok(report)
     }

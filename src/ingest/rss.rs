@@ -13,6 +13,8 @@ pub struct Feed {
     /// The announcement day the feed is for (its `pubDate`, in arXiv's own time zone).
     pub day: Option<NaiveDate>,
     pub drafts: Vec<(String, Result<PaperDraft, String>)>,
+    /// Set when the feed broke off: items after the break are missing.
+    pub broken: Option<String>,
 }
 
 pub struct ArxivRss<'a> {
@@ -28,6 +30,7 @@ impl ArxivRss<'_> {
         let feed = parse_feed(&body)?;
         let mut report = Report::default();
         store_drafts(store, feed.drafts, Source::Rss, None, &mut report).await?;
+        report.interrupted = feed.broken.map(|why| format!("the feed broke off: {why}"));
         Ok((feed.day, report))
     }
 }
@@ -57,12 +60,12 @@ pub fn parse_feed(body: &str) -> Result<Feed, IngestError> {
         }
         drafts.push((position, Ok(item_to_draft(item, day))));
     }
-    if let Some(e) = err {
+    if let Some(e) = &err {
         if drafts.is_empty() {
             return Err(IngestError::Malformed(e.to_string()));
         }
     }
-    Ok(Feed { day, drafts })
+    Ok(Feed { day, drafts, broken: err.map(|e| e.to_string()) })
 }
 
 fn item_to_draft(item: &Element, feed_day: Option<NaiveDate>) -> PaperDraft {

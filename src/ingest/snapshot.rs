@@ -220,7 +220,9 @@ pub async fn import_lines(
             }
         }
     }
-    let _ = reader_thread.join();
+    if reader_thread.join().is_err() && report.interrupted.is_none() {
+        report.interrupted = Some(format!("the reader stopped unexpectedly after line {lines_done}"));
+    }
     bar.finish_and_clear();
     if report.interrupted.is_none() {
         store.clear_resume_point(key).await?;
@@ -231,12 +233,12 @@ pub async fn import_lines(
 /// Runs on its own thread: reads, parses and validates lines, sending batches to the writer.
 fn read_batches(mut reader: Box<dyn BufRead + Send>, skip: u64, source: Source, tx: tokio::sync::mpsc::Sender<Msg>) {
     let mut line_no = 0u64;
-    let mut buf = String::new();
+    let mut buf = Vec::new();
     let mut batch = Vec::with_capacity(BATCH);
     let mut lines_in_batch = 0u64;
     loop {
         buf.clear();
-        match reader.read_line(&mut buf) {
+        match reader.read_until(b'\n', &mut buf) {
             Ok(0) => break,
             Ok(_) => {
                 line_no += 1;
@@ -244,9 +246,11 @@ fn read_batches(mut reader: Box<dyn BufRead + Send>, skip: u64, source: Source, 
                     continue;
                 }
                 lines_in_batch += 1;
-                let text = buf.trim();
-                if !text.is_empty() {
-                    batch.push((format!("line {line_no}"), line_to_draft(text)));
+                let position = format!("line {line_no}");
+                match std::str::from_utf8(&buf) {
+                    Ok(text) if text.trim().is_empty() => {}
+                    Ok(text) => batch.push((position, line_to_draft(text.trim()))),
+                    Err(e) => batch.push((position, Err(format!("not UTF-8: {e}")))),
                 }
                 if batch.len() >= BATCH {
                     let drafts = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));

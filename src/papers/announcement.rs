@@ -52,9 +52,13 @@ pub enum Period {
 }
 
 impl Period {
-    /// Parses `2025-08-07`, `2025-W32` or `2025-08`.
+    /// Parses `2025-08-07`, `2025-W32` or `2025-08`, years 1000–9999.
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.trim();
+        // Four-digit years only: chrono would accept `+262142-12-31`, whose next day overflows.
+        if s.len() < 7 || !s.as_bytes()[..4].iter().all(u8::is_ascii_digit) || s.as_bytes()[4] != b'-' {
+            return None;
+        }
         if let Some((y, w)) = s.split_once("-W") {
             let (year, week) = (y.parse().ok()?, w.parse().ok()?);
             NaiveDate::from_isoywd_opt(year, week, Weekday::Mon)?;
@@ -190,6 +194,8 @@ mod tests {
         assert!(Period::parse("2025-W54").is_none());
         assert!(Period::parse("2025-13").is_none());
         assert!(Period::parse("yesterday").is_none());
+        assert!(Period::parse("+262142-12-31").is_none());
+        assert!(Period::parse("9999-12-31").unwrap().range().1 > Period::parse("9999-12-30").unwrap().range().1);
     }
 
     #[test]

@@ -180,7 +180,12 @@ impl Paper {
     /// the metadata of an older one, never the reverse. Fields the winning record lacks are kept
     /// from the other, and the first announcement day is the earliest one known.
     pub fn merged_with(&self, incoming: &Paper) -> Paper {
-        let (winner, other) = if incoming.version >= self.version { (incoming, self) } else { (self, incoming) };
+        // At equal versions the newer record wins, unless it comes from a source that does not
+        // know versions and only repeats arXiv (Hugging Face), against one from arXiv itself.
+        let incoming_wins = incoming.version > self.version
+            || (incoming.version == self.version
+                && !(incoming.source == Source::HuggingFace && self.source != Source::HuggingFace));
+        let (winner, other) = if incoming_wins { (incoming, self) } else { (self, incoming) };
         let mut m = winner.clone();
         fn keep<T: Clone>(field: &mut Option<T>, other: &Option<T>) {
             if field.is_none() {
@@ -290,6 +295,17 @@ mod tests {
         // And the reverse order gives the same paper.
         let r = new.merged_with(&old);
         assert_eq!((r.title.as_str(), r.version, r.announced_on), ("New", 2, m.announced_on));
+    }
+
+    #[test]
+    fn hugging_face_does_not_overwrite_arxiv_at_the_same_version() {
+        let arxiv = draft("2508.03699", 1, "arXiv title").validate(Source::Rss).unwrap();
+        let mut hf = draft("2508.03699", 1, "HF title").validate(Source::HuggingFace).unwrap();
+        hf.doi = Some("10.1/hf".into());
+        let m = arxiv.merged_with(&hf);
+        assert_eq!((m.title.as_str(), m.source, m.doi.as_deref()), ("arXiv title", Source::Rss, Some("10.1/hf")));
+        let m = hf.merged_with(&arxiv);
+        assert_eq!((m.title.as_str(), m.source), ("arXiv title", Source::HuggingFace));
     }
 
     proptest! {

@@ -146,7 +146,7 @@ pub enum Store {
 
 impl Store {
     /// Opens (creating if needed) the store at `url` and runs pending migrations.
-    /// Accepts `sqlite://PATH`, `sqlite::memory:` or a plain file path.
+    /// Accepts `sqlite://PATH`, `postgres://…` or a plain file path.
     pub async fn open(url: &str) -> Result<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Store::Postgres(PgStore::connect(url).await?));
@@ -296,6 +296,14 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.read(sqlite::all_hf_listings).await,
             Store::Postgres(s) => s.all_hf_listings().await,
+        }
+    }
+
+    /// Every fetched day with its paper count and source.
+    pub async fn all_fetched_days(&self) -> Result<Vec<(NaiveDate, u64, String)>> {
+        match self {
+            Store::Sqlite(s) => s.read(sqlite::all_fetched_days).await,
+            Store::Postgres(s) => s.all_fetched_days().await,
         }
     }
 

@@ -16,6 +16,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
 
 /// Any fixed key: serialises migrations between nodes starting at once.
 const MIGRATION_LOCK: i64 = 0x7061_7065_7262_6f79; // "paperboy"
+/// Serialises paper writers (see `upsert_papers`).
+const PAPER_WRITE_LOCK: i64 = MIGRATION_LOCK + 1;
 
 #[derive(Clone)]
 pub struct PgStore {
@@ -63,8 +65,11 @@ impl PgStore {
 
     pub async fn upsert_papers(&self, papers: Vec<Paper>, resume: Option<ResumePoint>) -> Result<UpsertCounts> {
         let mut tx = self.pool.begin().await?;
+        // One paper writer at a time, as on SQLite: row locks cannot cover papers not stored yet
+        // (two writers would both insert and the second would overwrite without merging), and
+        // serial writers keep the change cursor in commit order for the nodes that follow it.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(PAPER_WRITE_LOCK).execute(&mut *tx).await?;
         let ids: Vec<String> = papers.iter().map(|p| p.id.as_str().to_string()).collect();
-        // Lock the stored rows of this batch so that concurrent writers merge in turn.
         let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM papers p WHERE p.id = ANY($1) ORDER BY p.id FOR UPDATE"))
             .bind(&ids)
             .fetch_all(&mut *tx)
@@ -328,6 +333,11 @@ impl PgStore {
                 })
             })
             .collect()
+    }
+
+    pub async fn all_fetched_days(&self) -> Result<Vec<(NaiveDate, u64, String)>> {
+        let rows = sqlx::query("SELECT day, papers, source FROM fetched_days ORDER BY day").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get::<i64, _>(1)? as u64, r.try_get(2)?))).collect()
     }
 
     pub async fn all_meta(&self) -> Result<Vec<(String, String)>> {

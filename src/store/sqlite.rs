@@ -97,7 +97,8 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
     )?;
     for (name, sql) in MIGRATIONS {
-        let tx = conn.transaction()?;
+        // IMMEDIATE: two processes opening a new database at once migrate one after the other.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let done: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM schema_migrations WHERE name = ?1)", [name], |r| r.get(0))?;
         if !done {
             tx.execute_batch(sql).map_err(|source| StoreError::Migration { name, source })?;
@@ -321,6 +322,19 @@ pub fn all_hf_listings(conn: &Connection) -> Result<Vec<HfListing>> {
     for id in ids {
         let parsed = ArxivId::parse(&id).map_err(|e| StoreError::CorruptRow { id: id.clone(), reason: e.to_string() })?;
         out.extend(hf_listing(conn, &parsed)?);
+    }
+    Ok(out)
+}
+
+pub fn all_fetched_days(conn: &Connection) -> Result<Vec<(NaiveDate, u64, String)>> {
+    let mut stmt = conn.prepare("SELECT day, papers, source FROM fetched_days ORDER BY day")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (day, papers, source) = row?;
+        if let Some(day) = parse_date(Some(day)) {
+            out.push((day, papers as u64, source));
+        }
     }
     Ok(out)
 }

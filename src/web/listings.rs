@@ -3,7 +3,8 @@
 use super::html::{escape, page};
 use crate::app::AppState;
 use crate::papers::{Paper, Period};
-use axum::extract::{Path, Query, State};
+use super::RequestId;
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDate;
@@ -17,37 +18,53 @@ pub struct Filter {
     cat: Option<String>,
 }
 
+/// At most this many categories in one filter.
+const MAX_CATEGORIES: usize = 32;
+
 impl Filter {
+    /// Known category codes from `?cat=`, without duplicates; unknown codes are ignored.
     fn categories(&self) -> Vec<String> {
-        self.cat
-            .as_deref()
-            .unwrap_or("")
-            .split(',')
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(String::from)
-            .collect()
+        let mut out: Vec<String> = Vec::new();
+        for code in self.cat.as_deref().unwrap_or("").split(',') {
+            if let Ok(c) = crate::papers::Category::parse(code) {
+                if !out.iter().any(|x| x == c.code()) && out.len() < MAX_CATEGORIES {
+                    out.push(c.code().to_string());
+                }
+            }
+        }
+        out
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "request failed");
-    (StatusCode::INTERNAL_SERVER_ERROR, Html(page("Error", "<p>Something went wrong on our side.</p>"))).into_response()
+/// An opaque 500: the cause goes to the log, the user gets the request id to report.
+fn internal(rid: &RequestId, e: impl std::fmt::Display) -> Response {
+    tracing::error!(request_id = %rid.0, error = %e, "request failed");
+    let body = format!("<p>Something went wrong on our side. Request id: <code>{}</code></p>", escape(&rid.0));
+    (StatusCode::INTERNAL_SERVER_ERROR, Html(page("Error", &body))).into_response()
 }
 
-pub async fn latest(State(state): State<AppState>, Query(filter): Query<Filter>) -> Response {
+pub async fn latest(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Query(filter): Query<Filter>,
+) -> Response {
     match state.store.latest_day(None).await {
-        Ok(Some(day)) => render_day(&state, day, &filter).await,
+        Ok(Some(day)) => render_day(&state, &rid, day, &filter).await,
         Ok(None) => Html(page("paperboy", "<p>No papers yet. Run <code>paperboy ingest</code> or <code>paperboy import</code>.</p>"))
             .into_response(),
-        Err(e) => internal(e),
+        Err(e) => internal(&rid, e),
     }
 }
 
-pub async fn by_day(State(state): State<AppState>, Path(day): Path<String>, Query(filter): Query<Filter>) -> Response {
-    match NaiveDate::parse_from_str(&day, "%Y-%m-%d") {
-        Ok(d) => render_day(&state, d, &filter).await,
-        Err(_) => (
+pub async fn by_day(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(day): Path<String>,
+    Query(filter): Query<Filter>,
+) -> Response {
+    match Period::parse(&day) {
+        Some(Period::Day(d)) => render_day(&state, &rid, d, &filter).await,
+        _ => (
             StatusCode::BAD_REQUEST,
             Html(page("Bad date", &format!("<p>{} is not a date: use YYYY-MM-DD.</p>", escape(&day)))),
         )
@@ -55,7 +72,7 @@ pub async fn by_day(State(state): State<AppState>, Path(day): Path<String>, Quer
     }
 }
 
-async fn render_day(state: &AppState, day: NaiveDate, filter: &Filter) -> Response {
+async fn render_day(state: &AppState, rid: &RequestId, day: NaiveDate, filter: &Filter) -> Response {
     let categories = filter.categories();
     let listing = crate::store::Listing { period: Period::Day(day), categories: categories.clone(), limit: 500, offset: 0 };
     let (papers, (prev, next), sample) = match tokio::try_join!(
@@ -64,7 +81,7 @@ async fn render_day(state: &AppState, day: NaiveDate, filter: &Filter) -> Respon
         state.store.meta("sample_loaded"),
     ) {
         Ok(x) => x,
-        Err(e) => return internal(e),
+        Err(e) => return internal(rid, e),
     };
     let mut body = String::new();
     if sample.is_some() && papers.iter().any(|p| p.source == crate::papers::Source::Sample) {
@@ -76,7 +93,8 @@ async fn render_day(state: &AppState, day: NaiveDate, filter: &Filter) -> Respon
     if !categories.is_empty() {
         let _ = write!(body, r#"<p class="meta">Categories: {} · <a href="/papers/date/{day}">all</a></p>"#, escape(&categories.join(", ")));
     }
-    let q = filter.cat.as_deref().map(|c| format!("?cat={}", escape(c))).unwrap_or_default();
+    // Category codes are [A-Za-z.-] only: safe in a URL and in HTML as they are.
+    let q = if categories.is_empty() { String::new() } else { format!("?cat={}", categories.join(",")) };
     body.push_str(r#"<nav class="days">"#);
     if let Some(p) = prev {
         let _ = write!(body, r#"<a rel="prev" href="/papers/date/{p}{q}">← {p}</a>"#);

@@ -1,20 +1,56 @@
-//! The HTTP side: routes listed in one place.
+//! The HTTP side: routes listed in one place, and the request context every route runs in.
 
 mod html;
 mod listings;
 
 use crate::app::AppState;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tracing::Instrument;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(listings::latest))
         .route("/papers/date/{day}", get(listings::by_day))
         .route("/healthz", get(healthz))
+        .layer(middleware::from_fn(request_context))
         .with_state(state)
+}
+
+/// Identifies a request in logs and in the opaque message of a 500 (also sent as
+/// `x-request-id`), so that an operator can find the cause a user reports.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub Arc<str>);
+
+fn next_request_id() -> Arc<str> {
+    static PREFIX: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| {
+        use std::hash::{BuildHasher, RandomState};
+        RandomState::new().hash_one(std::process::id()) as u32
+    });
+    format!("{prefix:08x}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed)).into()
+}
+
+async fn request_context(mut req: Request, next: Next) -> Response {
+    let id = next_request_id();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    let started = std::time::Instant::now();
+    let mut response = next.run(req).instrument(span.clone()).await;
+    span.in_scope(|| {
+        tracing::debug!(status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "served")
+    });
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
 }
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {

@@ -181,6 +181,33 @@ async fn a_broken_page_keeps_the_complete_entries_and_reports_the_rest() {
 }
 
 #[tokio::test]
+async fn an_empty_page_before_the_end_interrupts_and_is_asked_again() {
+    let empty = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let e = empty.clone();
+    let server = FixtureServer::start(move |s, _| {
+        let (status, body) = arxiv(s);
+        if s.query["start"] == "10" && e.load(std::sync::atomic::Ordering::SeqCst) {
+            // The real page with its entries taken out, as arXiv sometimes answers.
+            let head = body.split("<entry>").next().unwrap().to_string();
+            return (status, head + "</feed>\n");
+        }
+        (status, body)
+    })
+    .await;
+    let t = temp_store().await;
+    let http = client(0, 0);
+    let api = ArxivApi { http: &http, base_url: format!("{}/api/query", server.base) };
+    let q = Query::Search("all:testing".into());
+    let r = api.ingest(&t.store, &q, 10, Some(30)).await.unwrap();
+    assert!(r.interrupted.as_deref().unwrap().starts_with("an empty page at start=10"), "{r}");
+    empty.store(false, std::sync::atomic::Ordering::SeqCst);
+    let r = api.ingest(&t.store, &q, 10, Some(30)).await.unwrap();
+    assert_eq!(r.resumed_from, Some(10));
+    assert!(r.interrupted.is_none());
+    assert_eq!(t.store.stats().await.unwrap().papers, 30);
+}
+
+#[tokio::test]
 async fn an_interrupted_search_resumes_at_the_next_page() {
     let fail_at_30 = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let f = fail_at_30.clone();

@@ -54,11 +54,16 @@ async fn malformed_lines_are_reported_with_their_line_and_skipped() {
         good("2508.00005"),
     ];
     let file = t.dir.path().join("bad.jsonl");
-    std::fs::write(&file, lines.join("\n")).unwrap();
+    let mut bytes = lines.join("\n").into_bytes();
+    bytes.extend_from_slice(b"\n{\"id\": \"2508.00007\", \"title\": \"\xff\xfe\"}\n");
+    bytes.extend_from_slice(good("2508.00008").as_bytes());
+    std::fs::write(&file, bytes).unwrap();
     let report = import_file(&t.store, &file, Source::Snapshot, false).await.unwrap();
-    assert_eq!(report.counts.inserted, 2);
+    assert_eq!(report.counts.inserted, 3);
+    assert!(report.interrupted.is_none());
     let rejected: Vec<String> = report.rejected.iter().map(|r| r.to_string()).collect();
-    assert_eq!(rejected.len(), 3, "{rejected:?}");
+    assert_eq!(rejected.len(), 4, "{rejected:?}");
+    assert!(rejected[3].starts_with("line 7: not UTF-8"), "{rejected:?}");
     assert!(rejected[0].starts_with("line 2: bad JSON"), "{rejected:?}");
     assert!(rejected[1].starts_with("line 3: invalid arXiv id \"not-an-id\""), "{rejected:?}");
     assert_eq!(rejected[2], "line 4: paper 2508.00003: missing title");

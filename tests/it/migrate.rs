@@ -11,6 +11,8 @@ async fn sqlite_to_postgres_is_resumable_and_verified() {
     let hf = paperboy::ingest::hf_daily::parse(&fixture("hf-daily-papers/daily_papers_item_2602.23229_from_markdown.json")).unwrap();
     paperboy::ingest::hf_daily::store_items(&sqlite.store, hf).await.unwrap();
     sqlite.store.set_meta("sample_loaded", "0").await.unwrap();
+    sqlite.store.record_fetched_day("2025-04-04".parse().unwrap(), 420, "rss").await.unwrap();
+    sqlite.store.record_fetched_day("2025-04-07".parse().unwrap(), 380, "arxiv-api").await.unwrap();
     let pg = pg_store().await;
 
     // Stopped early: a third of the way.
@@ -29,6 +31,8 @@ async fn sqlite_to_postgres_is_resumable_and_verified() {
     let id = paperboy::papers::ArxivId::parse("2602.23229").unwrap();
     assert_eq!(pg.hf_listing(&id).await.unwrap(), sqlite.store.hf_listing(&id).await.unwrap());
     assert_eq!(pg.meta("sample_loaded").await.unwrap().as_deref(), Some("0"));
+    assert_eq!(r.fetched_days, 2);
+    assert_eq!(pg.all_fetched_days().await.unwrap(), sqlite.store.all_fetched_days().await.unwrap());
     assert_eq!(pg.stats().await.unwrap().top_categories, sqlite.store.stats().await.unwrap().top_categories);
 
     // A changed target no longer verifies.

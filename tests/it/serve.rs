@@ -29,8 +29,11 @@ async fn a_new_instance_shows_the_bundled_sample_labelled_as_such() {
     assert_eq!(html.matches("<article ").count(), 100);
     assert!(html.contains(r#"href="/papers/date/2025-08-06""#), "previous-day link");
 
-    let day = reqwest::get(format!("{base}/papers/date/2025-08-05?cat=cs.SD")).await.unwrap().text().await.unwrap();
-    assert!(day.contains("Categories: cs.SD"));
+    let day = reqwest::get(format!("{base}/papers/date/2025-08-05?cat=cs.SD,bogus,cs.SD")).await.unwrap().text().await.unwrap();
+    assert!(day.contains("Categories: cs.SD ·"), "unknown and repeated codes are dropped");
+    assert!(day.contains("?cat=cs.SD\""), "day links keep the filter");
+    let huge = reqwest::get(format!("{base}/papers/date/+262142-12-31")).await.unwrap();
+    assert_eq!(huge.status(), 400);
     let bad = reqwest::get(format!("{base}/papers/date/2025-13-01")).await.unwrap();
     assert_eq!(bad.status(), 400);
     assert_eq!(reqwest::get(format!("{base}/healthz")).await.unwrap().status(), 200);
@@ -83,4 +86,21 @@ fn the_binary_serves_on_the_configured_address() {
     assert!(body.starts_with("HTTP/1.1 200"), "{body}");
     assert!(body.contains("Sample data."));
     let _ = shared();
+}
+
+#[tokio::test]
+async fn internal_errors_are_opaque_and_carry_a_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, _store) = spawn_app(dir.path()).await;
+    let ok = reqwest::get(format!("{base}/healthz")).await.unwrap();
+    assert!(ok.headers().contains_key("x-request-id"));
+    // Break the store under the running app.
+    let conn = rusqlite::Connection::open(dir.path().join("paperboy.db")).unwrap();
+    conn.execute_batch("DROP TABLE paper_categories; DROP TABLE papers;").unwrap();
+    let resp = reqwest::get(format!("{base}/papers/date/2025-08-07")).await.unwrap();
+    assert_eq!(resp.status(), 500);
+    let id = resp.headers()["x-request-id"].to_str().unwrap().to_string();
+    let body = resp.text().await.unwrap();
+    assert!(body.contains(&format!("Request id: <code>{id}</code>")), "{body}");
+    assert!(!body.contains("no such table") && !body.contains("SELECT"), "no internals leak: {body}");
 }
