@@ -81,9 +81,9 @@ impl PoliteClient {
                             .and_then(|v| v.to_str().ok())
                             .and_then(|v| v.trim().parse::<u64>().ok())
                             .map(Duration::from_secs);
-                        resp.text().await.map(|body| (status, body, retry_after))
+                        read_capped(resp).await.map(|body| (status, body, retry_after))
                     }
-                    Err(e) => Err(e),
+                    Err(e) => Err(e.to_string()),
                 }
             };
             let last_error = match result {
@@ -102,7 +102,7 @@ impl PoliteClient {
                     }
                     format!("HTTP {status}")
                 }
-                Err(e) => format!("{e}"),
+                Err(e) => e,
             };
             if attempt > self.settings.max_retries {
                 return Err(HttpError::GaveUp { url: shown, attempts: attempt, last: last_error });
@@ -112,6 +112,20 @@ impl PoliteClient {
             backoff *= 2;
         }
     }
+}
+
+/// The largest response accepted (an OAI-PMH page is a few MB).
+const MAX_BODY: usize = 64 << 20;
+
+async fn read_capped(mut resp: reqwest::Response) -> Result<String, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(format!("response larger than {} MiB", MAX_BODY >> 20));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 /// A short human description from an error body: an Atom error feed's summary, an OAI

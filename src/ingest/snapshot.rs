@@ -18,6 +18,8 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 pub const BATCH: usize = 2_000;
+/// Longest line accepted; a real record is a few kB.
+const MAX_LINE: usize = 16 << 20;
 
 #[derive(Deserialize)]
 struct KaggleVersion {
@@ -238,7 +240,8 @@ fn read_batches(mut reader: Box<dyn BufRead + Send>, skip: u64, source: Source, 
     let mut lines_in_batch = 0u64;
     loop {
         buf.clear();
-        match reader.read_until(b'\n', &mut buf) {
+        // Lines are capped so that a file without newlines cannot exhaust memory.
+        match (&mut reader).take(MAX_LINE as u64).read_until(b'\n', &mut buf) {
             Ok(0) => break,
             Ok(_) => {
                 line_no += 1;
@@ -247,6 +250,19 @@ fn read_batches(mut reader: Box<dyn BufRead + Send>, skip: u64, source: Source, 
                 }
                 lines_in_batch += 1;
                 let position = format!("line {line_no}");
+                if buf.len() >= MAX_LINE && buf.last() != Some(&b'\n') {
+                    // Skip the rest of the over-long line.
+                    let mut rest = Vec::new();
+                    loop {
+                        rest.clear();
+                        match (&mut reader).take(MAX_LINE as u64).read_until(b'\n', &mut rest) {
+                            Ok(n) if n > 0 && rest.last() != Some(&b'\n') => continue,
+                            _ => break,
+                        }
+                    }
+                    batch.push((position, Err(format!("line longer than {} MiB", MAX_LINE >> 20))));
+                    continue;
+                }
                 match std::str::from_utf8(&buf) {
                     Ok(text) if text.trim().is_empty() => {}
                     Ok(text) => batch.push((position, line_to_draft(text.trim()))),

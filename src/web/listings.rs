@@ -16,10 +16,15 @@ pub struct Filter {
     /// Comma-separated categories, e.g. `cs.LG,cs.CL`.
     #[serde(default)]
     cat: Option<String>,
+    /// Page of the day's list, from 1.
+    #[serde(default)]
+    page: Option<u32>,
 }
 
 /// At most this many categories in one filter.
 const MAX_CATEGORIES: usize = 32;
+/// Papers on one page of a day's list.
+const PAGE_SIZE: u32 = 200;
 
 impl Filter {
     /// Known category codes from `?cat=`, without duplicates; unknown codes are ignored.
@@ -74,9 +79,16 @@ pub async fn by_day(
 
 async fn render_day(state: &AppState, rid: &RequestId, day: NaiveDate, filter: &Filter) -> Response {
     let categories = filter.categories();
-    let listing = crate::store::Listing { period: Period::Day(day), categories: categories.clone(), limit: 500, offset: 0 };
-    let (papers, (prev, next), sample) = match tokio::try_join!(
+    let page_no = filter.page.unwrap_or(1).clamp(1, 10_000);
+    let listing = crate::store::Listing {
+        period: Period::Day(day),
+        categories: categories.clone(),
+        limit: PAGE_SIZE,
+        offset: (page_no - 1) * PAGE_SIZE,
+    };
+    let (papers, total, (prev, next), sample) = match tokio::try_join!(
         state.store.list_papers(listing),
+        state.store.count_papers(Period::Day(day), categories.clone()),
         state.store.neighbour_days(day),
         state.store.meta("sample_loaded"),
     ) {
@@ -103,10 +115,24 @@ async fn render_day(state: &AppState, rid: &RequestId, day: NaiveDate, filter: &
         let _ = write!(body, r#"<a rel="next" href="/papers/date/{n}{q}">{n} →</a>"#);
     }
     body.push_str("</nav>");
-    let _ = write!(body, r#"<p class="meta">{} papers</p>"#, papers.len());
+    let first = (page_no - 1) * PAGE_SIZE;
+    if total as u32 > PAGE_SIZE {
+        let _ = write!(body, r#"<p class="meta">{total} papers, {}–{} shown</p>"#, first + 1, first + papers.len() as u32);
+    } else {
+        let _ = write!(body, r#"<p class="meta">{total} papers</p>"#);
+    }
     for p in &papers {
         render_paper(&mut body, p);
     }
+    let sep = if q.is_empty() { "?" } else { "&amp;" };
+    body.push_str(r#"<nav class="days">"#);
+    if page_no > 1 {
+        let _ = write!(body, r#"<a rel="prev" href="/papers/date/{day}{q}{sep}page={}">← previous page</a>"#, page_no - 1);
+    }
+    if (first as u64 + papers.len() as u64) < total {
+        let _ = write!(body, r#"<a rel="next" href="/papers/date/{day}{q}{sep}page={}">next page →</a>"#, page_no + 1);
+    }
+    body.push_str("</nav>");
     Html(page(&format!("Papers of {day} · paperboy"), &body)).into_response()
 }
 

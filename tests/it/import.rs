@@ -174,3 +174,22 @@ async fn listings_by_day_week_month_and_category() {
         .unwrap();
     assert!(plan.contains("USING PRIMARY KEY (category=? AND announced_on>? AND announced_on<?)"), "{plan}");
 }
+
+#[tokio::test]
+async fn an_over_long_line_is_rejected_without_holding_it_in_memory() {
+    let t = temp_store().await;
+    let good = |id: &str| {
+        format!(r#"{{"id":"{id}","authors":"A","title":"T","abstract":"A.","categories":"cs.LG","versions":[{{"version":"v1","created":"Mon, 4 Aug 2025 00:00:00 GMT"}}]}}"#)
+    };
+    let mut bytes = good("2508.00011").into_bytes();
+    bytes.push(b'\n');
+    bytes.extend(std::iter::repeat_n(b'x', 40 << 20));
+    bytes.push(b'\n');
+    bytes.extend(good("2508.00012").into_bytes());
+    let file = t.dir.path().join("long.jsonl");
+    std::fs::write(&file, bytes).unwrap();
+    let report = import_file(&t.store, &file, Source::Snapshot, false).await.unwrap();
+    assert_eq!(report.counts.inserted, 2);
+    assert_eq!(report.rejected.len(), 1);
+    assert_eq!(report.rejected[0].to_string(), "line 2: line longer than 16 MiB");
+}

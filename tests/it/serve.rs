@@ -32,6 +32,29 @@ async fn a_new_instance_shows_the_bundled_sample_labelled_as_such() {
     let day = reqwest::get(format!("{base}/papers/date/2025-08-05?cat=cs.SD,bogus,cs.SD")).await.unwrap().text().await.unwrap();
     assert!(day.contains("Categories: cs.SD ·"), "unknown and repeated codes are dropped");
     assert!(day.contains("?cat=cs.SD\""), "day links keep the filter");
+    // A day larger than a page is paged.
+    let big = "2508.0".to_string();
+    let many: Vec<_> = (0..250)
+        .map(|i| {
+            PaperDraft {
+                id: Some(format!("{big}{:04}", 5000 + i)),
+                title: Some(format!("Paper {i}")),
+                abstract_text: Some("A.".into()),
+                categories: "cs.LG".into(),
+                announced_on: "2025-08-08".parse().ok(),
+                ..Default::default()
+            }
+            .validate(Source::Snapshot)
+            .unwrap()
+        })
+        .collect();
+    store.upsert_papers(many, None).await.unwrap();
+    let one = reqwest::get(format!("{base}/papers/date/2025-08-08")).await.unwrap().text().await.unwrap();
+    assert!(one.contains("250 papers, 1–200 shown") && one.contains("page=2"));
+    assert_eq!(one.matches("<article ").count(), 200);
+    let two = reqwest::get(format!("{base}/papers/date/2025-08-08?page=2")).await.unwrap().text().await.unwrap();
+    assert!(two.contains("250 papers, 201–250 shown"));
+    assert_eq!(two.matches("<article ").count(), 50);
     let huge = reqwest::get(format!("{base}/papers/date/+262142-12-31")).await.unwrap();
     assert_eq!(huge.status(), 400);
     let bad = reqwest::get(format!("{base}/papers/date/2025-13-01")).await.unwrap();
