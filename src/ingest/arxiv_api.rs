@@ -187,6 +187,7 @@ fn entry_to_draft(entry: &Element) -> PaperDraft {
         submitted_on: published.map(|p| p.date_naive()),
         updated_on: updated.map(|p| p.date_naive()),
         announced_on: published.map(|p| announcement_day_for_submission(p.with_timezone(&Utc))),
+        announced_exact: false, // estimated from the submission time
         announce_type: published.map(|_| AnnounceType::New),
     }
 }

@@ -243,6 +243,7 @@ fn raw_to_draft(m: &Element) -> PaperDraft {
         submitted_on: first.map(|d| d.date_naive()),
         updated_on: last.map(|d| d.date_naive()),
         announced_on: first.map(announcement_day_for_submission),
+        announced_exact: false, // estimated from the submission time
         announce_type: first.map(|_| AnnounceType::New),
     }
 }
@@ -276,8 +277,13 @@ fn arxiv_to_draft(m: &Element) -> PaperDraft {
         license: m.text_of("license"),
         submitted_on: created,
         updated_on: date("updated").or(created),
-        // Only the day is known; a day's submissions are announced on the next listing day.
-        announced_on: created.map(crate::papers::schedule::next_listing_day),
+        // Only the day is known: taken as a submission at noon US Eastern (before the deadline;
+        // a weekend submission goes to Tuesday's listing).
+        announced_on: created.map(|d| {
+            let noon = chrono::NaiveTime::from_hms_opt(12, 0, 0).expect("valid");
+            announcement_day_for_submission(crate::papers::schedule::eastern_to_utc(d, noon))
+        }),
+        announced_exact: false, // estimated from the submission time
         announce_type: created.map(|_| AnnounceType::New),
     }
 }

@@ -97,6 +97,7 @@ fn item_to_draft(item: &Element, feed_day: Option<NaiveDate>) -> PaperDraft {
         categories: categories.join(" "),
         license: item.children.iter().find(|c| c.qname == "dc:rights").map(|c| c.text.trim().to_string()),
         announced_on: day,
+        announced_exact: day.is_some(),
         updated_on: day,
         announce_type: kind.as_deref().and_then(AnnounceType::parse),
         ..Default::default()

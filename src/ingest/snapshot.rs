@@ -101,6 +101,7 @@ pub fn line_to_draft(line: &str) -> Result<PaperDraft, String> {
             submitted_on: None,
             updated_on: l.last_announced.as_deref().and_then(ymd),
             announced_on: l.first_announced.as_deref().and_then(ymd).or_else(|| first.and_then(|a| ymd(&a.date))),
+            announced_exact: true,
             announce_type: first
                 .map(|a| a.kind.as_str())
                 .or(l.announce_type.as_deref())
@@ -119,13 +120,9 @@ pub fn line_to_draft(line: &str) -> Result<PaperDraft, String> {
     let first_time = first.and_then(|v| v.1);
     // The Kaggle snapshot gives submission times. Snapshots stamped with announcement days
     // instead (midnight GMT, like paperboy's 2025 corpus) are taken as the day itself.
-    let announced_on = first_time.map(|t| {
-        if t.hour() == 0 && t.minute() == 0 && t.second() == 0 {
-            t.date_naive()
-        } else {
-            announcement_day_for_submission(t)
-        }
-    });
+    let stamped = first_time.is_some_and(|t| t.hour() == 0 && t.minute() == 0 && t.second() == 0);
+    let announced_on =
+        first_time.map(|t| if stamped { t.date_naive() } else { announcement_day_for_submission(t) });
     Ok(PaperDraft {
         id: l.id,
         version: versions.iter().map(|v| v.0).max(),
@@ -140,6 +137,7 @@ pub fn line_to_draft(line: &str) -> Result<PaperDraft, String> {
         submitted_on: first_time.map(|t| t.date_naive()),
         updated_on: l.update_date.as_deref().and_then(ymd),
         announced_on,
+        announced_exact: stamped,
         announce_type: first.map(|v| if v.0 == 1 { AnnounceType::New } else { AnnounceType::Replace }),
     })
 }

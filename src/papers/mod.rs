@@ -69,6 +69,9 @@ pub struct Paper {
     pub updated_on: Option<NaiveDate>,
     /// The announcement day on which the paper first appeared in a listing.
     pub announced_on: Option<NaiveDate>,
+    /// True when arXiv's announcement gave the day; false when it was estimated from a
+    /// submission time with arXiv's calendar.
+    pub announced_exact: bool,
     pub announce_type: Option<AnnounceType>,
     pub source: Source,
 }
@@ -89,6 +92,7 @@ pub struct PaperDraft {
     pub submitted_on: Option<NaiveDate>,
     pub updated_on: Option<NaiveDate>,
     pub announced_on: Option<NaiveDate>,
+    pub announced_exact: bool,
     pub announce_type: Option<AnnounceType>,
 }
 
@@ -154,6 +158,7 @@ impl PaperDraft {
             submitted_on: self.submitted_on,
             updated_on: self.updated_on,
             announced_on: self.announced_on,
+            announced_exact: self.announced_exact && self.announced_on.is_some(),
             announce_type: self.announce_type,
             source,
         })
@@ -204,21 +209,20 @@ impl Paper {
         }
         m.submitted_on = min_opt(m.submitted_on, other.submitted_on);
         m.updated_on = m.updated_on.max(other.updated_on);
-        // The first announcement wins; its type goes with it.
-        match (self.announced_on, incoming.announced_on) {
-            (Some(a), Some(b)) if b < a => {
-                m.announced_on = Some(b);
-                m.announce_type = incoming.announce_type;
-            }
-            (Some(_), _) => {
-                m.announced_on = self.announced_on;
-                m.announce_type = self.announce_type.or(incoming.announce_type);
-            }
-            (None, _) => {
-                m.announced_on = incoming.announced_on;
-                m.announce_type = incoming.announce_type.or(self.announce_type);
-            }
-        }
+        // The first announcement wins, an exact day over an estimate; its type goes with it.
+        let take_incoming = match (self.announced_on, incoming.announced_on) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(a), Some(b)) => match (self.announced_exact, incoming.announced_exact) {
+                (false, true) => true,
+                (true, false) => false,
+                _ => b < a,
+            },
+        };
+        let (day, other_day) = if take_incoming { (incoming, self) } else { (self, incoming) };
+        m.announced_on = day.announced_on;
+        m.announced_exact = day.announced_exact;
+        m.announce_type = day.announce_type.or(other_day.announce_type);
         // The record keeps the source of the first import unless a newer version arrived.
         if incoming.version <= self.version {
             m.source = self.source;
@@ -295,6 +299,21 @@ mod tests {
         // And the reverse order gives the same paper.
         let r = new.merged_with(&old);
         assert_eq!((r.title.as_str(), r.version, r.announced_on), ("New", 2, m.announced_on));
+    }
+
+    #[test]
+    fn an_exact_announcement_day_replaces_an_estimate() {
+        let mut estimated = draft("2508.03699", 1, "T").validate(Source::ArxivApi).unwrap();
+        estimated.announced_on = NaiveDate::from_ymd_opt(2025, 8, 6);
+        estimated.announce_type = Some(AnnounceType::New);
+        let mut exact = draft("2508.03699", 1, "T").validate(Source::Rss).unwrap();
+        exact.announced_on = NaiveDate::from_ymd_opt(2025, 8, 7);
+        exact.announced_exact = true;
+        exact.announce_type = Some(AnnounceType::Cross);
+        for m in [estimated.merged_with(&exact), exact.merged_with(&estimated)] {
+            assert_eq!((m.announced_on, m.announced_exact), (NaiveDate::from_ymd_opt(2025, 8, 7), true));
+            assert_eq!(m.announce_type, Some(AnnounceType::Cross));
+        }
     }
 
     #[test]

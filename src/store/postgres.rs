@@ -12,6 +12,7 @@ use std::collections::HashMap;
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_papers", include_str!("../../migrations/postgres/0001_papers.sql")),
     ("0002_leases", include_str!("../../migrations/postgres/0002_leases.sql")),
+    ("0003_announced_exact", include_str!("../../migrations/postgres/0003_announced_exact.sql")),
 ];
 
 /// Any fixed key: serialises migrations between nodes starting at once.
@@ -299,7 +300,7 @@ impl PgStore {
         .bind(limit as i64)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| Ok((r.try_get(15)?, paper_from_row(r)?))).collect()
+        rows.iter().map(|r| Ok((r.try_get(16)?, paper_from_row(r)?))).collect()
     }
 
     pub async fn papers_after_id(&self, after: &str, limit: u32) -> Result<Vec<Paper>> {
@@ -371,7 +372,7 @@ impl PgStore {
 }
 
 const COLUMNS: &str = "p.id, p.version, p.title, p.abstract, p.authors, p.categories, p.comments, p.journal_ref, \
-     p.doi, p.license, p.submitted_on, p.updated_on, p.announced_on, p.announce_type, p.source";
+     p.doi, p.license, p.submitted_on, p.updated_on, p.announced_on, p.announce_type, p.source, p.announced_exact";
 
 /// `$1`/`$2` are the period's day range, `$3` the categories (ignored when empty).
 fn filter(categories: &[String]) -> &'static str {
@@ -407,6 +408,7 @@ fn paper_from_row(row: &PgRow) -> Result<Paper> {
         announced_on: row.try_get(12)?,
         announce_type: row.try_get::<Option<String>, _>(13)?.as_deref().and_then(AnnounceType::parse),
         source: Source::parse(&source).unwrap_or(Source::Snapshot),
+        announced_exact: row.try_get(15)?,
     })
 }
 
@@ -428,6 +430,7 @@ struct Columns {
     announced_on: Vec<Option<NaiveDate>>,
     announce_type: Vec<Option<String>>,
     source: Vec<String>,
+    announced_exact: Vec<bool>,
 }
 
 impl Columns {
@@ -447,6 +450,7 @@ impl Columns {
         self.announced_on.push(p.announced_on);
         self.announce_type.push(p.announce_type.map(|t| t.as_str().to_string()));
         self.source.push(p.source.as_str().to_string());
+        self.announced_exact.push(p.announced_exact);
     }
 }
 
@@ -471,14 +475,15 @@ async fn write_papers(tx: &mut Transaction<'_, Postgres>, writes: &[Write]) -> R
     }
     sqlx::query(
         "INSERT INTO papers (id, version, title, abstract, authors, categories, comments, journal_ref, doi, license,
-                             submitted_on, updated_on, announced_on, announce_type, source, change_seq)
+                             submitted_on, updated_on, announced_on, announce_type, source, change_seq, announced_exact)
          SELECT u.id, u.version, u.title, u.abstract, u.authors, u.categories, u.comments, u.journal_ref, u.doi,
                 u.license, u.submitted_on, u.updated_on, u.announced_on, u.announce_type, u.source,
-                nextval('paper_changes')
+                nextval('paper_changes'), u.announced_exact
          FROM UNNEST($1::text[], $2::int[], $3::text[], $4::text[], $5::text[],
               $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::date[], $12::date[], $13::date[],
-              $14::text[], $15::text[]) WITH ORDINALITY AS u(id, version, title, abstract, authors, categories, comments,
-              journal_ref, doi, license, submitted_on, updated_on, announced_on, announce_type, source, n)
+              $14::text[], $15::text[], $16::bool[]) WITH ORDINALITY AS u(id, version, title, abstract, authors,
+              categories, comments, journal_ref, doi, license, submitted_on, updated_on, announced_on, announce_type,
+              source, announced_exact, n)
          ORDER BY u.n
          ON CONFLICT (id) DO UPDATE SET
             version = excluded.version, title = excluded.title, abstract = excluded.abstract,
@@ -486,7 +491,7 @@ async fn write_papers(tx: &mut Transaction<'_, Postgres>, writes: &[Write]) -> R
             journal_ref = excluded.journal_ref, doi = excluded.doi, license = excluded.license,
             submitted_on = excluded.submitted_on, updated_on = excluded.updated_on,
             announced_on = excluded.announced_on, announce_type = excluded.announce_type,
-            source = excluded.source, change_seq = excluded.change_seq",
+            source = excluded.source, change_seq = excluded.change_seq, announced_exact = excluded.announced_exact",
     )
     .bind(&c.id)
     .bind(&c.version)
@@ -503,6 +508,7 @@ async fn write_papers(tx: &mut Transaction<'_, Postgres>, writes: &[Write]) -> R
     .bind(&c.announced_on)
     .bind(&c.announce_type)
     .bind(&c.source)
+    .bind(&c.announced_exact)
     .execute(&mut **tx)
     .await?;
     sqlx::query("DELETE FROM paper_categories WHERE paper_id = ANY($1)").bind(&replaced).execute(&mut **tx).await?;

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_papers", include_str!("../../migrations/sqlite/0001_papers.sql")),
     ("0002_leases", include_str!("../../migrations/sqlite/0002_leases.sql")),
+    ("0003_announced_exact", include_str!("../../migrations/sqlite/0003_announced_exact.sql")),
 ];
 
 const MAX_IDLE_READERS: usize = 8;
@@ -113,7 +114,8 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 macro_rules! paper_columns {
     () => {
         "p.id, p.version, p.title, p.abstract, p.authors, p.categories, p.comments, p.journal_ref, \
-         p.doi, p.license, p.submitted_on, p.updated_on, p.announced_on, p.announce_type, p.source"
+         p.doi, p.license, p.submitted_on, p.updated_on, p.announced_on, p.announce_type, p.source, \
+         p.announced_exact"
     };
 }
 const PAPER_COLUMNS: &str = paper_columns!();
@@ -157,6 +159,7 @@ fn paper_from_row(row: &Row<'_>) -> rusqlite::Result<std::result::Result<Paper, 
         announced_on: parse_date(row.get(12)?),
         announce_type: row.get::<_, Option<String>>(13)?.as_deref().and_then(AnnounceType::parse),
         source: Source::parse(&source).unwrap_or(Source::Snapshot),
+        announced_exact: row.get(15)?,
     }))
 }
 
@@ -182,15 +185,16 @@ pub fn upsert_papers(tx: &Transaction<'_>, papers: Vec<Paper>, resume: Option<&R
     let mut seq: i64 = tx.query_row("SELECT COALESCE(MAX(change_seq), 0) FROM papers", [], |r| r.get(0))?;
     let mut upsert = tx.prepare_cached(
         "INSERT INTO papers (id, version, title, abstract, authors, categories, comments, journal_ref, doi, license,
-                             submitted_on, updated_on, announced_on, announce_type, source, change_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                             submitted_on, updated_on, announced_on, announce_type, source, change_seq,
+                             announced_exact)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
          ON CONFLICT (id) DO UPDATE SET
             version = excluded.version, title = excluded.title, abstract = excluded.abstract,
             authors = excluded.authors, categories = excluded.categories, comments = excluded.comments,
             journal_ref = excluded.journal_ref, doi = excluded.doi, license = excluded.license,
             submitted_on = excluded.submitted_on, updated_on = excluded.updated_on,
             announced_on = excluded.announced_on, announce_type = excluded.announce_type,
-            source = excluded.source, change_seq = excluded.change_seq",
+            source = excluded.source, change_seq = excluded.change_seq, announced_exact = excluded.announced_exact",
     )?;
     let mut delete_category =
         tx.prepare_cached("DELETE FROM paper_categories WHERE category = ?1 AND announced_on = ?2 AND paper_id = ?3")?;
@@ -215,6 +219,7 @@ pub fn upsert_papers(tx: &Transaction<'_>, papers: Vec<Paper>, resume: Option<&R
             p.announce_type.map(|t| t.as_str()),
             p.source.as_str(),
             seq,
+            p.announced_exact,
         ])?;
         if let Some(old) = previous {
             let old_day = date_str(old.announced_on).unwrap_or_default();
@@ -294,7 +299,7 @@ pub fn changes_since(conn: &Connection, after: i64, limit: u32) -> Result<Vec<(i
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {PAPER_COLUMNS}, p.change_seq FROM papers p WHERE p.change_seq > ?1 ORDER BY p.change_seq LIMIT ?2"
     ))?;
-    let rows = stmt.query_map(params![after, limit], |r| Ok((r.get::<_, i64>(15)?, paper_from_row(r)?)))?;
+    let rows = stmt.query_map(params![after, limit], |r| Ok((r.get::<_, i64>(16)?, paper_from_row(r)?)))?;
     let mut out = Vec::new();
     for row in rows {
         let (seq, paper) = row?;
