@@ -35,7 +35,8 @@ impl PgStore {
     pub async fn connect(url: &str) -> Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(std::time::Duration::from_secs(10))
+            // Fail fast when the database is away: requests get a 503 instead of hanging.
+            .acquire_timeout(std::time::Duration::from_secs(3))
             .connect(url)
             .await?;
         let store = Self { pool };

@@ -41,8 +41,19 @@ impl Filter {
     }
 }
 
-/// An opaque 500: the cause goes to the log, the user gets the request id to report.
-fn internal(rid: &RequestId, e: impl std::fmt::Display) -> Response {
+/// An opaque error page: the cause goes to the log, the user gets the request id to report.
+/// A store that cannot be reached is a 503 with `Retry-After`; anything else a 500.
+fn internal(rid: &RequestId, e: crate::store::StoreError) -> Response {
+    if e.is_unavailable() {
+        tracing::warn!(request_id = %rid.0, error = %e, "store unavailable");
+        let body = format!(
+            "<p>paperboy cannot reach its database right now; try again in a moment. Request id: <code>{}</code></p>",
+            escape(&rid.0)
+        );
+        let mut r = (StatusCode::SERVICE_UNAVAILABLE, Html(page("Unavailable", &body))).into_response();
+        r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+        return r;
+    }
     tracing::error!(request_id = %rid.0, error = %e, "request failed");
     let body = format!("<p>Something went wrong on our side. Request id: <code>{}</code></p>", escape(&rid.0));
     (StatusCode::INTERNAL_SERVER_ERROR, Html(page("Error", &body))).into_response()

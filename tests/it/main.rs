@@ -10,6 +10,7 @@ mod hf_daily;
 mod import;
 mod kill_and_rerun;
 mod migrate;
+mod nodes;
 mod oai_pmh;
 mod rss;
 mod serve;

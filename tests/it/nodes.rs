@@ -1,0 +1,174 @@
+//! Several `serve` nodes on one PostgreSQL database, and a database that goes away for a while.
+
+use crate::helpers::*;
+use axum::http::StatusCode;
+use paperboy::app::Application;
+use paperboy::papers::{PaperDraft, Source};
+use paperboy::settings::Settings;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+async fn spawn_node(database_url: &str, configure: impl FnOnce(&mut Settings)) -> (String, paperboy::store::Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings {
+        data_dir: dir.keep(),
+        database_url: Some(database_url.to_string()),
+        bind: "127.0.0.1:0".into(),
+        ..Default::default()
+    };
+    settings.arxiv.follow = false;
+    configure(&mut settings);
+    let app = Application::build(settings).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let store = app.state().store.clone();
+    tokio::spawn(app.run());
+    (base, store)
+}
+
+async fn get(url: &str) -> (u16, String) {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    let r = client.get(url).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn two_nodes_share_one_store_and_one_follower() {
+    let db = pg_database().await;
+    // arXiv, played by a local server that notes which node asked.
+    let rss_xml = crate::rss::recorded_feeds().into_iter().next().unwrap().1;
+    let page = fixture("arxiv-api/q_testing_s0_m10_bc5a6c384fe9.xml")
+        .replace("<opensearch:totalResults>214881</opensearch:totalResults>", "<opensearch:totalResults>10</opensearch:totalResults>");
+    let arxiv = FixtureServer::start(move |s, _| {
+        if s.path.starts_with("/rss/") {
+            (StatusCode::OK, rss_xml.clone())
+        } else {
+            (StatusCode::OK, page.clone())
+        }
+    })
+    .await;
+    let follow = |ua: &'static str, base: String| {
+        move |s: &mut Settings| {
+            s.arxiv.follow = true;
+            s.arxiv.poll_interval_secs = 1;
+            s.arxiv.min_interval_ms = 0;
+            s.arxiv.max_retries = 0;
+            s.arxiv.user_agent = ua.into();
+            s.arxiv.api_url = format!("{base}/api/query");
+            s.arxiv.rss_url = format!("{base}/rss");
+        }
+    };
+    let (a, store_a) = spawn_node(&db, follow("node-a", arxiv.base.clone())).await;
+    let (b, _store_b) = spawn_node(&db, follow("node-b", arxiv.base.clone())).await;
+
+    // Both nodes show the same day (the sample, loaded once into the shared store).
+    let (sa, pa) = get(&format!("{a}/papers/date/2025-08-07")).await;
+    let (sb, pb) = get(&format!("{b}/papers/date/2025-08-07")).await;
+    assert_eq!((sa, sb), (200, 200));
+    assert_eq!(pa.matches("<article ").count(), pb.matches("<article ").count());
+    assert!(pa.matches("<article ").count() >= 100);
+
+    // A paper stored through node A is on node B's page at once.
+    let paper = PaperDraft {
+        id: Some("2508.09998".into()),
+        title: Some("Written through node A".into()),
+        abstract_text: Some("Seen on node B.".into()),
+        categories: "cs.LG".into(),
+        announced_on: "2025-08-07".parse().ok(),
+        ..Default::default()
+    }
+    .validate(Source::Snapshot)
+    .unwrap();
+    store_a.upsert_papers(vec![paper], None).await.unwrap();
+    assert!(get(&format!("{b}/papers/date/2025-08-07")).await.1.contains("Written through node A"));
+
+    // Following arXiv: give both followers a few rounds; only the lease holder ever asks.
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(4) || arxiv.seen().len() < 2 {
+        assert!(start.elapsed() < Duration::from_secs(30), "nobody followed arXiv");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let agents: std::collections::BTreeSet<_> = arxiv.seen().iter().map(|s| s.user_agent.clone()).collect();
+    assert_eq!(agents.len(), 1, "one node follows arXiv: {agents:?}");
+    // Each past day's window was asked for once, not once per node.
+    let queries: Vec<_> = arxiv.seen().iter().filter_map(|s| s.query.get("search_query").cloned()).collect();
+    let distinct: std::collections::BTreeSet<_> = queries.iter().collect();
+    assert_eq!(queries.len(), distinct.len(), "{queries:?}");
+}
+
+/// A TCP proxy standing in for a database server that goes away and comes back: when down, it
+/// cuts every connection and stops listening (new connections are refused, as by a stopped
+/// server); when up again, it listens on the same port.
+struct Proxy {
+    addr: std::net::SocketAddr,
+    upstream: String,
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    conns: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    async fn start(upstream: String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy = Self { addr: listener.local_addr().unwrap(), upstream, tasks: Mutex::default(), conns: Arc::default() };
+        proxy.serve(listener);
+        proxy
+    }
+
+    fn serve(&self, listener: tokio::net::TcpListener) {
+        let (upstream, conns) = (self.upstream.clone(), self.conns.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else { return };
+                let upstream = upstream.clone();
+                let conn = tokio::spawn(async move {
+                    if let Ok(mut out) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                    }
+                });
+                conns.lock().unwrap().push(conn);
+            }
+        });
+        self.tasks.lock().unwrap().push(task);
+    }
+
+    async fn set_down(&self, down: bool) {
+        if down {
+            for t in self.tasks.lock().unwrap().drain(..).chain(self.conns.lock().unwrap().drain(..)) {
+                t.abort();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await; // let the aborted tasks drop their sockets
+        } else {
+            self.serve(tokio::net::TcpListener::bind(self.addr).await.unwrap());
+        }
+    }
+}
+
+#[tokio::test]
+async fn losing_the_database_gives_clean_503s_and_recovers() {
+    let db = reqwest::Url::parse(&pg_database().await).unwrap();
+    let proxy = Proxy::start(format!("{}:{}", db.host_str().unwrap(), db.port().unwrap())).await;
+    let mut via = db.clone();
+    via.set_port(Some(proxy.addr.port())).unwrap();
+    let (node, _) = spawn_node(via.as_str(), |_| {}).await;
+    assert_eq!(get(&format!("{node}/")).await.0, 200);
+
+    proxy.set_down(true).await;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let (status, body) = get(&format!("{node}/papers/date/2025-08-07")).await;
+        assert_eq!(status, 503, "{body}");
+        assert!(body.contains("cannot reach its database"));
+        assert!(t.elapsed() < Duration::from_secs(10), "answered, not hung: {:?}", t.elapsed());
+        assert_eq!(get(&format!("{node}/healthz")).await.0, 503);
+    }
+
+    proxy.set_down(false).await;
+    let t = Instant::now();
+    loop {
+        if get(&format!("{node}/papers/date/2025-08-07")).await.0 == 200 {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(30), "did not recover");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(get(&format!("{node}/healthz")).await.0, 200);
+}
