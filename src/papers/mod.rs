@@ -3,6 +3,7 @@
 mod announcement;
 mod arxiv_id;
 mod category;
+pub mod citation;
 
 pub use announcement::{AnnounceType, Period};
 pub use arxiv_id::{ArxivId, ArxivIdError};

@@ -37,7 +37,17 @@ article h2{{font-size:1.1rem;margin:0}}
 .cats span{{background:#eef;border-radius:4px;padding:0 .3rem;margin-right:.25rem}}
 nav.days{{display:flex;gap:1rem;margin:1rem 0}}
 details summary{{cursor:pointer}}
-</style></head><body>
+.paper h1{{font-size:1.5rem;line-height:1.3}} .abstract{{text-align:justify}}
+pre.bibtex{{background:#f6f6f6;padding:.75rem;overflow-x:auto;font-size:.85rem}}
+@media (prefers-color-scheme: dark){{body{{background:#111;color:#e8e8e8}} a{{color:#8ab4f8}}
+ .meta,.cats{{color:#aaa}} .cats span{{background:#223}} pre.bibtex{{background:#1c1c1c}}
+ .notice{{background:#3a3320;border-color:#6b5d2a}} article{{border-color:#333}}}}
+</style>
+<link rel="stylesheet" href="/static/katex/katex.min.css">
+<script defer src="/static/katex/katex.min.js"></script>
+<script defer src="/static/katex/contrib/auto-render.min.js"></script>
+<script defer src="/static/render-math.js"></script>
+</head><body>
 <header><h1><a href="/">paperboy</a></h1><span>research papers, daily</span></header>
 {}
 </body></html>"#,

@@ -43,7 +43,7 @@ impl Filter {
 
 /// An opaque error page: the cause goes to the log, the user gets the request id to report.
 /// A store that cannot be reached is a 503 with `Retry-After`; anything else a 500.
-fn internal(rid: &RequestId, e: crate::store::StoreError) -> Response {
+pub(super) fn internal(rid: &RequestId, e: crate::store::StoreError) -> Response {
     if e.is_unavailable() {
         tracing::warn!(request_id = %rid.0, error = %e, "store unavailable");
         let body = format!(
@@ -160,9 +160,9 @@ fn render_paper(out: &mut String, p: &Paper) {
     let teaser: String = p.abstract_text.chars().take(280).collect();
     let _ = write!(
         out,
-        r#"<article data-id="{id}"><h2><a href="{abs}">{title}</a></h2>
+        r#"<article data-id="{id}"><h2 class="math"><a href="/papers/{id}">{title}</a></h2>
 <p class="meta">{authors}</p>
-<details><summary>{teaser}{more}</summary><p>{abstract_text}</p></details>
+<details class="math"><summary>{teaser}{more}</summary><p>{abstract_text}</p></details>
 <p class="cats">{cats}</p>
 <p class="meta">{kind} · <a href="{abs}">arXiv:{id}</a> · <a href="{pdf}">PDF</a></p></article>"#,
         id = escape(&id.to_string()),

@@ -1,7 +1,9 @@
 //! The HTTP side: routes listed in one place, and the request context every route runs in.
 
+mod assets;
 mod html;
 mod listings;
+mod paper;
 
 use crate::app::AppState;
 use axum::extract::{Request, State};
@@ -18,6 +20,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(listings::latest))
         .route("/papers/date/{day}", get(listings::by_day))
+        .route("/papers/{*id}", get(paper::show))
+        .route("/static/{*path}", get(assets::serve))
         .route("/healthz", get(healthz))
         .layer(middleware::from_fn(request_context))
         .with_state(state)

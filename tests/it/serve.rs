@@ -127,3 +127,63 @@ async fn internal_errors_are_opaque_and_carry_a_request_id() {
     assert!(body.contains(&format!("Request id: <code>{id}</code>")), "{body}");
     assert!(!body.contains("no such table") && !body.contains("SELECT"), "no internals leak: {body}");
 }
+
+#[tokio::test]
+async fn a_paper_page_has_everything_and_serves_its_own_katex() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, store) = spawn_app(dir.path()).await;
+    // An old-style id with TeX, a journal reference and a DOI.
+    let old = PaperDraft {
+        id: Some("hep-th/9901001v2".into()),
+        title: Some("Bounds on $\\ell_p$ & <b>tags</b>".into()),
+        abstract_text: Some("We show $x<y$ for all $x$.".into()),
+        authors: vec!["Ann Author".into(), "Bob Writer".into()],
+        categories: "hep-th gr-qc".into(),
+        journal_ref: Some("Phys. Rev. D 60 (1999)".into()),
+        doi: Some("10.1103/PhysRevD.60.000001".into()),
+        submitted_on: "1999-01-04".parse().ok(),
+        announced_on: "1999-01-05".parse().ok(),
+        ..Default::default()
+    }
+    .validate(Source::ArxivApi)
+    .unwrap();
+    store.upsert_papers(vec![old], None).await.unwrap();
+    let (status, html) = {
+        let r = reqwest::get(format!("{base}/papers/hep-th/9901001")).await.unwrap();
+        (r.status(), r.text().await.unwrap())
+    };
+    assert_eq!(status, 200);
+    assert!(html.contains("Bounds on $\\ell_p$ &amp; &lt;b&gt;tags&lt;/b&gt;"));
+    assert!(html.contains("Ann Author, Bob Writer"));
+    assert!(html.contains("We show $x&lt;y$ for all $x$."));
+    assert!(html.contains(r#"href="https://arxiv.org/pdf/hep-th/9901001v2""#));
+    assert!(html.contains(r#"href="https://doi.org/10.1103/PhysRevD.60.000001""#));
+    assert!(html.contains("High Energy Physics - Theory"), "category names");
+    assert!(html.contains("@article{author1999bounds,"), "BibTeX: {html}");
+    assert!(html.contains("Phys. Rev. D 60 (1999)"));
+    assert!(html.contains(r#"<script defer src="/static/katex/katex.min.js"></script>"#));
+    assert!(!html.contains("cdn"), "no CDN");
+
+    // A sample paper, linked from the day's list.
+    let day = reqwest::get(format!("{base}/papers/date/2025-08-07")).await.unwrap().text().await.unwrap();
+    let first = day.split(r#"<h2 class="math"><a href="/papers/"#).nth(1).unwrap().split('"').next().unwrap().to_string();
+    let r = reqwest::get(format!("{base}/papers/{first}")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("@misc{"));
+
+    assert_eq!(reqwest::get(format!("{base}/papers/2508.99999")).await.unwrap().status(), 404);
+    assert_eq!(reqwest::get(format!("{base}/papers/not-an-id")).await.unwrap().status(), 400);
+
+    // The KaTeX files are served by paperboy itself.
+    let css = reqwest::get(format!("{base}/static/katex/katex.min.css")).await.unwrap();
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    let css = css.text().await.unwrap();
+    let font = css.split("url(fonts/").nth(1).unwrap().split(')').next().unwrap().to_string();
+    assert!(font.ends_with(".woff2"));
+    let f = reqwest::get(format!("{base}/static/katex/fonts/{font}")).await.unwrap();
+    assert_eq!((f.status().as_u16(), f.headers()["content-type"].to_str().unwrap()), (200, "font/woff2"));
+    for js in ["katex/katex.min.js", "katex/contrib/auto-render.min.js", "render-math.js"] {
+        assert_eq!(reqwest::get(format!("{base}/static/{js}")).await.unwrap().status(), 200, "{js}");
+    }
+    assert_eq!(reqwest::get(format!("{base}/static/../Cargo.toml")).await.unwrap().status(), 404);
+}
