@@ -73,6 +73,37 @@ impl Period {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(Period::Day)
     }
 
+    /// The week and the month a day falls in.
+    pub fn week_of(d: NaiveDate) -> Self {
+        let w = d.iso_week();
+        Period::Week { year: w.year(), week: w.week() }
+    }
+
+    pub fn month_of(d: NaiveDate) -> Self {
+        Period::Month { year: d.year(), month: d.month() }
+    }
+
+    /// The period before this one (for a day: the day before).
+    pub fn prev(&self) -> Option<Self> {
+        let (start, _) = self.range();
+        let before = start.pred_opt()?;
+        Some(match self {
+            Period::Day(_) => Period::Day(before),
+            Period::Week { .. } => Period::week_of(before),
+            Period::Month { .. } => Period::month_of(before),
+        })
+    }
+
+    /// The period after this one.
+    pub fn next(&self) -> Option<Self> {
+        let (_, end) = self.range();
+        Some(end).filter(|d| d.year() <= 9999).map(|d| match self {
+            Period::Day(_) => Period::Day(d),
+            Period::Week { .. } => Period::week_of(d),
+            Period::Month { .. } => Period::month_of(d),
+        })
+    }
+
     /// The half-open day range `[start, end)` the period covers.
     pub fn range(&self) -> (NaiveDate, NaiveDate) {
         match *self {
@@ -195,6 +226,12 @@ mod tests {
         assert!(Period::parse("2025-13").is_none());
         assert!(Period::parse("yesterday").is_none());
         assert!(Period::parse("+262142-12-31").is_none());
+        let w = Period::parse("2025-W01").unwrap();
+        assert_eq!(w.prev().unwrap().to_string(), "2024-W52");
+        assert_eq!(w.next().unwrap().to_string(), "2025-W02");
+        assert_eq!(Period::parse("2025-12").unwrap().next().unwrap().to_string(), "2026-01");
+        assert_eq!(Period::parse("2025-01").unwrap().prev().unwrap().to_string(), "2024-12");
+        assert_eq!(Period::week_of(day("2025-08-07")).to_string(), "2025-W32");
         assert!(Period::parse("9999-12-31").unwrap().range().1 > Period::parse("9999-12-30").unwrap().range().1);
     }
 

@@ -93,7 +93,7 @@ mod tests {
         let b = bibtex(&paper("Text2VR: Automated instruction Generation", None));
         assert_eq!(
             b,
-            "@misc{peter2025text2vr,\n  title = {{Text2VR: Automated instruction Generation}},\n  author = {Subin Raj Peter and A. N. Other},\n  year = {2025},\n  eprint = {2508.03699},\n  archivePrefix = {arXiv},\n  primaryClass = {cs.CL},\n  url = {https://arxiv.org/abs/2508.03699v2}\n}\n"
+            "@misc{peter2025text2vr,\n  title = {{Text2VR: Automated instruction Generation}},\n  author = {Subin Raj Peter and A. N. Other},\n  year = {2025},\n  eprint = {2508.03699},\n  archivePrefix = {arXiv},\n  primaryClass = {cs.CL},\n  url = {https://arxiv.org/abs/2508.03699}\n}\n"
         );
     }
 

@@ -72,6 +72,11 @@ pub async fn latest(
     }
 }
 
+fn bad_period(input: &str, expected: &str) -> Response {
+    let body = format!("<p>{} is not {expected}.</p>", escape(input));
+    (StatusCode::BAD_REQUEST, Html(page("Bad date", &body))).into_response()
+}
+
 pub async fn by_day(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
@@ -80,27 +85,70 @@ pub async fn by_day(
 ) -> Response {
     match Period::parse(&day) {
         Some(Period::Day(d)) => render_day(&state, &rid, d, &filter).await,
-        _ => (
-            StatusCode::BAD_REQUEST,
-            Html(page("Bad date", &format!("<p>{} is not a date: use YYYY-MM-DD.</p>", escape(&day)))),
-        )
-            .into_response(),
+        _ => bad_period(&day, "a date: use YYYY-MM-DD"),
+    }
+}
+
+pub async fn by_week(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(week): Path<String>,
+    Query(filter): Query<Filter>,
+) -> Response {
+    match Period::parse(&week) {
+        Some(p @ Period::Week { .. }) => render_period(&state, &rid, p, &filter).await,
+        _ => bad_period(&week, "an ISO week: use YYYY-Www, e.g. 2025-W32"),
+    }
+}
+
+pub async fn by_month(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(month): Path<String>,
+    Query(filter): Query<Filter>,
+) -> Response {
+    match Period::parse(&month) {
+        Some(p @ Period::Month { .. }) => render_period(&state, &rid, p, &filter).await,
+        _ => bad_period(&month, "a month: use YYYY-MM"),
+    }
+}
+
+fn period_path(p: Period) -> String {
+    match p {
+        Period::Day(d) => format!("/papers/date/{d}"),
+        Period::Week { .. } => format!("/papers/week/{p}"),
+        Period::Month { .. } => format!("/papers/month/{p}"),
     }
 }
 
 async fn render_day(state: &AppState, rid: &RequestId, day: NaiveDate, filter: &Filter) -> Response {
+    render_period(state, rid, Period::Day(day), filter).await
+}
+
+async fn render_period(state: &AppState, rid: &RequestId, period: Period, filter: &Filter) -> Response {
     let categories = filter.categories();
     let page_no = filter.page.unwrap_or(1).clamp(1, 10_000);
     let listing = crate::store::Listing {
-        period: Period::Day(day),
+        period,
         categories: categories.clone(),
         limit: PAGE_SIZE,
         offset: (page_no - 1) * PAGE_SIZE,
     };
+    let neighbours = async {
+        match period {
+            // Days skip to the nearest days that have papers; weeks and months go by the calendar.
+            Period::Day(d) => state
+                .store
+                .neighbour_days(d)
+                .await
+                .map(|(p, n)| (p.map(Period::Day), n.map(Period::Day))),
+            _ => Ok((period.prev(), period.next())),
+        }
+    };
     let (papers, total, (prev, next), sample) = match tokio::try_join!(
         state.store.list_papers(listing),
-        state.store.count_papers(Period::Day(day), categories.clone()),
-        state.store.neighbour_days(day),
+        state.store.count_papers(period, categories.clone()),
+        neighbours,
         state.store.meta("sample_loaded"),
     ) {
         Ok(x) => x,
@@ -112,18 +160,36 @@ async fn render_day(state: &AppState, rid: &RequestId, day: NaiveDate, filter: &
             r#"<p class="notice" id="sample-notice"><strong>Sample data.</strong> These are real arXiv papers bundled with paperboy so that a new instance has something to show. New announcement days are fetched from arXiv as soon as it can be reached.</p>"#,
         );
     }
-    let _ = write!(body, "<h2>Papers announced on {day}</h2>");
+    let here = period_path(period);
+    let (start, end) = period.range();
+    let last = end.pred_opt().unwrap_or(end);
+    match period {
+        Period::Day(day) => {
+            let _ = write!(
+                body,
+                r#"<h2>Papers announced on {day}</h2><p class="meta">See the <a href="{}">week</a> or the <a href="{}">month</a>.</p>"#,
+                period_path(Period::week_of(day)),
+                period_path(Period::month_of(day))
+            );
+        }
+        Period::Week { .. } => {
+            let _ = write!(body, "<h2>Papers announced in week {period} ({start} – {last})</h2>");
+        }
+        Period::Month { .. } => {
+            let _ = write!(body, "<h2>Papers announced in {period}</h2>");
+        }
+    }
     if !categories.is_empty() {
-        let _ = write!(body, r#"<p class="meta">Categories: {} · <a href="/papers/date/{day}">all</a></p>"#, escape(&categories.join(", ")));
+        let _ = write!(body, r#"<p class="meta">Categories: {} · <a href="{here}">all</a></p>"#, escape(&categories.join(", ")));
     }
     // Category codes are [A-Za-z.-] only: safe in a URL and in HTML as they are.
     let q = if categories.is_empty() { String::new() } else { format!("?cat={}", categories.join(",")) };
     body.push_str(r#"<nav class="days">"#);
     if let Some(p) = prev {
-        let _ = write!(body, r#"<a rel="prev" href="/papers/date/{p}{q}">← {p}</a>"#);
+        let _ = write!(body, r#"<a rel="prev" href="{}{q}">← {p}</a>"#, period_path(p));
     }
     if let Some(n) = next {
-        let _ = write!(body, r#"<a rel="next" href="/papers/date/{n}{q}">{n} →</a>"#);
+        let _ = write!(body, r#"<a rel="next" href="{}{q}">{n} →</a>"#, period_path(n));
     }
     body.push_str("</nav>");
     let first = (page_no - 1) * PAGE_SIZE;
@@ -138,13 +204,13 @@ async fn render_day(state: &AppState, rid: &RequestId, day: NaiveDate, filter: &
     let sep = if q.is_empty() { "?" } else { "&amp;" };
     body.push_str(r#"<nav class="days">"#);
     if page_no > 1 {
-        let _ = write!(body, r#"<a rel="prev" href="/papers/date/{day}{q}{sep}page={}">← previous page</a>"#, page_no - 1);
+        let _ = write!(body, r#"<a rel="prev" href="{here}{q}{sep}page={}">← previous page</a>"#, page_no - 1);
     }
     if (first as u64 + papers.len() as u64) < total {
-        let _ = write!(body, r#"<a rel="next" href="/papers/date/{day}{q}{sep}page={}">next page →</a>"#, page_no + 1);
+        let _ = write!(body, r#"<a rel="next" href="{here}{q}{sep}page={}">next page →</a>"#, page_no + 1);
     }
     body.push_str("</nav>");
-    Html(page(&format!("Papers of {day} · paperboy"), &body)).into_response()
+    Html(page(&format!("Papers of {period} · paperboy"), &body)).into_response()
 }
 
 fn short_authors(authors: &[String]) -> String {

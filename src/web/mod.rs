@@ -20,6 +20,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(listings::latest))
         .route("/papers/date/{day}", get(listings::by_day))
+        .route("/papers/week/{week}", get(listings::by_week))
+        .route("/papers/month/{month}", get(listings::by_month))
         .route("/papers/{*id}", get(paper::show))
         .route("/static/{*path}", get(assets::serve))
         .route("/healthz", get(healthz))

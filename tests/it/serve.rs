@@ -187,3 +187,30 @@ async fn a_paper_page_has_everything_and_serves_its_own_katex() {
     }
     assert_eq!(reqwest::get(format!("{base}/static/../Cargo.toml")).await.unwrap().status(), 404);
 }
+
+#[tokio::test]
+async fn week_and_month_pages_list_their_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, _store) = spawn_app(dir.path()).await;
+    let get = |path: &str| {
+        let url = format!("{base}{path}");
+        async move {
+            let r = reqwest::get(url).await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    // The sample's four days (2025-08-04 … 07) are all in ISO week 32 of August 2025.
+    let (status, week) = get("/papers/week/2025-W32").await;
+    assert_eq!(status, 200);
+    assert!(week.contains("Papers announced in week 2025-W32 (2025-08-04 – 2025-08-10)"));
+    assert!(week.contains("400 papers, 1–200 shown"));
+    assert!(week.contains(r#"href="/papers/week/2025-W31""#) && week.contains(r#"href="/papers/week/2025-W33""#));
+    let (_, month) = get("/papers/month/2025-08?cat=cs.SD").await;
+    assert!(month.contains("Papers announced in 2025-08") && month.contains("Categories: cs.SD"));
+    assert!(month.contains(r#"href="/papers/month/2025-07?cat=cs.SD""#));
+    let (_, day) = get("/papers/date/2025-08-05").await;
+    assert!(day.contains(r#"href="/papers/week/2025-W32""#) && day.contains(r#"href="/papers/month/2025-08""#));
+    assert_eq!(get("/papers/week/2025-W99").await.0, 400);
+    assert_eq!(get("/papers/month/2025-13").await.0, 400);
+    assert_eq!(get("/papers/month/2025-08-01").await.0, 400);
+}
