@@ -380,7 +380,7 @@ fn filter(categories: &[String]) -> &'static str {
     if categories.is_empty() {
         "FROM papers p WHERE p.announced_on >= $1 AND p.announced_on < $2 AND cardinality($3::text[]) = 0"
     } else {
-        "FROM papers p WHERE p.id IN (SELECT c.paper_id FROM paper_categories c
+        "FROM papers p WHERE p.announced_on >= $1 AND p.announced_on < $2 AND p.id IN (SELECT c.paper_id FROM paper_categories c
           WHERE c.category = ANY($3) AND c.announced_on >= $1 AND c.announced_on < $2)"
     }
 }

@@ -270,7 +270,7 @@ fn listing_filter(period: Period, categories: &[String]) -> (String, Vec<String>
         params.extend(categories.iter().cloned());
         (
             format!(
-                "FROM papers p WHERE p.id IN (SELECT c.paper_id FROM paper_categories c
+                "FROM papers p WHERE p.announced_on >= ?1 AND p.announced_on < ?2 AND p.id IN (SELECT c.paper_id FROM paper_categories c
                   WHERE c.category IN ({}) AND c.announced_on >= ?1 AND c.announced_on < ?2)",
                 placeholders.join(", ")
             ),
