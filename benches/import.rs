@@ -75,7 +75,9 @@ fn main() {
     eprintln!("making a {records}-record file from the corpus…");
     make_big(&big, records);
 
-    println!("| input | records | parse-only baseline (records/s) | import (records/s) | import / baseline | peak memory |");
+    println!(
+        "| input | records | parse-only baseline (records/s) | import (records/s) | import / baseline | peak memory |"
+    );
     println!("|---|---|---|---|---|---|");
     for (name, path) in [("2025 corpus", corpus()), ("re-keyed", big.clone())] {
         let (n, base_secs) = parse_only(&path);
@@ -83,10 +85,7 @@ fn main() {
         let (summary, secs) = import(&path, &data);
         let peak = summary.lines().find_map(|l| l.split("peak memory ").nth(1)).unwrap_or("?").to_string();
         let (base_rate, rate) = (n as f64 / base_secs, n as f64 / secs);
-        println!(
-            "| {name} | {n} | {base_rate:.0} | {rate:.0} | {:.2} | {peak} |",
-            rate / base_rate
-        );
+        println!("| {name} | {n} | {base_rate:.0} | {rate:.0} | {:.2} | {peak} |", rate / base_rate);
         std::fs::remove_dir_all(&data).ok();
     }
 }

@@ -180,7 +180,10 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCod
                 settings.arxiv.follow = false;
             }
             let app = Application::build(settings).await?;
-            println!("paperboy serving on http://{}", app.state().settings.bind.replace(":0", &format!(":{}", app.port())));
+            println!(
+                "paperboy serving on http://{}",
+                app.state().settings.bind.replace(":0", &format!(":{}", app.port()))
+            );
             app.run().await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -188,7 +191,11 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCod
             let from_url = from.unwrap_or_else(|| settings.database_url());
             let source = crate::store::Store::open(&from_url).await?;
             let target = crate::store::Store::open(&to).await?;
-            let bar = if std::io::stderr().is_terminal() { indicatif::ProgressBar::new(0) } else { indicatif::ProgressBar::hidden() };
+            let bar = if std::io::stderr().is_terminal() {
+                indicatif::ProgressBar::new(0)
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
             // The key is stored in the target: never with a password in it.
             let key = match reqwest::Url::parse(&from_url) {
                 Ok(mut u) => {
@@ -318,7 +325,8 @@ fn peak_memory_mib() -> Option<f64> {
 /// A Hugging Face response is one JSON list; JSON lines start with an object.
 fn looks_like_json_list(path: &std::path::Path) -> anyhow::Result<bool> {
     use std::io::Read;
-    let mut f = std::fs::File::open(path).map_err(|source| IngestError::Io { path: path.display().to_string(), source })?;
+    let mut f =
+        std::fs::File::open(path).map_err(|source| IngestError::Io { path: path.display().to_string(), source })?;
     let mut buf = [0u8; 64];
     let n = f.read(&mut buf)?;
     Ok(buf[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'['))

@@ -90,9 +90,7 @@ impl Settings {
     }
 
     pub fn database_url(&self) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("paperboy.db").display()))
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("paperboy.db").display()))
     }
 
     pub fn http(&self) -> crate::ingest::http::HttpSettings {

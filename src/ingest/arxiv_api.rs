@@ -15,7 +15,11 @@ pub enum Query {
     Search(String),
     Ids(Vec<ArxivId>),
     /// Papers in any of `categories` submitted between two instants (inclusive, GMT).
-    CategoriesSubmitted { categories: Vec<String>, from: DateTime<Utc>, to: DateTime<Utc> },
+    CategoriesSubmitted {
+        categories: Vec<String>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
 }
 
 impl Query {

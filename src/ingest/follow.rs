@@ -96,11 +96,8 @@ impl Follower<'_> {
     async fn fetch_past(&self, day: NaiveDate) -> Result<Report, IngestError> {
         let (from, to) = submission_window(day);
         let api = ArxivApi { http: self.http, base_url: self.api_base_url.clone() };
-        let query = Query::CategoriesSubmitted {
-            categories: self.categories.clone(),
-            from,
-            to: to - Duration::minutes(1),
-        };
+        let query =
+            Query::CategoriesSubmitted { categories: self.categories.clone(), from, to: to - Duration::minutes(1) };
         let report = api.ingest(self.store, &query, 200, None).await?;
         if let Some(why) = &report.interrupted {
             // Not recorded as fetched: the next round resumes it.

@@ -95,10 +95,7 @@ pub fn parse(body: &str) -> Result<Vec<Item>, IngestError> {
 }
 
 /// Stores parsed items: papers first, then their listings.
-pub async fn store_items(
-    store: &Store,
-    items: Vec<Item>,
-) -> Result<Report, IngestError> {
+pub async fn store_items(store: &Store, items: Vec<Item>) -> Result<Report, IngestError> {
     let mut report = Report::default();
     let mut drafts = Vec::new();
     let mut listings = Vec::new();

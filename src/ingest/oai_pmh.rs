@@ -109,7 +109,9 @@ impl OaiPmh<'_> {
             let page = match self.list_records(harvest, token.as_deref()).await {
                 Ok(p) => p,
                 Err(IngestError::Oai { code, .. }) if code == "noRecordsMatch" => break,
-                Err(IngestError::Oai { code, message }) if code == "badResumptionToken" && report.resumed_from.is_some() => {
+                Err(IngestError::Oai { code, message })
+                    if code == "badResumptionToken" && report.resumed_from.is_some() =>
+                {
                     // Tokens expire; a stale one means starting over, which is safe because
                     // storing is idempotent.
                     tracing::warn!(%message, "stored resumption token was refused; restarting the harvest");
@@ -130,11 +132,7 @@ impl OaiPmh<'_> {
                 return Ok(report);
             }
             let n = page.drafts.len() as u64 + page.deleted;
-            let drafts = page
-                .drafts
-                .into_iter()
-                .map(|(pos, d)| (format!("page {page_no}, {pos}"), d))
-                .collect();
+            let drafts = page.drafts.into_iter().map(|(pos, d)| (format!("page {page_no}, {pos}"), d)).collect();
             position += n;
             let next = page.resumption_token.filter(|t| !t.is_empty());
             let resume = next.as_ref().map(|t| ResumePoint { key: key.clone(), position, token: Some(t.clone()) });

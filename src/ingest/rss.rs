@@ -24,7 +24,11 @@ pub struct ArxivRss<'a> {
 
 impl ArxivRss<'_> {
     /// Fetches today's feed for `categories` and stores its papers.
-    pub async fn ingest(&self, store: &Store, categories: &[String]) -> Result<(Option<NaiveDate>, Report), IngestError> {
+    pub async fn ingest(
+        &self,
+        store: &Store,
+        categories: &[String],
+    ) -> Result<(Option<NaiveDate>, Report), IngestError> {
         let url = format!("{}/{}", self.base_url.trim_end_matches('/'), categories.join("+"));
         let body = self.http.get(&url, &[]).await?;
         let feed = parse_feed(&body)?;
@@ -41,10 +45,9 @@ fn day_of(s: &str) -> Option<NaiveDate> {
 
 pub fn parse_feed(body: &str) -> Result<Feed, IngestError> {
     let (root, err) = xml::parse(body);
-    let channel = root
-        .child("rss")
-        .and_then(|r| r.child("channel"))
-        .ok_or_else(|| IngestError::Malformed(err.as_ref().map(|e| e.to_string()).unwrap_or_else(|| "no RSS <channel>".into())))?;
+    let channel = root.child("rss").and_then(|r| r.child("channel")).ok_or_else(|| {
+        IngestError::Malformed(err.as_ref().map(|e| e.to_string()).unwrap_or_else(|| "no RSS <channel>".into()))
+    })?;
     let day = channel
         .text_of("pubDate")
         .as_deref()

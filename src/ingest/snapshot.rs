@@ -102,10 +102,7 @@ pub fn line_to_draft(line: &str) -> Result<PaperDraft, String> {
             updated_on: l.last_announced.as_deref().and_then(ymd),
             announced_on: l.first_announced.as_deref().and_then(ymd).or_else(|| first.and_then(|a| ymd(&a.date))),
             announced_exact: true,
-            announce_type: first
-                .map(|a| a.kind.as_str())
-                .or(l.announce_type.as_deref())
-                .and_then(AnnounceType::parse),
+            announce_type: first.map(|a| a.kind.as_str()).or(l.announce_type.as_deref()).and_then(AnnounceType::parse),
         });
     }
     let versions: Vec<(u16, Option<DateTime<Utc>>)> = l
@@ -121,8 +118,7 @@ pub fn line_to_draft(line: &str) -> Result<PaperDraft, String> {
     // The Kaggle snapshot gives submission times. Snapshots stamped with announcement days
     // instead (midnight GMT, like paperboy's 2025 corpus) are taken as the day itself.
     let stamped = first_time.is_some_and(|t| t.hour() == 0 && t.minute() == 0 && t.second() == 0);
-    let announced_on =
-        first_time.map(|t| if stamped { t.date_naive() } else { announcement_day_for_submission(t) });
+    let announced_on = first_time.map(|t| if stamped { t.date_naive() } else { announcement_day_for_submission(t) });
     Ok(PaperDraft {
         id: l.id,
         version: versions.iter().map(|v| v.0).max(),

@@ -9,11 +9,7 @@ const TAXONOMY: &str = include_str!("taxonomy.tsv");
 fn taxonomy() -> &'static HashMap<&'static str, &'static str> {
     static MAP: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
     MAP.get_or_init(|| {
-        TAXONOMY
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.is_empty())
-            .filter_map(|l| l.split_once('\t'))
-            .collect()
+        TAXONOMY.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).filter_map(|l| l.split_once('\t')).collect()
     })
 }
 
@@ -28,10 +24,7 @@ pub struct CategoryError(pub String);
 impl Category {
     pub fn parse(code: &str) -> Result<Self, CategoryError> {
         let code = code.trim();
-        taxonomy()
-            .get_key_value(code)
-            .map(|(k, _)| Category(k))
-            .ok_or_else(|| CategoryError(code.to_string()))
+        taxonomy().get_key_value(code).map(|(k, _)| Category(k)).ok_or_else(|| CategoryError(code.to_string()))
     }
 
     pub fn code(&self) -> &'static str {

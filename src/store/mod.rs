@@ -38,10 +38,18 @@ impl StoreError {
     /// busy): the request may succeed later, so it is answered 503 rather than 500.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            StoreError::Postgres(e) => matches!(
-                e,
-                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed
-            ) || e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c.starts_with("57P") || c.starts_with("08")),
+            StoreError::Postgres(e) => {
+                matches!(
+                    e,
+                    sqlx::Error::Io(_)
+                        | sqlx::Error::PoolTimedOut
+                        | sqlx::Error::PoolClosed
+                        | sqlx::Error::WorkerCrashed
+                ) || e
+                    .as_database_error()
+                    .and_then(|d| d.code())
+                    .is_some_and(|c| c.starts_with("57P") || c.starts_with("08"))
+            }
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
                 matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
             }

@@ -72,10 +72,11 @@ impl PgStore {
         // serial writers keep the change cursor in commit order for the nodes that follow it.
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(PAPER_WRITE_LOCK).execute(&mut *tx).await?;
         let ids: Vec<String> = papers.iter().map(|p| p.id.as_str().to_string()).collect();
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM papers p WHERE p.id = ANY($1) ORDER BY p.id FOR UPDATE"))
-            .bind(&ids)
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows =
+            sqlx::query(&format!("SELECT {COLUMNS} FROM papers p WHERE p.id = ANY($1) ORDER BY p.id FOR UPDATE"))
+                .bind(&ids)
+                .fetch_all(&mut *tx)
+                .await?;
         let mut stored = HashMap::new();
         for row in rows {
             let p = paper_from_row(&row)?;
@@ -285,11 +286,13 @@ impl PgStore {
     }
 
     pub async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .bind(key)
-            .bind(value)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -338,7 +341,8 @@ impl PgStore {
     }
 
     pub async fn all_fetched_days(&self) -> Result<Vec<(NaiveDate, u64, String)>> {
-        let rows = sqlx::query("SELECT day, papers, source FROM fetched_days ORDER BY day").fetch_all(&self.pool).await?;
+        let rows =
+            sqlx::query("SELECT day, papers, source FROM fetched_days ORDER BY day").fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get::<i64, _>(1)? as u64, r.try_get(2)?))).collect()
     }
 
@@ -362,7 +366,11 @@ impl PgStore {
     }
 
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
-        sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2").bind(name).bind(holder).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
+            .bind(name)
+            .bind(holder)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -2,10 +2,10 @@
 //! wait for the writer. Blocking calls run on tokio's blocking pool.
 
 use super::{HfListing, Listing, Result, ResumePoint, Stats, StoreError, UpsertCounts, Write};
-use std::collections::HashMap;
 use crate::papers::{AnnounceType, ArxivId, Category, Paper, Period, Source};
 use chrono::NaiveDate;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -100,7 +100,8 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     for (name, sql) in MIGRATIONS {
         // IMMEDIATE: two processes opening a new database at once migrate one after the other.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let done: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM schema_migrations WHERE name = ?1)", [name], |r| r.get(0))?;
+        let done: bool =
+            tx.query_row("SELECT EXISTS(SELECT 1 FROM schema_migrations WHERE name = ?1)", [name], |r| r.get(0))?;
         if !done {
             tx.execute_batch(sql).map_err(|source| StoreError::Migration { name, source })?;
             tx.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?1, datetime('now'))", [name])?;
@@ -325,7 +326,8 @@ pub fn all_hf_listings(conn: &Connection) -> Result<Vec<HfListing>> {
     let ids = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        let parsed = ArxivId::parse(&id).map_err(|e| StoreError::CorruptRow { id: id.clone(), reason: e.to_string() })?;
+        let parsed =
+            ArxivId::parse(&id).map_err(|e| StoreError::CorruptRow { id: id.clone(), reason: e.to_string() })?;
         out.extend(hf_listing(conn, &parsed)?);
     }
     Ok(out)
@@ -438,7 +440,9 @@ pub fn upsert_hf_listings(tx: &Transaction<'_>, listings: &[HfListing]) -> Resul
         );
         type HfRow = (String, i64, i64, Option<String>, Option<String>, Option<String>);
         let old: Option<HfRow> = select
-            .query_row([l.paper_id.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            .query_row([l.paper_id.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })
             .optional()?;
         match old {
             Some(o) if o == row => counts.unchanged += 1,
@@ -499,7 +503,8 @@ pub fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
 
 /// Takes or renews the lease `name` for `holder` unless another holder's lease is still live.
 pub fn try_lease(tx: &Transaction<'_>, name: &str, holder: &str, ttl_ms: i64) -> Result<bool> {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
     let n = tx.execute(
         "INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at

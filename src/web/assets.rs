@@ -17,11 +17,10 @@ fn content_type(path: &str) -> &'static str {
 
 pub async fn serve(Path(path): Path<String>) -> Response {
     match ASSETS.iter().find(|(p, _)| *p == path) {
-        Some((p, bytes)) => (
-            [(header::CONTENT_TYPE, content_type(p)), (header::CACHE_CONTROL, "public, max-age=86400")],
-            *bytes,
-        )
-            .into_response(),
+        Some((p, bytes)) => {
+            ([(header::CONTENT_TYPE, content_type(p)), (header::CACHE_CONTROL, "public, max-age=86400")], *bytes)
+                .into_response()
+        }
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }

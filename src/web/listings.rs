@@ -1,9 +1,9 @@
 //! Listing pages: the latest announcement day and any given day.
 
 use super::html::{escape, page};
+use super::RequestId;
 use crate::app::AppState;
 use crate::papers::{Paper, Period};
-use super::RequestId;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -66,8 +66,11 @@ pub async fn latest(
 ) -> Response {
     match state.store.latest_day(None).await {
         Ok(Some(day)) => render_day(&state, &rid, day, &filter).await,
-        Ok(None) => Html(page("paperboy", "<p>No papers yet. Run <code>paperboy ingest</code> or <code>paperboy import</code>.</p>"))
-            .into_response(),
+        Ok(None) => Html(page(
+            "paperboy",
+            "<p>No papers yet. Run <code>paperboy ingest</code> or <code>paperboy import</code>.</p>",
+        ))
+        .into_response(),
         Err(e) => internal(&rid, e),
     }
 }
@@ -137,11 +140,9 @@ async fn render_period(state: &AppState, rid: &RequestId, period: Period, filter
     let neighbours = async {
         match period {
             // Days skip to the nearest days that have papers; weeks and months go by the calendar.
-            Period::Day(d) => state
-                .store
-                .neighbour_days(d)
-                .await
-                .map(|(p, n)| (p.map(Period::Day), n.map(Period::Day))),
+            Period::Day(d) => {
+                state.store.neighbour_days(d).await.map(|(p, n)| (p.map(Period::Day), n.map(Period::Day)))
+            }
             _ => Ok((period.prev(), period.next())),
         }
     };
@@ -180,7 +181,11 @@ async fn render_period(state: &AppState, rid: &RequestId, period: Period, filter
         }
     }
     if !categories.is_empty() {
-        let _ = write!(body, r#"<p class="meta">Categories: {} · <a href="{here}">all</a></p>"#, escape(&categories.join(", ")));
+        let _ = write!(
+            body,
+            r#"<p class="meta">Categories: {} · <a href="{here}">all</a></p>"#,
+            escape(&categories.join(", "))
+        );
     }
     // Category codes are [A-Za-z.-] only: safe in a URL and in HTML as they are.
     let q = if categories.is_empty() { String::new() } else { format!("?cat={}", categories.join(",")) };
@@ -194,7 +199,8 @@ async fn render_period(state: &AppState, rid: &RequestId, period: Period, filter
     body.push_str("</nav>");
     let first = (page_no - 1) * PAGE_SIZE;
     if total as u32 > PAGE_SIZE {
-        let _ = write!(body, r#"<p class="meta">{total} papers, {}–{} shown</p>"#, first + 1, first + papers.len() as u32);
+        let _ =
+            write!(body, r#"<p class="meta">{total} papers, {}–{} shown</p>"#, first + 1, first + papers.len() as u32);
     } else {
         let _ = write!(body, r#"<p class="meta">{total} papers</p>"#);
     }

@@ -10,7 +10,11 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use std::fmt::Write;
 
-pub async fn show(State(state): State<AppState>, Extension(rid): Extension<RequestId>, Path(id): Path<String>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+) -> Response {
     let id = match ArxivId::parse(&id) {
         Ok(id) => id,
         Err(e) => {
@@ -32,7 +36,12 @@ pub async fn show(State(state): State<AppState>, Extension(rid): Extension<Reque
     };
     let v = p.id.with_version(p.version);
     let mut b = String::new();
-    let _ = write!(b, r#"<article class="paper" data-id="{}"><h1 class="math">{}</h1>"#, escape(&v.to_string()), escape(&p.title));
+    let _ = write!(
+        b,
+        r#"<article class="paper" data-id="{}"><h1 class="math">{}</h1>"#,
+        escape(&v.to_string()),
+        escape(&p.title)
+    );
     let _ = write!(b, r#"<p class="authors">{}</p>"#, escape(&p.authors.join(", ")));
     b.push_str(r#"<p class="meta">"#);
     if let Some(day) = p.announced_on {
@@ -47,7 +56,12 @@ pub async fn show(State(state): State<AppState>, Extension(rid): Extension<Reque
         let _ = write!(b, " · updated {u}");
     }
     b.push_str("</p>");
-    let _ = write!(b, r#"<p class="links"><a href="{abs}">arXiv</a> · <a href="{pdf}">PDF</a>"#, abs = escape(&v.abs_url()), pdf = escape(&v.pdf_url()));
+    let _ = write!(
+        b,
+        r#"<p class="links"><a href="{abs}">arXiv</a> · <a href="{pdf}">PDF</a>"#,
+        abs = escape(&v.abs_url()),
+        pdf = escape(&v.pdf_url())
+    );
     if let Some(doi) = p.doi.as_deref().and_then(|d| d.split_whitespace().next()) {
         let _ = write!(b, r#" · <a href="https://doi.org/{0}">DOI {0}</a>"#, escape(doi));
     }
@@ -66,11 +80,19 @@ pub async fn show(State(state): State<AppState>, Extension(rid): Extension<Reque
             h.upvotes, h.num_comments, h.listed_on
         );
     }
-    let _ = write!(b, r#"<section><h2>Abstract</h2><p class="abstract math">{}</p></section>"#, escape(&p.abstract_text));
+    let _ =
+        write!(b, r#"<section><h2>Abstract</h2><p class="abstract math">{}</p></section>"#, escape(&p.abstract_text));
     let cats: String = p
         .categories
         .iter()
-        .map(|c| format!(r#"<li><a href="/papers/date/{}?cat={1}">{1}</a> {2}</li>"#, p.announced_on.map(|d| d.to_string()).unwrap_or_default(), escape(c.code()), escape(c.name())))
+        .map(|c| {
+            format!(
+                r#"<li><a href="/papers/date/{}?cat={1}">{1}</a> {2}</li>"#,
+                p.announced_on.map(|d| d.to_string()).unwrap_or_default(),
+                escape(c.code()),
+                escape(c.name())
+            )
+        })
         .collect();
     if !cats.is_empty() {
         let _ = write!(b, r#"<section><h2>Categories</h2><ul class="cats-list">{cats}</ul></section>"#);

@@ -115,7 +115,13 @@ async fn an_unknown_id_is_an_empty_result_not_an_error() {
     assert!(page.to_string().contains("HTTP 404"), "{page}");
 
     // id 0000.0000 is not a valid arXiv id for us, so ask the raw endpoint the way arXiv was asked.
-    let body = http.get(&format!("{}/api/query", server.base), &[("id_list", "0000.0000".into()), ("start", "0".into()), ("max_results", "100".into())]).await.unwrap();
+    let body = http
+        .get(
+            &format!("{}/api/query", server.base),
+            &[("id_list", "0000.0000".into()), ("start", "0".into()), ("max_results", "100".into())],
+        )
+        .await
+        .unwrap();
     let parsed = paperboy::ingest::arxiv_api::parse_feed(&body, 0).unwrap();
     assert_eq!((parsed.total, parsed.drafts.len()), (0, 0));
     assert_eq!(t.store.stats().await.unwrap().papers, 0);

@@ -9,10 +9,13 @@ fn now(s: &str) -> DateTime<Utc> {
 
 #[tokio::test]
 async fn serve_fetches_new_days_and_fills_gaps() {
-    let rss_xml = crate::rss::recorded_feeds().into_iter().find(|f| f.0.ends_with("cs.CL+cs.CV+cs.MM+cs.LG+cs.SI")).unwrap().1;
+    let rss_xml =
+        crate::rss::recorded_feeds().into_iter().find(|f| f.0.ends_with("cs.CL+cs.CV+cs.MM+cs.LG+cs.SI")).unwrap().1;
     // The API answers every window query with one real page (its total set to the page size).
-    let page = fixture("arxiv-api/q_testing_s0_m10_bc5a6c384fe9.xml")
-        .replace("<opensearch:totalResults>214881</opensearch:totalResults>", "<opensearch:totalResults>10</opensearch:totalResults>");
+    let page = fixture("arxiv-api/q_testing_s0_m10_bc5a6c384fe9.xml").replace(
+        "<opensearch:totalResults>214881</opensearch:totalResults>",
+        "<opensearch:totalResults>10</opensearch:totalResults>",
+    );
     let server = FixtureServer::start(move |s, _| {
         if s.path.starts_with("/rss/") {
             (StatusCode::OK, rss_xml.clone())
@@ -61,7 +64,8 @@ async fn serve_fetches_new_days_and_fills_gaps() {
     let t1 = now("2025-08-12T12:00:00Z");
     let follower = Follower { lookback_days: 5, ..follower };
     follower.catch_up(t1).await.unwrap();
-    let later: Vec<_> = server.seen()[seen.len()..].iter().filter_map(|s| s.query.get("search_query").cloned()).collect();
+    let later: Vec<_> =
+        server.seen()[seen.len()..].iter().filter_map(|s| s.query.get("search_query").cloned()).collect();
     assert_eq!(
         later,
         [

@@ -88,11 +88,7 @@ pub struct FixtureServer {
 
 impl FixtureServer {
     pub async fn start(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Self {
-        let state = ServerState {
-            seen: Arc::default(),
-            handler: Arc::new(handler),
-            delay: Arc::default(),
-        };
+        let state = ServerState { seen: Arc::default(), handler: Arc::new(handler), delay: Arc::default() };
         let app = axum::Router::new().fallback(serve).with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -111,11 +107,7 @@ impl FixtureServer {
 }
 
 async fn serve(State(state): State<ServerState>, headers: HeaderMap, req: Request) -> Response {
-    let query: HashMap<String, String> = req
-        .uri()
-        .query()
-        .map(url_decode_pairs)
-        .unwrap_or_default();
+    let query: HashMap<String, String> = req.uri().query().map(url_decode_pairs).unwrap_or_default();
     let seen = Seen {
         path: req.uri().path().to_string(),
         query,
@@ -166,7 +158,9 @@ pub fn dump_papers(db: &std::path::Path) -> Vec<String> {
     out.extend(rows.map(Result::unwrap));
     let mut stmt = conn.prepare("SELECT category, paper_id, announced_on FROM paper_categories ORDER BY 1, 2").unwrap();
     let rows = stmt
-        .query_map([], |r| Ok(format!("{}|{}|{:?}", r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)))
+        .query_map([], |r| {
+            Ok(format!("{}|{}|{:?}", r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+        })
         .unwrap();
     out.extend(rows.map(Result::unwrap));
     let pending: i64 = conn.query_row("SELECT COUNT(*) FROM resume_points", [], |r| r.get(0)).unwrap();

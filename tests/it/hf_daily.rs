@@ -31,7 +31,8 @@ async fn daily_papers_bring_their_day_and_upvotes() {
     assert_eq!(l.submitted_by.as_deref(), Some("marco-garosi"));
 
     // A malformed item is reported and skipped; the good one still lands.
-    let mut items: serde_json::Value = serde_json::from_str(&fixture("hf-daily-papers/daily_papers_item_2602.23229_from_markdown.json")).unwrap();
+    let mut items: serde_json::Value =
+        serde_json::from_str(&fixture("hf-daily-papers/daily_papers_item_2602.23229_from_markdown.json")).unwrap();
     items.as_array_mut().unwrap().insert(0, serde_json::json!({"paper": {"title": "no id"}}));
     let parsed = paperboy::ingest::hf_daily::parse(&items.to_string()).unwrap();
     let report = paperboy::ingest::hf_daily::store_items(&t.store, parsed).await.unwrap();

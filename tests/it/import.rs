@@ -77,8 +77,9 @@ async fn malformed_lines_are_reported_with_their_line_and_skipped() {
 async fn newer_versions_replace_older_ones_never_the_reverse() {
     let t = temp_store().await;
     let line = |v: u32, title: &str| {
-        let versions: Vec<String> =
-            (1..=v).map(|i| format!(r#"{{"version":"v{i}","created":"Mon, {} Aug 2025 00:00:00 GMT"}}"#, i + 3)).collect();
+        let versions: Vec<String> = (1..=v)
+            .map(|i| format!(r#"{{"version":"v{i}","created":"Mon, {} Aug 2025 00:00:00 GMT"}}"#, i + 3))
+            .collect();
         format!(
             r#"{{"id":"2508.01234","authors":"A. B","title":"{title}","abstract":"Abs.","categories":"cs.CL","versions":[{}]}}"#,
             versions.join(",")
@@ -120,7 +121,11 @@ async fn a_truncated_gzip_is_reported_and_rerunning_with_the_whole_file_finishes
     // No half-written paper: every stored paper has its categories.
     let db = rusqlite::Connection::open(t.dir.path().join("paperboy.db")).unwrap();
     let orphans: i64 = db
-        .query_row("SELECT COUNT(*) FROM papers p WHERE NOT EXISTS (SELECT 1 FROM paper_categories c WHERE c.paper_id = p.id)", [], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM papers p WHERE NOT EXISTS (SELECT 1 FROM paper_categories c WHERE c.paper_id = p.id)",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(orphans, 0);
 
@@ -159,7 +164,12 @@ async fn listings_by_day_week_month_and_category() {
     // Listing pages are ordered and limited.
     let page = t
         .store
-        .list_papers(Listing { period: Period::parse("2025-04").unwrap(), categories: vec!["cs.SD".into()], limit: 7, offset: 0 })
+        .list_papers(Listing {
+            period: Period::parse("2025-04").unwrap(),
+            categories: vec!["cs.SD".into()],
+            limit: 7,
+            offset: 0,
+        })
         .await
         .unwrap();
     assert_eq!(page.len(), 7);
@@ -179,7 +189,9 @@ async fn listings_by_day_week_month_and_category() {
 async fn an_over_long_line_is_rejected_without_holding_it_in_memory() {
     let t = temp_store().await;
     let good = |id: &str| {
-        format!(r#"{{"id":"{id}","authors":"A","title":"T","abstract":"A.","categories":"cs.LG","versions":[{{"version":"v1","created":"Mon, 4 Aug 2025 00:00:00 GMT"}}]}}"#)
+        format!(
+            r#"{{"id":"{id}","authors":"A","title":"T","abstract":"A.","categories":"cs.LG","versions":[{{"version":"v1","created":"Mon, 4 Aug 2025 00:00:00 GMT"}}]}}"#
+        )
     };
     let mut bytes = good("2508.00011").into_bytes();
     bytes.push(b'\n');

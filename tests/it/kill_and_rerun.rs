@@ -31,7 +31,8 @@ fn an_import_killed_midway_and_rerun_equals_an_uninterrupted_import() {
     assert!(summary.contains("inserted 36789, updated 0, unchanged 0, rejected 0"), "{summary}");
 
     // Killed run: wait until some batches are committed, then SIGKILL.
-    let mut child = paperboy(&killed_dir).arg("import").arg(&corpus).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child =
+        paperboy(&killed_dir).arg("import").arg(&corpus).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let db = killed_dir.join("paperboy.db");
     let start = Instant::now();
     while papers_in(&db) < 4_000 {
@@ -48,7 +49,11 @@ fn an_import_killed_midway_and_rerun_equals_an_uninterrupted_import() {
     // No half-written paper is visible: each stored batch is whole.
     let conn = rusqlite::Connection::open(&db).unwrap();
     let orphans: i64 = conn
-        .query_row("SELECT COUNT(*) FROM papers p WHERE NOT EXISTS (SELECT 1 FROM paper_categories c WHERE c.paper_id = p.id)", [], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM papers p WHERE NOT EXISTS (SELECT 1 FROM paper_categories c WHERE c.paper_id = p.id)",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(orphans, 0);
     drop(conn);

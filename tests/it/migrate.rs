@@ -8,7 +8,9 @@ async fn sqlite_to_postgres_is_resumable_and_verified() {
     let sqlite = temp_store().await;
     let file = crate::import::corpus_head(sqlite.dir.path(), 3_000);
     paperboy::ingest::snapshot::import_file(&sqlite.store, &file, Source::Snapshot, false).await.unwrap();
-    let hf = paperboy::ingest::hf_daily::parse(&fixture("hf-daily-papers/daily_papers_item_2602.23229_from_markdown.json")).unwrap();
+    let hf =
+        paperboy::ingest::hf_daily::parse(&fixture("hf-daily-papers/daily_papers_item_2602.23229_from_markdown.json"))
+            .unwrap();
     paperboy::ingest::hf_daily::store_items(&sqlite.store, hf).await.unwrap();
     sqlite.store.set_meta("sample_loaded", "0").await.unwrap();
     sqlite.store.record_fetched_day("2025-04-04".parse().unwrap(), 420, "rss").await.unwrap();
@@ -52,13 +54,15 @@ async fn the_migrate_command_reports_a_verified_copy() {
     let out = std::process::Command::new(bin).arg("--data-dir").arg(&data).arg("import").arg(&file).output().unwrap();
     assert!(out.status.success());
     let url = pg_database().await;
-    let out = std::process::Command::new(bin).arg("--data-dir").arg(&data).args(["migrate", "--to", &url]).output().unwrap();
+    let out =
+        std::process::Command::new(bin).arg("--data-dir").arg(&data).args(["migrate", "--to", &url]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("papers: inserted 200, updated 0, unchanged 0"), "{stdout}");
     assert!(stdout.contains("verified: the target holds exactly the source's papers"), "{stdout}");
     // Again: nothing to copy, still verified.
-    let out = std::process::Command::new(bin).arg("--data-dir").arg(&data).args(["migrate", "--to", &url]).output().unwrap();
+    let out =
+        std::process::Command::new(bin).arg("--data-dir").arg(&data).args(["migrate", "--to", &url]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("verified"), "{stdout}");
 }

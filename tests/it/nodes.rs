@@ -36,8 +36,10 @@ async fn two_nodes_share_one_store_and_one_follower() {
     let db = pg_database().await;
     // arXiv, played by a local server that notes which node asked.
     let rss_xml = crate::rss::recorded_feeds().into_iter().next().unwrap().1;
-    let page = fixture("arxiv-api/q_testing_s0_m10_bc5a6c384fe9.xml")
-        .replace("<opensearch:totalResults>214881</opensearch:totalResults>", "<opensearch:totalResults>10</opensearch:totalResults>");
+    let page = fixture("arxiv-api/q_testing_s0_m10_bc5a6c384fe9.xml").replace(
+        "<opensearch:totalResults>214881</opensearch:totalResults>",
+        "<opensearch:totalResults>10</opensearch:totalResults>",
+    );
     let arxiv = FixtureServer::start(move |s, _| {
         if s.path.starts_with("/rss/") {
             (StatusCode::OK, rss_xml.clone())
@@ -109,7 +111,8 @@ struct Proxy {
 impl Proxy {
     async fn start(upstream: String) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let proxy = Self { addr: listener.local_addr().unwrap(), upstream, tasks: Mutex::default(), conns: Arc::default() };
+        let proxy =
+            Self { addr: listener.local_addr().unwrap(), upstream, tasks: Mutex::default(), conns: Arc::default() };
         proxy.serve(listener);
         proxy
     }

@@ -86,12 +86,19 @@ async fn a_days_feed_defines_its_announcement_day_and_types() {
         let expected = entries.iter().filter(|e| e.1 == kind).count() as i64;
         let db = rusqlite::Connection::open(t.dir.path().join("paperboy.db")).unwrap();
         let got: i64 = db
-            .query_row("SELECT COUNT(*) FROM papers WHERE announce_type = ?1 AND announced_on = '2025-08-07'", [kind], |r| r.get(0))
+            .query_row(
+                "SELECT COUNT(*) FROM papers WHERE announce_type = ?1 AND announced_on = '2025-08-07'",
+                [kind],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(got, expected, "{kind}");
     }
     let p = t.store.paper(&ArxivId::parse("2508.03699").unwrap()).await.unwrap().unwrap();
-    assert_eq!(p.title, "Text2VR: Automated instruction Generation in Virtual Reality using Large language Models for Assembly Task");
+    assert_eq!(
+        p.title,
+        "Text2VR: Automated instruction Generation in Virtual Reality using Large language Models for Assembly Task"
+    );
     assert_eq!(p.authors, ["Subin Raj Peter"]);
     assert_eq!(p.announce_type, Some(AnnounceType::New));
     assert!(p.abstract_text.starts_with("Virtual Reality (VR) has emerged"), "{}", p.abstract_text);

@@ -29,7 +29,12 @@ async fn a_new_instance_shows_the_bundled_sample_labelled_as_such() {
     assert_eq!(html.matches("<article ").count(), 100);
     assert!(html.contains(r#"href="/papers/date/2025-08-06""#), "previous-day link");
 
-    let day = reqwest::get(format!("{base}/papers/date/2025-08-05?cat=cs.SD,bogus,cs.SD")).await.unwrap().text().await.unwrap();
+    let day = reqwest::get(format!("{base}/papers/date/2025-08-05?cat=cs.SD,bogus,cs.SD"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(day.contains("Categories: cs.SD ·"), "unknown and repeated codes are dropped");
     assert!(day.contains("?cat=cs.SD\""), "day links keep the filter");
     // A day larger than a page is paged.
@@ -91,7 +96,14 @@ fn the_binary_serves_on_the_configured_address() {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
-        .args(["--data-dir", dir.path().to_str().unwrap(), "serve", "--offline", "--bind", &format!("127.0.0.1:{port}")])
+        .args([
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "serve",
+            "--offline",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ])
         .env("RUST_LOG", "warn")
         .spawn()
         .unwrap();
@@ -166,7 +178,8 @@ async fn a_paper_page_has_everything_and_serves_its_own_katex() {
 
     // A sample paper, linked from the day's list.
     let day = reqwest::get(format!("{base}/papers/date/2025-08-07")).await.unwrap().text().await.unwrap();
-    let first = day.split(r#"<h2 class="math"><a href="/papers/"#).nth(1).unwrap().split('"').next().unwrap().to_string();
+    let first =
+        day.split(r#"<h2 class="math"><a href="/papers/"#).nth(1).unwrap().split('"').next().unwrap().to_string();
     let r = reqwest::get(format!("{base}/papers/{first}")).await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("@misc{"));

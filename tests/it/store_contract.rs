@@ -22,7 +22,13 @@ fn paper(id: &str, version: u16, day: &str, cats: &str) -> Paper {
 }
 
 async fn upsert_is_idempotent_and_version_aware(store: &Store) {
-    let c = store.upsert_papers(vec![paper("2501.00001", 1, "2025-01-06", "cs.LG"), paper("hep-th/9901001", 2, "1999-01-04", "hep-th")], None).await.unwrap();
+    let c = store
+        .upsert_papers(
+            vec![paper("2501.00001", 1, "2025-01-06", "cs.LG"), paper("hep-th/9901001", 2, "1999-01-04", "hep-th")],
+            None,
+        )
+        .await
+        .unwrap();
     assert_eq!((c.inserted, c.updated, c.unchanged), (2, 0, 0));
     let c = store.upsert_papers(vec![paper("2501.00001", 1, "2025-01-06", "cs.LG")], None).await.unwrap();
     assert_eq!((c.inserted, c.updated, c.unchanged), (0, 0, 1));
@@ -62,7 +68,10 @@ async fn listings_follow_periods_and_categories(store: &Store) {
         offset: 0,
     };
     assert_eq!(ids(store.list_papers(list("2025-02-03", &[])).await.unwrap()), ["2502.00002", "2502.00001"]);
-    assert_eq!(ids(store.list_papers(list("2025-W06", &[])).await.unwrap()), ["2502.00003", "2502.00002", "2502.00001"]);
+    assert_eq!(
+        ids(store.list_papers(list("2025-W06", &[])).await.unwrap()),
+        ["2502.00003", "2502.00002", "2502.00001"]
+    );
     assert_eq!(store.list_papers(list("2025-02", &[])).await.unwrap().len(), 4);
     assert_eq!(ids(store.list_papers(list("2025-02", &["cs.CL"])).await.unwrap()), ["2502.00004", "2502.00002"]);
     assert_eq!(store.list_papers(list("2025-02", &["cs.CL", "cs.CV"])).await.unwrap().len(), 3);
@@ -79,7 +88,10 @@ async fn listings_follow_periods_and_categories(store: &Store) {
 async fn the_change_cursor_lists_each_change_once_in_order(store: &Store) {
     let start = store.stats().await.unwrap().change_seq;
     store
-        .upsert_papers(vec![paper("2505.00001", 1, "2025-05-01", "cs.LG"), paper("2505.00002", 1, "2025-05-01", "cs.LG")], None)
+        .upsert_papers(
+            vec![paper("2505.00001", 1, "2025-05-01", "cs.LG"), paper("2505.00002", 1, "2025-05-01", "cs.LG")],
+            None,
+        )
         .await
         .unwrap();
     let changes = store.changes_since(start, 100).await.unwrap();
@@ -167,10 +179,18 @@ async fn both_backends_agree_on_a_real_import() {
     }
     assert_eq!(reports[0].counts, reports[1].counts);
     let (a, b) = (sqlite.store.stats().await.unwrap(), pg.stats().await.unwrap());
-    assert_eq!((a.papers, a.announcement_days, a.first_day, a.last_day), (b.papers, b.announcement_days, b.first_day, b.last_day));
+    assert_eq!(
+        (a.papers, a.announcement_days, a.first_day, a.last_day),
+        (b.papers, b.announcement_days, b.first_day, b.last_day)
+    );
     assert_eq!(a.top_categories, b.top_categories);
-    for (period, cats) in [("2025-04-04", vec![]), ("2025-W15", vec!["cs.SD".to_string()]), ("2025-04", vec!["eess.AS".into(), "cs.CL".into()])] {
-        let listing = Listing { period: Period::parse(period).unwrap(), categories: cats.clone(), limit: 40, offset: 5 };
+    for (period, cats) in [
+        ("2025-04-04", vec![]),
+        ("2025-W15", vec!["cs.SD".to_string()]),
+        ("2025-04", vec!["eess.AS".into(), "cs.CL".into()]),
+    ] {
+        let listing =
+            Listing { period: Period::parse(period).unwrap(), categories: cats.clone(), limit: 40, offset: 5 };
         let x = sqlite.store.list_papers(listing.clone()).await.unwrap();
         let y = pg.list_papers(listing).await.unwrap();
         assert!(!x.is_empty(), "{period}");
