@@ -6,7 +6,7 @@
 //! submitted between the 14:00 ET deadlines of the two weekdays before it.
 
 use super::arxiv_api::{ArxivApi, Query};
-use super::http::PoliteClient;
+use super::http::{HttpError, PoliteClient};
 use super::rss::ArxivRss;
 use super::{IngestError, Report};
 use crate::papers::schedule::{eastern_to_utc, latest_announced_day};
@@ -69,6 +69,12 @@ impl Follower<'_> {
                 Ok(report) => {
                     tracing::info!(%day, inserted = report.counts.inserted, "fetched announcement day");
                     total.merge(report);
+                }
+                Err(e @ IngestError::Http(HttpError::GaveUp { .. })) => {
+                    // arXiv is unreachable (offline, or down): the other days would fail the same
+                    // way, so end this round with one message.
+                    tracing::warn!(%day, error = %e, "arXiv unreachable; serving stored papers, will try again next round");
+                    break;
                 }
                 Err(e) => tracing::warn!(%day, error = %e, "could not fetch announcement day; will retry"),
             }

@@ -107,7 +107,7 @@ impl PoliteClient {
             if attempt > self.settings.max_retries {
                 return Err(HttpError::GaveUp { url: shown, attempts: attempt, last: last_error });
             }
-            tracing::warn!(url = %shown, attempt, error = %last_error, ?backoff, "request failed; retrying");
+            tracing::info!(url = %shown, attempt, error = %last_error, ?backoff, "request failed; retrying");
             tokio::time::sleep(backoff).await;
             backoff *= 2;
         }

@@ -79,3 +79,22 @@ async fn serve_fetches_new_days_and_fills_gaps() {
         assert!(fetched.contains(&d.to_string()), "{d} in {fetched:?}");
     }
 }
+
+#[tokio::test]
+async fn an_unreachable_arxiv_ends_the_round_after_one_day() {
+    let server = FixtureServer::start(|_, _| (StatusCode::SERVICE_UNAVAILABLE, String::new())).await;
+    let t = temp_store().await;
+    let http = client(0, 1);
+    let follower = Follower {
+        store: &t.store,
+        http: &http,
+        api_base_url: format!("{}/api/query", server.base),
+        rss_base_url: format!("{}/rss", server.base),
+        categories: vec!["cs.LG".into()],
+        lookback_days: 5,
+    };
+    let t0 = now("2025-08-12T12:00:00Z");
+    follower.catch_up(t0).await.unwrap();
+    assert_eq!(server.seen().len(), 2, "one day tried (with its retry), not five");
+    assert_eq!(follower.missing_days(t0).await.unwrap().len(), 5, "nothing recorded as fetched");
+}
