@@ -16,6 +16,7 @@ pub struct AppState {
     pub http: Arc<PoliteClient>,
     /// This process's name among the nodes sharing a store (for leases).
     pub node_id: Arc<str>,
+    pub metrics: Arc<crate::web::Metrics>,
 }
 
 /// A name unique to this process: host, pid and a random suffix.
@@ -30,7 +31,7 @@ impl AppState {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::open(&settings.database_url()).await?;
         let http = Arc::new(PoliteClient::new(settings.http()));
-        Ok(Self { store, settings: Arc::new(settings), http, node_id: node_id() })
+        Ok(Self { store, settings: Arc::new(settings), http, node_id: node_id(), metrics: Arc::default() })
     }
 }
 
@@ -103,8 +104,23 @@ async fn follow_loop(state: AppState) {
             categories: state.settings.arxiv.categories.clone(),
             lookback_days: state.settings.arxiv.lookback_days,
         };
-        if let Err(e) = follower.catch_up(chrono::Utc::now()).await {
-            tracing::warn!(error = %e, "catching up with arXiv failed; will retry");
+        match follower.catch_up(chrono::Utc::now()).await {
+            Ok(report) => {
+                use std::sync::atomic::Ordering::Relaxed;
+                let m = &state.metrics;
+                m.followed_inserted.fetch_add(report.counts.inserted, Relaxed);
+                m.followed_updated.fetch_add(report.counts.updated, Relaxed);
+                m.followed_rejected.fetch_add(report.rejected.len() as u64, Relaxed);
+                if report.interrupted.is_some() {
+                    m.follow_rounds_failed.fetch_add(1, Relaxed);
+                } else {
+                    m.follow_last_success.store(chrono::Utc::now().timestamp().max(0) as u64, Relaxed);
+                }
+            }
+            Err(e) => {
+                state.metrics.follow_rounds_failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tracing::warn!(error = %e, "catching up with arXiv failed; will retry");
+            }
         }
         tokio::time::sleep(interval).await;
     }

@@ -74,9 +74,13 @@ impl Follower<'_> {
                     // arXiv is unreachable (offline, or down): the other days would fail the same
                     // way, so end this round with one message.
                     tracing::warn!(%day, error = %e, "arXiv unreachable; serving stored papers, will try again next round");
+                    total.interrupted = Some(format!("{day}: {e}"));
                     break;
                 }
-                Err(e) => tracing::warn!(%day, error = %e, "could not fetch announcement day; will retry"),
+                Err(e) => {
+                    tracing::warn!(%day, error = %e, "could not fetch announcement day; will retry");
+                    total.interrupted.get_or_insert_with(|| format!("{day}: {e}"));
+                }
             }
         }
         Ok(total)

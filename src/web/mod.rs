@@ -3,7 +3,10 @@
 mod assets;
 mod html;
 mod listings;
+mod metrics;
 mod paper;
+
+pub use metrics::Metrics;
 
 use crate::app::AppState;
 use axum::extract::{Request, State};
@@ -25,7 +28,8 @@ pub fn router(state: AppState) -> Router {
         .route("/papers/{*id}", get(paper::show))
         .route("/static/{*path}", get(assets::serve))
         .route("/healthz", get(healthz))
-        .layer(middleware::from_fn(request_context))
+        .route("/metrics", get(metrics::render))
+        .layer(middleware::from_fn_with_state(state.clone(), request_context))
         .with_state(state)
 }
 
@@ -44,15 +48,15 @@ fn next_request_id() -> Arc<str> {
     format!("{prefix:08x}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed)).into()
 }
 
-async fn request_context(mut req: Request, next: Next) -> Response {
+async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let id = next_request_id();
     req.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
     let started = std::time::Instant::now();
     let mut response = next.run(req).instrument(span.clone()).await;
-    span.in_scope(|| {
-        tracing::debug!(status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "served")
-    });
+    let micros = started.elapsed().as_micros() as u64;
+    state.metrics.record_response(response.status().as_u16(), micros);
+    span.in_scope(|| tracing::debug!(status = response.status().as_u16(), micros, "served"));
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", v);
     }

@@ -95,6 +95,8 @@ async fn an_unreachable_arxiv_ends_the_round_after_one_day() {
     };
     let t0 = now("2025-08-12T12:00:00Z");
     follower.catch_up(t0).await.unwrap();
-    assert_eq!(server.seen().len(), 2, "one day tried (with its retry), not five");
+    let report = follower.catch_up(t0).await.unwrap();
+    assert!(report.interrupted.is_some(), "the round says it did not finish");
+    assert_eq!(server.seen().len(), 4, "one day tried per round (with its retry), not five");
     assert_eq!(follower.missing_days(t0).await.unwrap().len(), 5, "nothing recorded as fetched");
 }

@@ -227,3 +227,28 @@ async fn week_and_month_pages_list_their_days() {
     assert_eq!(get("/papers/month/2025-13").await.0, 400);
     assert_eq!(get("/papers/month/2025-08-01").await.0, 400);
 }
+
+#[tokio::test]
+async fn metrics_count_responses_and_describe_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, _store) = spawn_app(dir.path()).await;
+    for _ in 0..3 {
+        reqwest::get(format!("{base}/")).await.unwrap();
+    }
+    reqwest::get(format!("{base}/papers/date/not-a-day")).await.unwrap();
+    let r = reqwest::get(format!("{base}/metrics")).await.unwrap();
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+    let text = r.text().await.unwrap();
+    let value = |name: &str| -> f64 {
+        text.lines().find(|l| l.starts_with(name)).and_then(|l| l.rsplit(' ').next()).unwrap().parse().unwrap()
+    };
+    assert_eq!(value("paperboy_http_responses_total{class=\"2xx\"}"), 3.0);
+    assert_eq!(value("paperboy_http_responses_total{class=\"4xx\"}"), 1.0);
+    assert_eq!(value("paperboy_http_response_seconds_count"), 4.0);
+    assert_eq!(value("paperboy_store_papers"), 400.0);
+    assert_eq!(value("paperboy_store_up"), 1.0);
+    // Every sample line is `name{labels} value` or `name value`.
+    for l in text.lines().filter(|l| !l.starts_with('#')) {
+        assert!(l.rsplit(' ').next().unwrap().parse::<f64>().is_ok(), "{l}");
+    }
+}

@@ -1,0 +1,86 @@
+//! Prometheus metrics for this node, in the text exposition format at `/metrics`. A handful of
+//! counters kept in atomics: a metrics crate would add more than it saves here.
+
+use crate::app::AppState;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Default)]
+pub struct Metrics {
+    /// Responses by status class: 1xx … 5xx.
+    responses: [AtomicU64; 5],
+    /// Total time spent answering, in microseconds.
+    response_micros: AtomicU64,
+    /// Papers the follower stored, by outcome.
+    pub followed_inserted: AtomicU64,
+    pub followed_updated: AtomicU64,
+    pub followed_rejected: AtomicU64,
+    /// Unix time of the last follower round that reached arXiv.
+    pub follow_last_success: AtomicU64,
+    pub follow_rounds_failed: AtomicU64,
+}
+
+impl Metrics {
+    pub fn record_response(&self, status: u16, micros: u64) {
+        let class = (status / 100).clamp(1, 5) as usize - 1;
+        self.responses[class].fetch_add(1, Ordering::Relaxed);
+        self.response_micros.fetch_add(micros, Ordering::Relaxed);
+    }
+}
+
+pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
+    let m = &state.metrics;
+    let mut out = String::new();
+    let _ = writeln!(out, "# HELP paperboy_build_info Version of this node.\n# TYPE paperboy_build_info gauge");
+    let _ = writeln!(out, "paperboy_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(
+        out,
+        "# HELP paperboy_http_responses_total Responses by status class.\n# TYPE paperboy_http_responses_total counter"
+    );
+    let mut total = 0;
+    for (i, c) in m.responses.iter().enumerate() {
+        let n = c.load(Ordering::Relaxed);
+        total += n;
+        let _ = writeln!(out, "paperboy_http_responses_total{{class=\"{}xx\"}} {n}", i + 1);
+    }
+    let _ = writeln!(
+        out,
+        "# HELP paperboy_http_response_seconds Time spent answering requests.\n# TYPE paperboy_http_response_seconds summary"
+    );
+    let secs = m.response_micros.load(Ordering::Relaxed) as f64 / 1e6;
+    let _ = writeln!(out, "paperboy_http_response_seconds_sum {secs}\npaperboy_http_response_seconds_count {total}");
+    let _ = writeln!(
+        out,
+        "# HELP paperboy_follow_papers_total Papers stored by the arXiv follower on this node.\n# TYPE paperboy_follow_papers_total counter"
+    );
+    for (outcome, c) in
+        [("inserted", &m.followed_inserted), ("updated", &m.followed_updated), ("rejected", &m.followed_rejected)]
+    {
+        let _ = writeln!(out, "paperboy_follow_papers_total{{outcome=\"{outcome}\"}} {}", c.load(Ordering::Relaxed));
+    }
+    let _ = writeln!(out, "# HELP paperboy_follow_last_success_timestamp_seconds Last follower round that reached arXiv.\n# TYPE paperboy_follow_last_success_timestamp_seconds gauge");
+    let _ = writeln!(
+        out,
+        "paperboy_follow_last_success_timestamp_seconds {}",
+        m.follow_last_success.load(Ordering::Relaxed)
+    );
+    let _ = writeln!(out, "# HELP paperboy_follow_rounds_failed_total Follower rounds that could not reach arXiv.\n# TYPE paperboy_follow_rounds_failed_total counter");
+    let _ = writeln!(out, "paperboy_follow_rounds_failed_total {}", m.follow_rounds_failed.load(Ordering::Relaxed));
+    match state.store.stats().await {
+        Ok(s) => {
+            let _ =
+                writeln!(out, "# HELP paperboy_store_papers Papers in the store.\n# TYPE paperboy_store_papers gauge");
+            let _ = writeln!(out, "paperboy_store_papers {}", s.papers);
+            let _ = writeln!(out, "# HELP paperboy_store_change_seq Position of the store's change cursor.\n# TYPE paperboy_store_change_seq gauge");
+            let _ = writeln!(out, "paperboy_store_change_seq {}", s.change_seq);
+            let _ = writeln!(out, "paperboy_store_up 1");
+        }
+        Err(_) => {
+            let _ = writeln!(out, "paperboy_store_up 0");
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out)
+}
