@@ -17,6 +17,7 @@ pub struct AppState {
     /// This process's name among the nodes sharing a store (for leases).
     pub node_id: Arc<str>,
     pub metrics: Arc<crate::web::Metrics>,
+    pub pages: Arc<crate::web::PageCache>,
 }
 
 /// A name unique to this process: host, pid and a random suffix.
@@ -31,7 +32,14 @@ impl AppState {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::open(&settings.database_url()).await?;
         let http = Arc::new(PoliteClient::new(settings.http()));
-        Ok(Self { store, settings: Arc::new(settings), http, node_id: node_id(), metrics: Arc::default() })
+        Ok(Self {
+            store,
+            settings: Arc::new(settings),
+            http,
+            node_id: node_id(),
+            metrics: Arc::default(),
+            pages: Arc::default(),
+        })
     }
 }
 

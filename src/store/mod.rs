@@ -308,6 +308,15 @@ impl Store {
         }
     }
 
+    /// The latest position of the change cursor: it moves whenever a paper is inserted or
+    /// updated, so anything derived from papers (a rendered page) is fresh while it stands still.
+    pub async fn change_cursor(&self) -> Result<i64> {
+        match self {
+            Store::Sqlite(s) => s.read(sqlite::change_cursor).await,
+            Store::Postgres(s) => s.change_cursor().await,
+        }
+    }
+
     /// Papers in id order after `after` (use "" to start), `limit` at a time.
     pub async fn papers_after_id(&self, after: &str, limit: u32) -> Result<Vec<Paper>> {
         let after = after.to_string();

@@ -346,6 +346,10 @@ impl PgStore {
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get::<i64, _>(1)? as u64, r.try_get(2)?))).collect()
     }
 
+    pub async fn change_cursor(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(change_seq), 0) FROM papers").fetch_one(&self.pool).await?)
+    }
+
     pub async fn all_meta(&self) -> Result<Vec<(String, String)>> {
         let rows = sqlx::query("SELECT key, value FROM meta ORDER BY key").fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()

@@ -346,6 +346,11 @@ pub fn all_fetched_days(conn: &Connection) -> Result<Vec<(NaiveDate, u64, String
     Ok(out)
 }
 
+pub fn change_cursor(conn: &Connection) -> Result<i64> {
+    let mut stmt = conn.prepare_cached("SELECT COALESCE(MAX(change_seq), 0) FROM papers")?;
+    Ok(stmt.query_row([], |r| r.get(0))?)
+}
+
 pub fn all_meta(conn: &Connection) -> Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare("SELECT key, value FROM meta ORDER BY key")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;

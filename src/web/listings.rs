@@ -131,6 +131,30 @@ async fn render_day(state: &AppState, rid: &RequestId, day: NaiveDate, filter: &
 async fn render_period(state: &AppState, rid: &RequestId, period: Period, filter: &Filter) -> Response {
     let categories = filter.categories();
     let page_no = filter.page.unwrap_or(1).clamp(1, 10_000);
+    // A page depends on papers only, so it stays valid while the change cursor stands still.
+    let key = format!("{period}|{}|{page_no}", categories.join(","));
+    let cursor = match state.store.change_cursor().await {
+        Ok(c) => c,
+        Err(e) => return internal(rid, e),
+    };
+    if let Some(html) = state.pages.get(&key, cursor) {
+        return Html(html.to_string()).into_response();
+    }
+    let html: std::sync::Arc<str> = match build_period_page(state, period, &categories, page_no).await {
+        Ok(html) => html.into(),
+        Err(e) => return internal(rid, e),
+    };
+    state.pages.put(key, cursor, html.clone());
+    Html(html.to_string()).into_response()
+}
+
+async fn build_period_page(
+    state: &AppState,
+    period: Period,
+    categories: &[String],
+    page_no: u32,
+) -> Result<String, crate::store::StoreError> {
+    let categories = categories.to_vec();
     let listing = crate::store::Listing {
         period,
         categories: categories.clone(),
@@ -146,15 +170,12 @@ async fn render_period(state: &AppState, rid: &RequestId, period: Period, filter
             _ => Ok((period.prev(), period.next())),
         }
     };
-    let (papers, total, (prev, next), sample) = match tokio::try_join!(
+    let (papers, total, (prev, next), sample) = tokio::try_join!(
         state.store.list_papers(listing),
         state.store.count_papers(period, categories.clone()),
         neighbours,
         state.store.meta("sample_loaded"),
-    ) {
-        Ok(x) => x,
-        Err(e) => return internal(rid, e),
-    };
+    )?;
     let mut body = String::new();
     if sample.is_some() && papers.iter().any(|p| p.source == crate::papers::Source::Sample) {
         body.push_str(
@@ -216,7 +237,7 @@ async fn render_period(state: &AppState, rid: &RequestId, period: Period, filter
         let _ = write!(body, r#"<a rel="next" href="{here}{q}{sep}page={}">next page →</a>"#, page_no + 1);
     }
     body.push_str("</nav>");
-    Html(page(&format!("Papers of {period} · paperboy"), &body)).into_response()
+    Ok(page(&format!("Papers of {period} · paperboy"), &body))
 }
 
 fn short_authors(authors: &[String]) -> String {

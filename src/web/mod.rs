@@ -1,11 +1,13 @@
 //! The HTTP side: routes listed in one place, and the request context every route runs in.
 
 mod assets;
+mod cache;
 mod html;
 mod listings;
 mod metrics;
 mod paper;
 
+pub use cache::PageCache;
 pub use metrics::Metrics;
 
 use crate::app::AppState;

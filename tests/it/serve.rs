@@ -252,3 +252,26 @@ async fn metrics_count_responses_and_describe_the_store() {
         assert!(l.rsplit(' ').next().unwrap().parse::<f64>().is_ok(), "{l}");
     }
 }
+
+#[tokio::test]
+async fn cached_listings_never_outlive_a_change_to_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, store) = spawn_app(dir.path()).await;
+    let url = format!("{base}/papers/week/2025-W32?cat=cs.CL");
+    let first = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    assert_eq!(first, reqwest::get(&url).await.unwrap().text().await.unwrap(), "served again");
+    assert!(!first.contains("Fresh after the cache"));
+    let paper = PaperDraft {
+        id: Some("2508.09997".into()),
+        title: Some("Fresh after the cache".into()),
+        abstract_text: Some("A.".into()),
+        categories: "cs.CL".into(),
+        announced_on: "2025-08-06".parse().ok(),
+        ..Default::default()
+    }
+    .validate(Source::Snapshot)
+    .unwrap();
+    store.upsert_papers(vec![paper], None).await.unwrap();
+    let after = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    assert!(after.contains("Fresh after the cache"));
+}
