@@ -138,14 +138,14 @@ async fn render_period(state: &AppState, rid: &RequestId, period: Period, filter
         Err(e) => return internal(rid, e),
     };
     if let Some(html) = state.pages.get(&key, cursor) {
-        return Html(html.to_string()).into_response();
+        return Html(html).into_response();
     }
-    let html: std::sync::Arc<str> = match build_period_page(state, period, &categories, page_no).await {
-        Ok(html) => html.into(),
+    let html = match build_period_page(state, period, &categories, page_no).await {
+        Ok(html) => axum::body::Bytes::from(html),
         Err(e) => return internal(rid, e),
     };
     state.pages.put(key, cursor, html.clone());
-    Html(html.to_string()).into_response()
+    Html(html).into_response()
 }
 
 async fn build_period_page(
