@@ -7,7 +7,6 @@ use crate::papers::{Paper, Period};
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use chrono::NaiveDate;
 use serde::Deserialize;
 use std::fmt::Write;
 
@@ -65,7 +64,7 @@ pub async fn latest(
     Query(filter): Query<Filter>,
 ) -> Response {
     match state.store.latest_day(None).await {
-        Ok(Some(day)) => render_day(&state, &rid, day, &filter).await,
+        Ok(Some(day)) => render_period(&state, &rid, Period::Day(day), &filter).await,
         Ok(None) => Html(page(
             "paperboy",
             "<p>No papers yet. Run <code>paperboy ingest</code> or <code>paperboy import</code>.</p>",
@@ -80,16 +79,33 @@ fn bad_period(input: &str, expected: &str) -> Response {
     (StatusCode::BAD_REQUEST, Html(page("Bad date", &body))).into_response()
 }
 
+/// Which kind of period a listing URL names.
+#[derive(Clone, Copy)]
+enum Kind {
+    Day,
+    Week,
+    Month,
+}
+
+/// Parses the period in a listing URL and renders it, or says what was expected.
+async fn listing(state: &AppState, rid: &RequestId, input: &str, kind: Kind, filter: &Filter) -> Response {
+    match (Period::parse(input), kind) {
+        (Some(p @ Period::Day(_)), Kind::Day)
+        | (Some(p @ Period::Week { .. }), Kind::Week)
+        | (Some(p @ Period::Month { .. }), Kind::Month) => render_period(state, rid, p, filter).await,
+        (_, Kind::Day) => bad_period(input, "a date: use YYYY-MM-DD"),
+        (_, Kind::Week) => bad_period(input, "an ISO week: use YYYY-Www, e.g. 2025-W32"),
+        (_, Kind::Month) => bad_period(input, "a month: use YYYY-MM"),
+    }
+}
+
 pub async fn by_day(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
     Path(day): Path<String>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    match Period::parse(&day) {
-        Some(Period::Day(d)) => render_day(&state, &rid, d, &filter).await,
-        _ => bad_period(&day, "a date: use YYYY-MM-DD"),
-    }
+    listing(&state, &rid, &day, Kind::Day, &filter).await
 }
 
 pub async fn by_week(
@@ -98,10 +114,7 @@ pub async fn by_week(
     Path(week): Path<String>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    match Period::parse(&week) {
-        Some(p @ Period::Week { .. }) => render_period(&state, &rid, p, &filter).await,
-        _ => bad_period(&week, "an ISO week: use YYYY-Www, e.g. 2025-W32"),
-    }
+    listing(&state, &rid, &week, Kind::Week, &filter).await
 }
 
 pub async fn by_month(
@@ -110,10 +123,7 @@ pub async fn by_month(
     Path(month): Path<String>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    match Period::parse(&month) {
-        Some(p @ Period::Month { .. }) => render_period(&state, &rid, p, &filter).await,
-        _ => bad_period(&month, "a month: use YYYY-MM"),
-    }
+    listing(&state, &rid, &month, Kind::Month, &filter).await
 }
 
 fn period_path(p: Period) -> String {
@@ -122,10 +132,6 @@ fn period_path(p: Period) -> String {
         Period::Week { .. } => format!("/papers/week/{p}"),
         Period::Month { .. } => format!("/papers/month/{p}"),
     }
-}
-
-async fn render_day(state: &AppState, rid: &RequestId, day: NaiveDate, filter: &Filter) -> Response {
-    render_period(state, rid, Period::Day(day), filter).await
 }
 
 async fn render_period(state: &AppState, rid: &RequestId, period: Period, filter: &Filter) -> Response {

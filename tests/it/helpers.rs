@@ -29,6 +29,20 @@ pub async fn temp_store() -> TempStore {
     TempStore { dir, store }
 }
 
+/// A valid paper with just what listings show: id, title, one-line abstract, categories, day.
+pub fn listed_paper(id: &str, title: &str, day: &str, categories: &str) -> paperboy::papers::Paper {
+    paperboy::papers::PaperDraft {
+        id: Some(id.into()),
+        title: Some(title.into()),
+        abstract_text: Some("A.".into()),
+        categories: categories.into(),
+        announced_on: day.parse().ok(),
+        ..Default::default()
+    }
+    .validate(paperboy::papers::Source::Snapshot)
+    .unwrap()
+}
+
 /// A PostgreSQL store in a database of its own, on the server named by
 /// `PAPERBOY_TEST_DATABASE_URL` (scripts/test.sh starts one and sets it).
 pub async fn pg_store() -> Store {

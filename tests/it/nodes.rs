@@ -3,7 +3,6 @@
 use crate::helpers::*;
 use axum::http::StatusCode;
 use paperboy::app::Application;
-use paperboy::papers::{PaperDraft, Source};
 use paperboy::settings::Settings;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -71,16 +70,7 @@ async fn two_nodes_share_one_store_and_one_follower() {
     assert!(pa.matches("<article ").count() >= 100);
 
     // A paper stored through node A is on node B's page at once.
-    let paper = PaperDraft {
-        id: Some("2508.09998".into()),
-        title: Some("Written through node A".into()),
-        abstract_text: Some("Seen on node B.".into()),
-        categories: "cs.LG".into(),
-        announced_on: "2025-08-07".parse().ok(),
-        ..Default::default()
-    }
-    .validate(Source::Snapshot)
-    .unwrap();
+    let paper = listed_paper("2508.09998", "Written through node A", "2025-08-07", "cs.LG");
     store_a.upsert_papers(vec![paper], None).await.unwrap();
     assert!(get(&format!("{b}/papers/date/2025-08-07")).await.1.contains("Written through node A"));
 

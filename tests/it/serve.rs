@@ -38,20 +38,8 @@ async fn a_new_instance_shows_the_bundled_sample_labelled_as_such() {
     assert!(day.contains("Categories: cs.SD ·"), "unknown and repeated codes are dropped");
     assert!(day.contains("?cat=cs.SD\""), "day links keep the filter");
     // A day larger than a page is paged.
-    let big = "2508.0".to_string();
     let many: Vec<_> = (0..250)
-        .map(|i| {
-            PaperDraft {
-                id: Some(format!("{big}{:04}", 5000 + i)),
-                title: Some(format!("Paper {i}")),
-                abstract_text: Some("A.".into()),
-                categories: "cs.LG".into(),
-                announced_on: "2025-08-08".parse().ok(),
-                ..Default::default()
-            }
-            .validate(Source::Snapshot)
-            .unwrap()
-        })
+        .map(|i| listed_paper(&format!("2508.{:05}", 5000 + i), &format!("Paper {i}"), "2025-08-08", "cs.LG"))
         .collect();
     store.upsert_papers(many, None).await.unwrap();
     let one = reqwest::get(format!("{base}/papers/date/2025-08-08")).await.unwrap().text().await.unwrap();
@@ -261,16 +249,7 @@ async fn cached_listings_never_outlive_a_change_to_the_store() {
     let first = reqwest::get(&url).await.unwrap().text().await.unwrap();
     assert_eq!(first, reqwest::get(&url).await.unwrap().text().await.unwrap(), "served again");
     assert!(!first.contains("Fresh after the cache"));
-    let paper = PaperDraft {
-        id: Some("2508.09997".into()),
-        title: Some("Fresh after the cache".into()),
-        abstract_text: Some("A.".into()),
-        categories: "cs.CL".into(),
-        announced_on: "2025-08-06".parse().ok(),
-        ..Default::default()
-    }
-    .validate(Source::Snapshot)
-    .unwrap();
+    let paper = listed_paper("2508.09997", "Fresh after the cache", "2025-08-06", "cs.CL");
     store.upsert_papers(vec![paper], None).await.unwrap();
     let after = reqwest::get(&url).await.unwrap().text().await.unwrap();
     assert!(after.contains("Fresh after the cache"));
