@@ -18,6 +18,9 @@ pub struct AppState {
     pub node_id: Arc<str>,
     pub metrics: Arc<crate::web::Metrics>,
     pub pages: Arc<crate::web::PageCache>,
+    /// The instance's secret (CSRF tokens, signed links): made once, kept in the store, so
+    /// every node shares it.
+    pub secret: Arc<[u8]>,
 }
 
 /// A name unique to this process: host, pid and a random suffix.
@@ -32,6 +35,7 @@ impl AppState {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::open(&settings.database_url()).await?;
         let http = Arc::new(PoliteClient::new(settings.http()));
+        let secret = load_secret(&store).await?;
         Ok(Self {
             store,
             settings: Arc::new(settings),
@@ -39,8 +43,24 @@ impl AppState {
             node_id: node_id(),
             metrics: Arc::default(),
             pages: Arc::default(),
+            secret,
         })
     }
+}
+
+/// The instance secret: the first node to start makes it; every other node reads it.
+async fn load_secret(store: &Store) -> anyhow::Result<Arc<[u8]>> {
+    let candidate = crate::accounts::new_token();
+    let secret = store
+        .transaction(move |db| {
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('secret_key', $1) ON CONFLICT (key) DO NOTHING",
+                &[candidate.into()],
+            )?;
+            Ok(db.query_one("SELECT value FROM meta WHERE key = 'secret_key'", &[])?.map(|r| r.text(0)).unwrap_or_default())
+        })
+        .await?;
+    Ok(Arc::from(secret.into_bytes().into_boxed_slice()))
 }
 
 pub struct Application {
@@ -77,7 +97,11 @@ impl Application {
         }
         let router = crate::web::router(self.state.clone());
         tracing::info!(addr = %self.listener.local_addr()?, "serving");
-        axum::serve(self.listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+        if self.state.settings.community.rank_refresh_secs > 0 {
+            tokio::spawn(crate::ranking::refresh_loop(self.state.clone()));
+        }
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await?;
         Ok(())
     }
 }

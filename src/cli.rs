@@ -51,6 +51,11 @@ enum Command {
     },
     /// What the store holds.
     Stats,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Recompute the trending ranks now (`serve` does it every few minutes).
+    RefreshRanks,
     /// Copy an instance to another store (e.g. SQLite to PostgreSQL), verified by counts and
     /// checksums; resumable.
     Migrate {
@@ -66,6 +71,14 @@ enum Command {
         #[arg(long)]
         max_papers: Option<u64>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Make a user an administrator (moderation page at /admin).
+    Promote { username: String },
+    /// Make an administrator a plain member again.
+    Demote { username: String },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -226,6 +239,27 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCod
                 println!("MISMATCH: the target differs from the source (it held other data before?)");
                 Ok(ExitCode::from(4))
             }
+        }
+        Command::User(cmd) => {
+            let state = AppState::build(settings).await?;
+            let (name, role) = match cmd {
+                UserCommand::Promote { username } => (username, crate::accounts::Role::Admin),
+                UserCommand::Demote { username } => (username, crate::accounts::Role::Member),
+            };
+            let n = name.clone();
+            let found = state.store.transaction(move |db| crate::store::community::set_role(db, &n, role)).await?;
+            if !found {
+                anyhow::bail!("there is no user named {name:?}");
+            }
+            println!("{name} is now {}", role.as_str());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::RefreshRanks => {
+            let state = AppState::build(settings).await?;
+            let days = state.settings.community.trending_days;
+            let n = crate::ranking::refresh(&state.store, days, chrono::Utc::now().timestamp()).await?;
+            println!("ranked {n} papers");
+            Ok(ExitCode::SUCCESS)
         }
         Command::Stats => {
             let state = AppState::build(settings).await?;

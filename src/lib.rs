@@ -1,10 +1,12 @@
 //! paperboy: a self-hostable research-paper discovery hub.
 
+pub mod accounts;
 pub mod app;
 pub mod cli;
 pub mod ingest;
 pub mod migrate;
 pub mod papers;
+pub mod ranking;
 pub mod sample;
 pub mod settings;
 pub mod store;

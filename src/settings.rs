@@ -17,8 +17,48 @@ pub struct Settings {
     pub bind: String,
     /// Load the bundled sample of real papers into an empty store.
     pub load_sample: bool,
+    /// The address users reach this instance at (links in mail and feeds; `https://…` makes
+    /// session cookies `Secure`).
+    pub public_url: String,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_proxy_headers: bool,
     pub arxiv: ArxivSettings,
     pub huggingface: HuggingFaceSettings,
+    pub community: CommunitySettings,
+}
+
+/// Accounts, submissions, trending and the limits that keep them civil.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CommunitySettings {
+    /// How long a login lasts.
+    pub session_days: u32,
+    /// Papers one user may submit per 24 hours.
+    pub submit_daily_cap: u32,
+    /// Only papers first announced (or, if unknown, submitted to arXiv) this recently can be
+    /// submitted.
+    pub submit_max_age_days: u32,
+    /// How often trending scores are recomputed.
+    pub rank_refresh_secs: u64,
+    /// Trending considers the papers of this many latest announcement days, plus any paper
+    /// with votes or comments in that time.
+    pub trending_days: u32,
+    /// Rate limits, as "hits per window seconds".
+    pub limits: RateLimits,
+}
+
+/// Each limit is `[hits, window_seconds]`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct RateLimits {
+    /// Login attempts per client address.
+    pub login: [u64; 2],
+    /// Sign-ups per client address.
+    pub signup: [u64; 2],
+    /// Submissions per user.
+    pub submit: [u64; 2],
+    /// Comments per user.
+    pub comment: [u64; 2],
+    /// Upvotes per user.
+    pub vote: [u64; 2],
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -73,6 +113,22 @@ impl Default for Settings {
                 lookback_days: 5,
             },
             huggingface: HuggingFaceSettings { base_url: "https://huggingface.co".into() },
+            public_url: "http://127.0.0.1:8080".into(),
+            trust_proxy_headers: false,
+            community: CommunitySettings {
+                session_days: 30,
+                submit_daily_cap: 5,
+                submit_max_age_days: 30,
+                rank_refresh_secs: 300,
+                trending_days: 7,
+                limits: RateLimits {
+                    login: [10, 300],
+                    signup: [5, 3600],
+                    submit: [20, 3600],
+                    comment: [10, 600],
+                    vote: [120, 60],
+                },
+            },
         }
     }
 }

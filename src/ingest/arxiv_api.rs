@@ -81,6 +81,17 @@ impl ArxivApi<'_> {
         parse_feed(&body, start)
     }
 
+    /// Fetches one paper by id and stores it: `None` when arXiv does not know it.
+    pub async fn fetch_one(&self, store: &Store, id: &ArxivId) -> Result<Option<crate::papers::Paper>, IngestError> {
+        let page = self.page(&Query::Ids(vec![id.clone()]), 0, 1).await?;
+        let mut report = Report::default();
+        store_drafts(store, page.drafts, Source::ArxivApi, None, &mut report).await?;
+        if let Some(r) = report.rejected.first() {
+            return Err(IngestError::Malformed(r.to_string()));
+        }
+        Ok(store.paper(id).await?)
+    }
+
     /// Fetches every page of `query` (up to `limit` papers) and stores them page by page, each
     /// with the position reached, so that an interrupted run resumes at the next page.
     pub async fn ingest(

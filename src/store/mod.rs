@@ -4,6 +4,8 @@
 //! (for several nodes). Both pass the same contract tests (`tests/it/store_contract.rs`); what
 //! an upsert does is decided once, in [`plan_upserts`], for both.
 
+pub mod community;
+pub mod db;
 mod postgres;
 mod sqlite;
 
@@ -200,6 +202,19 @@ impl Store {
         }
     }
 
+    /// The papers with these ids, in the order given; unknown ids are left out.
+    pub async fn papers_by_ids(&self, ids: Vec<String>) -> Result<Vec<Paper>> {
+        let found = match self {
+            Store::Sqlite(s) => {
+                let ids = ids.clone();
+                s.read(move |c| sqlite::papers_by_ids(c, &ids)).await?
+            }
+            Store::Postgres(s) => s.papers_by_ids(&ids).await?,
+        };
+        let mut by_id: HashMap<String, Paper> = found.into_iter().map(|p| (p.id.as_str().to_string(), p)).collect();
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
     pub async fn list_papers(&self, listing: Listing) -> Result<Vec<Paper>> {
         match self {
             Store::Sqlite(s) => s.read(move |c| sqlite::list_papers(c, &listing)).await,
@@ -363,6 +378,31 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.write(move |tx| sqlite::release_lease(tx, &name, &holder)).await,
             Store::Postgres(s) => s.release_lease(&name, &holder).await,
+        }
+    }
+
+    /// Runs a unit of work written once for both backends (see [`db`]) in one transaction: it
+    /// commits only if `f` succeeds.
+    pub async fn transaction<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn db::Db) -> Result<T> + Send + 'static,
+    {
+        match self {
+            Store::Sqlite(s) => s.write(move |tx| f(&mut db::SqliteDb(tx))).await,
+            Store::Postgres(s) => s.run_blocking(true, f).await,
+        }
+    }
+
+    /// Runs read-only work written once for both backends, outside a write transaction.
+    pub async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn db::Db) -> Result<T> + Send + 'static,
+    {
+        match self {
+            Store::Sqlite(s) => s.read(move |c| f(&mut db::SqliteDb(c))).await,
+            Store::Postgres(s) => s.run_blocking(false, f).await,
         }
     }
 

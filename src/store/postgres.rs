@@ -13,6 +13,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_papers", include_str!("../../migrations/postgres/0001_papers.sql")),
     ("0002_leases", include_str!("../../migrations/postgres/0002_leases.sql")),
     ("0003_announced_exact", include_str!("../../migrations/postgres/0003_announced_exact.sql")),
+    ("0004_community", include_str!("../../migrations/postgres/0004_community.sql")),
 ];
 
 /// Any fixed key: serialises migrations between nodes starting at once.
@@ -42,6 +43,35 @@ impl PgStore {
         let store = Self { pool };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Runs `f` on a blocking thread over one connection (in a transaction when `tx`), each
+    /// statement blocking on this runtime. Used by the SQL shared with SQLite (see `db`).
+    pub(crate) async fn run_blocking<T, F>(&self, tx: bool, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn super::db::Db) -> Result<T> + Send + 'static,
+    {
+        use super::db::{PgConn, PgDb};
+        let conn = if tx { PgConn::Tx(self.pool.begin().await?) } else { PgConn::Plain(self.pool.acquire().await?) };
+        let handle = tokio::runtime::Handle::current();
+        let (conn, out) = tokio::task::spawn_blocking(move || {
+            let mut db = PgDb { conn, handle };
+            let out = f(&mut db);
+            (db.conn, out)
+        })
+        .await?;
+        match (conn, out) {
+            (PgConn::Tx(tx), Ok(v)) => {
+                tx.commit().await?;
+                Ok(v)
+            }
+            (PgConn::Tx(tx), Err(e)) => {
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+            (PgConn::Plain(_), out) => out,
+        }
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -105,6 +135,14 @@ impl PgStore {
             .fetch_optional(&self.pool)
             .await?;
         row.map(|r| paper_from_row(&r)).transpose()
+    }
+
+    pub async fn papers_by_ids(&self, ids: &[String]) -> Result<Vec<Paper>> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM papers p WHERE p.id = ANY($1)"))
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(paper_from_row).collect()
     }
 
     pub async fn list_papers(&self, listing: &Listing) -> Result<Vec<Paper>> {

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_papers", include_str!("../../migrations/sqlite/0001_papers.sql")),
     ("0002_leases", include_str!("../../migrations/sqlite/0002_leases.sql")),
     ("0003_announced_exact", include_str!("../../migrations/sqlite/0003_announced_exact.sql")),
+    ("0004_community", include_str!("../../migrations/sqlite/0004_community.sql")),
 ];
 
 const MAX_IDLE_READERS: usize = 8;
@@ -170,6 +171,14 @@ pub fn paper(conn: &Connection, id: &str) -> Result<Option<Paper>> {
         Some(p) => Ok(Some(p?)),
         None => Ok(None),
     }
+}
+
+pub fn papers_by_ids(conn: &Connection, ids: &[String]) -> Result<Vec<Paper>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.extend(paper(conn, id)?);
+    }
+    Ok(out)
 }
 
 /// Inserts or merges papers (see [`super::plan_upserts`]) in the caller's transaction.

@@ -1,23 +1,28 @@
 //! Listing pages: the latest announcement day and any given day.
 
-use super::html::{escape, page};
+use super::cache::Freshness;
+use super::html::{escape, page, page_for};
+use super::session::Viewer;
 use super::RequestId;
 use crate::app::AppState;
 use crate::papers::{Paper, Period};
+use crate::store::community;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
 use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct Filter {
     /// Comma-separated categories, e.g. `cs.LG,cs.CL`.
     #[serde(default)]
-    cat: Option<String>,
+    pub(super) cat: Option<String>,
     /// Page of the day's list, from 1.
     #[serde(default)]
-    page: Option<u32>,
+    pub(super) page: Option<u32>,
 }
 
 /// At most this many categories in one filter.
@@ -27,7 +32,7 @@ const PAGE_SIZE: u32 = 200;
 
 impl Filter {
     /// Known category codes from `?cat=`, without duplicates; unknown codes are ignored.
-    fn categories(&self) -> Vec<String> {
+    pub(super) fn categories(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for code in self.cat.as_deref().unwrap_or("").split(',') {
             if let Ok(c) = crate::papers::Category::parse(code) {
@@ -61,22 +66,33 @@ pub(super) fn internal(rid: &RequestId, e: crate::store::StoreError) -> Response
 pub async fn latest(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
     Query(filter): Query<Filter>,
 ) -> Response {
     match state.store.latest_day(None).await {
-        Ok(Some(day)) => render_period(&state, &rid, Period::Day(day), &filter).await,
-        Ok(None) => Html(page(
+        Ok(Some(day)) => {
+            // A member's default categories apply to the front page when no filter is given.
+            let mut filter = filter;
+            if filter.cat.is_none() {
+                if let Some(u) = viewer.user.as_ref().filter(|u| !u.default_categories.is_empty()) {
+                    filter.cat = Some(u.default_categories.join(","));
+                }
+            }
+            render_period(&state, &rid, &viewer, Period::Day(day), &filter).await
+        }
+        Ok(None) => Html(page_for(
+            &viewer,
             "paperboy",
-            "<p>No papers yet. Run <code>paperboy ingest</code> or <code>paperboy import</code>.</p>",
+            "<h2>No papers yet</h2><p>This instance has no papers. As its operator, fetch some: <code>paperboy ingest rss</code> for today's announcements, <code>paperboy ingest arxiv-api --category cs.LG --from 2025-08-01</code> for a range, or <code>paperboy import FILE</code> for a snapshot (see the README). <code>paperboy serve</code> also follows arXiv by itself when it can reach it.</p>",
         ))
         .into_response(),
         Err(e) => internal(&rid, e),
     }
 }
 
-fn bad_period(input: &str, expected: &str) -> Response {
+fn bad_period(viewer: &Viewer, input: &str, expected: &str) -> Response {
     let body = format!("<p>{} is not {expected}.</p>", escape(input));
-    (StatusCode::BAD_REQUEST, Html(page("Bad date", &body))).into_response()
+    (StatusCode::BAD_REQUEST, Html(page_for(viewer, "Bad date", &body))).into_response()
 }
 
 /// Which kind of period a listing URL names.
@@ -88,45 +104,62 @@ enum Kind {
 }
 
 /// Parses the period in a listing URL and renders it, or says what was expected.
-async fn listing(state: &AppState, rid: &RequestId, input: &str, kind: Kind, filter: &Filter) -> Response {
+async fn listing(state: &AppState, rid: &RequestId, viewer: &Viewer, input: &str, kind: Kind, filter: &Filter) -> Response {
     match (Period::parse(input), kind) {
         (Some(p @ Period::Day(_)), Kind::Day)
         | (Some(p @ Period::Week { .. }), Kind::Week)
-        | (Some(p @ Period::Month { .. }), Kind::Month) => render_period(state, rid, p, filter).await,
-        (_, Kind::Day) => bad_period(input, "a date: use YYYY-MM-DD"),
-        (_, Kind::Week) => bad_period(input, "an ISO week: use YYYY-Www, e.g. 2025-W32"),
-        (_, Kind::Month) => bad_period(input, "a month: use YYYY-MM"),
+        | (Some(p @ Period::Month { .. }), Kind::Month) => render_period(state, rid, viewer, p, filter).await,
+        (_, Kind::Day) => bad_period(viewer, input, "a date: use YYYY-MM-DD"),
+        (_, Kind::Week) => bad_period(viewer, input, "an ISO week: use YYYY-Www, e.g. 2025-W32"),
+        (_, Kind::Month) => bad_period(viewer, input, "a month: use YYYY-MM"),
     }
 }
 
 pub async fn by_day(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
     Path(day): Path<String>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    listing(&state, &rid, &day, Kind::Day, &filter).await
+    listing(&state, &rid, &viewer, &day, Kind::Day, &filter).await
 }
 
 pub async fn by_week(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
     Path(week): Path<String>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    listing(&state, &rid, &week, Kind::Week, &filter).await
+    listing(&state, &rid, &viewer, &week, Kind::Week, &filter).await
 }
 
 pub async fn by_month(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
     Path(month): Path<String>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    listing(&state, &rid, &month, Kind::Month, &filter).await
+    listing(&state, &rid, &viewer, &month, Kind::Month, &filter).await
 }
 
-fn period_path(p: Period) -> String {
+#[derive(Debug, Deserialize)]
+pub struct GoTo {
+    day: Option<String>,
+}
+
+/// The date picker's target: `/papers/go?day=YYYY-MM-DD` redirects to that day's list.
+pub async fn go_to_day(Extension(viewer): Extension<Viewer>, Query(q): Query<GoTo>) -> Response {
+    let input = q.day.unwrap_or_default();
+    match input.parse::<NaiveDate>() {
+        Ok(d) => Redirect::to(&format!("/papers/date/{d}")).into_response(),
+        Err(_) => bad_period(&viewer, &input, "a date: use YYYY-MM-DD"),
+    }
+}
+
+pub(super) fn period_path(p: Period) -> String {
     match p {
         Period::Day(d) => format!("/papers/date/{d}"),
         Period::Week { .. } => format!("/papers/week/{p}"),
@@ -134,28 +167,45 @@ fn period_path(p: Period) -> String {
     }
 }
 
-async fn render_period(state: &AppState, rid: &RequestId, period: Period, filter: &Filter) -> Response {
+/// The store's freshness: pages rendered at the same pair are still right.
+pub(super) async fn freshness(state: &AppState) -> Result<Freshness, crate::store::StoreError> {
+    state.store.read(community::freshness).await
+}
+
+async fn render_period(state: &AppState, rid: &RequestId, viewer: &Viewer, period: Period, filter: &Filter) -> Response {
     let categories = filter.categories();
     let page_no = filter.page.unwrap_or(1).clamp(1, 10_000);
-    // A page depends on papers only, so it stays valid while the change cursor stands still.
+    if viewer.user.is_some() {
+        // Personal: votes shown as given, muted words applied. Not cached.
+        return match build_period_page(state, viewer, period, &categories, page_no).await {
+            Ok(html) => Html(html).into_response(),
+            Err(e) => internal(rid, e),
+        };
+    }
+    // A guest's page depends on papers and community counters only, so it stays valid while
+    // neither moves.
     let key = format!("{period}|{}|{page_no}", categories.join(","));
-    let cursor = match state.store.change_cursor().await {
+    let fresh = match freshness(state).await {
         Ok(c) => c,
         Err(e) => return internal(rid, e),
     };
-    if let Some(html) = state.pages.get(&key, cursor) {
+    if let Some(html) = state.pages.get(&key, fresh) {
         return Html(html).into_response();
     }
-    let html = match build_period_page(state, period, &categories, page_no).await {
+    let html = match build_period_page(state, viewer, period, &categories, page_no).await {
         Ok(html) => axum::body::Bytes::from(html),
         Err(e) => return internal(rid, e),
     };
-    state.pages.put(key, cursor, html.clone());
+    state.pages.put(key, fresh, html.clone());
     Html(html).into_response()
 }
 
+/// How many of a week's or month's most upvoted papers head its page.
+const TOP_OF_PERIOD: i64 = 10;
+
 async fn build_period_page(
     state: &AppState,
+    viewer: &Viewer,
     period: Period,
     categories: &[String],
     page_no: u32,
@@ -176,12 +226,33 @@ async fn build_period_page(
             _ => Ok((period.prev(), period.next())),
         }
     };
-    let (papers, total, (prev, next), sample) = tokio::try_join!(
+    let (start, end) = period.range();
+    // A day's list also holds the papers members submitted to it; a week or a month opens with
+    // its most upvoted papers.
+    let highlights = async {
+        if page_no > 1 {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = match period {
+            Period::Day(d) => state.store.read(move |db| community::submitted_on(db, &d.to_string())).await?,
+            _ => {
+                let (from, to) = (start.to_string(), end.to_string());
+                let top = state.store.read(move |db| community::top_voted(db, &from, &to, TOP_OF_PERIOD)).await?;
+                top.into_iter().map(|(id, _)| id).collect()
+            }
+        };
+        let papers = state.store.papers_by_ids(ids).await?;
+        Ok(papers.into_iter().filter(|p| in_categories(p, &categories)).collect::<Vec<_>>())
+    };
+    let (papers, total, (prev, next), sample, highlights) = tokio::try_join!(
         state.store.list_papers(listing),
         state.store.count_papers(period, categories.clone()),
         neighbours,
         state.store.meta("sample_loaded"),
+        highlights,
     )?;
+    let all: Vec<Paper> = highlights.iter().chain(papers.iter()).cloned().collect();
+    let ctx = RowContext::load(state, viewer, &all).await?;
     let mut body = String::new();
     if sample.is_some() && papers.iter().any(|p| p.source == crate::papers::Source::Sample) {
         body.push_str(
@@ -189,13 +260,12 @@ async fn build_period_page(
         );
     }
     let here = period_path(period);
-    let (start, end) = period.range();
     let last = end.pred_opt().unwrap_or(end);
     match period {
         Period::Day(day) => {
             let _ = write!(
                 body,
-                r#"<h2>Papers announced on {day}</h2><p class="meta">See the <a href="{}">week</a> or the <a href="{}">month</a>.</p>"#,
+                r#"<h2>Papers announced on {day}</h2><p class="meta">See the <a href="{}">week</a> or the <a href="{}">month</a>, or <a href="/papers/trending">what is trending</a>.</p>"#,
                 period_path(Period::week_of(day)),
                 period_path(Period::month_of(day))
             );
@@ -216,14 +286,28 @@ async fn build_period_page(
     }
     // Category codes are [A-Za-z.-] only: safe in a URL and in HTML as they are.
     let q = if categories.is_empty() { String::new() } else { format!("?cat={}", categories.join(",")) };
-    body.push_str(r#"<nav class="days">"#);
+    body.push_str(r#"<nav class="days" aria-label="periods">"#);
     if let Some(p) = prev {
         let _ = write!(body, r#"<a rel="prev" href="{}{q}">← {p}</a>"#, period_path(p));
     }
     if let Some(n) = next {
         let _ = write!(body, r#"<a rel="next" href="{}{q}">{n} →</a>"#, period_path(n));
     }
+    let _ = write!(
+        body,
+        r#"<form action="/papers/go" class="inline"><label class="sr-only" for="day-picker">Go to a day</label><input type="date" id="day-picker" name="day" value="{start}"> <button type="submit">Go</button></form>"#
+    );
     body.push_str("</nav>");
+    if !highlights.is_empty() {
+        let heading = match period {
+            Period::Day(_) => "Submitted by the community",
+            Period::Week { .. } => "Top of the week",
+            Period::Month { .. } => "Top of the month",
+        };
+        let _ = write!(body, r#"<section class="highlights"><h3>{heading}</h3>"#);
+        render_rows(&mut body, &highlights, &ctx);
+        body.push_str("</section><h3>All papers</h3>");
+    }
     let first = (page_no - 1) * PAGE_SIZE;
     if total as u32 > PAGE_SIZE {
         let _ =
@@ -231,11 +315,9 @@ async fn build_period_page(
     } else {
         let _ = write!(body, r#"<p class="meta">{total} papers</p>"#);
     }
-    for p in &papers {
-        render_paper(&mut body, p);
-    }
+    render_rows(&mut body, &papers, &ctx);
     let sep = if q.is_empty() { "?" } else { "&amp;" };
-    body.push_str(r#"<nav class="days">"#);
+    body.push_str(r#"<nav class="days" aria-label="pages">"#);
     if page_no > 1 {
         let _ = write!(body, r#"<a rel="prev" href="{here}{q}{sep}page={}">← previous page</a>"#, page_no - 1);
     }
@@ -243,7 +325,11 @@ async fn build_period_page(
         let _ = write!(body, r#"<a rel="next" href="{here}{q}{sep}page={}">next page →</a>"#, page_no + 1);
     }
     body.push_str("</nav>");
-    Ok(page(&format!("Papers of {period} · paperboy"), &body))
+    Ok(page_for(viewer, &format!("Papers of {period} · paperboy"), &body))
+}
+
+pub(super) fn in_categories(p: &Paper, categories: &[String]) -> bool {
+    categories.is_empty() || p.categories.iter().any(|c| categories.iter().any(|x| x == c.code()))
 }
 
 fn short_authors(authors: &[String]) -> String {
@@ -254,16 +340,92 @@ fn short_authors(authors: &[String]) -> String {
     }
 }
 
-fn render_paper(out: &mut String, p: &Paper) {
+/// What rows show besides the paper: counters, who submitted it, the viewer's votes.
+#[derive(Default)]
+pub struct RowContext {
+    activity: HashMap<String, community::PaperActivity>,
+    voted: HashSet<String>,
+    /// The CSRF field for vote forms; `None` for guests, who get a link to log in.
+    csrf_field: Option<String>,
+    muted: Option<crate::accounts::User>,
+}
+
+impl RowContext {
+    pub async fn load(state: &AppState, viewer: &Viewer, papers: &[Paper]) -> Result<Self, crate::store::StoreError> {
+        let ids: Vec<String> = papers.iter().map(|p| p.id.as_str().to_string()).collect();
+        let user_id = viewer.user.as_ref().map(|u| u.id);
+        let (activity, voted) = state
+            .store
+            .read(move |db| {
+                let activity = community::activity(db, &ids)?;
+                let voted = match user_id {
+                    Some(uid) => community::voted_by(db, uid, &ids)?,
+                    None => HashSet::new(),
+                };
+                Ok((activity, voted))
+            })
+            .await?;
+        Ok(Self {
+            activity,
+            voted,
+            csrf_field: viewer.user.as_ref().map(|_| viewer.csrf_field()),
+            muted: viewer.user.clone().filter(|u| !u.muted_words.is_empty()),
+        })
+    }
+}
+
+/// Renders listing rows; papers with a viewer's muted words are left out and counted.
+pub fn render_rows(out: &mut String, papers: &[Paper], ctx: &RowContext) {
+    let mut hidden = 0;
+    for p in papers {
+        if ctx.muted.as_ref().is_some_and(|u| u.mutes(&p.title, &p.abstract_text)) {
+            hidden += 1;
+            continue;
+        }
+        render_paper(out, p, ctx);
+    }
+    if hidden > 0 {
+        let _ = write!(
+            out,
+            r#"<p class="meta muted-note">{hidden} papers hidden by your muted words (<a href="/settings">settings</a>).</p>"#
+        );
+    }
+}
+
+/// The upvote control: a form for members (enhanced by site.js), a login link for guests.
+pub fn vote_button(paper_id: &str, upvotes: i64, voted: bool, csrf_field: Option<&str>) -> String {
+    let id = escape(paper_id);
+    match csrf_field {
+        Some(csrf) => format!(
+            r#"<form method="post" action="/papers/{id}/upvote" class="vote">{csrf}<button type="submit" aria-pressed="{voted}" aria-label="Upvote"><span aria-hidden="true">▲</span><span class="n">{upvotes}</span></button></form>"#
+        ),
+        None => format!(
+            r#"<a class="vote" href="/login?next=/papers/{id}" aria-label="Log in to upvote"><span aria-hidden="true">▲</span><span class="n">{upvotes}</span></a>"#
+        ),
+    }
+}
+
+fn render_paper(out: &mut String, p: &Paper, ctx: &RowContext) {
     let id = p.id.with_version(p.version);
+    let key = p.id.as_str();
+    let activity = ctx.activity.get(key).cloned().unwrap_or_default();
     let teaser: String = p.abstract_text.chars().take(280).collect();
+    let mut extra = String::new();
+    if let Some(by) = &activity.submitted_by {
+        let _ = write!(extra, r#" · submitted by <a href="/u/{0}">{0}</a>"#, escape(by));
+    }
+    if let Some(day) = p.announced_on {
+        let _ = write!(extra, r#" · <a href="/papers/date/{day}">{day}</a>"#);
+    }
     let _ = write!(
         out,
-        r#"<article data-id="{id}"><h2 class="math"><a href="/papers/{id}">{title}</a></h2>
+        r#"<article data-id="{id}">{vote}<div class="body"><h2 class="math"><a href="/papers/{key}">{title}</a></h2>
 <p class="meta">{authors}</p>
 <details class="math"><summary>{teaser}{more}</summary><p>{abstract_text}</p></details>
 <p class="cats">{cats}</p>
-<p class="meta">{kind} · <a href="{abs}">arXiv:{id}</a> · <a href="{pdf}">PDF</a></p></article>"#,
+<p class="meta">{kind} · <a href="{abs}">arXiv:{id}</a> · <a href="{pdf}">PDF</a> · <a href="/papers/{key}#comments">{comments} comments</a>{extra}</p></div></article>"#,
+        vote = vote_button(key, activity.upvotes, ctx.voted.contains(key), ctx.csrf_field.as_deref()),
+        key = escape(key),
         id = escape(&id.to_string()),
         abs = escape(&id.abs_url()),
         pdf = escape(&id.pdf_url()),
@@ -278,5 +440,6 @@ fn render_paper(out: &mut String, p: &Paper) {
             .map(|c| format!(r#"<span title="{}">{}</span>"#, escape(c.name()), escape(c.code())))
             .collect::<String>(),
         kind = p.announce_type.map(|t| t.as_str()).unwrap_or("listed"),
+        comments = activity.comments,
     );
 }

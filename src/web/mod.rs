@@ -1,11 +1,18 @@
 //! The HTTP side: routes listed in one place, and the request context every route runs in.
 
+mod account;
+mod admin;
 mod assets;
 mod cache;
+mod collections;
+mod community;
 mod html;
 mod listings;
+mod markdown;
 mod metrics;
 mod paper;
+pub mod session;
+mod trending;
 
 pub use cache::PageCache;
 pub use metrics::Metrics;
@@ -15,7 +22,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -27,10 +34,25 @@ pub fn router(state: AppState) -> Router {
         .route("/papers/date/{day}", get(listings::by_day))
         .route("/papers/week/{week}", get(listings::by_week))
         .route("/papers/month/{month}", get(listings::by_month))
-        .route("/papers/{*id}", get(paper::show))
+        .route("/papers/go", get(listings::go_to_day))
+        .route("/papers/trending", get(trending::show))
+        .route("/papers/{*id}", get(paper::show).post(community::paper_action))
+        .route("/submit", get(community::submit_get).post(community::submit_post))
+        .route("/signup", get(account::signup_page).post(account::signup))
+        .route("/login", get(account::login_page).post(account::login))
+        .route("/logout", post(account::logout))
+        .route("/settings", get(account::settings_page).post(account::save_settings))
+        .route("/u/{username}", get(account::user_page))
+        .route("/collections", get(collections::index).post(collections::create))
+        .route("/collections/{id}", get(collections::show).post(collections::update))
+        .route("/collections/{id}/delete", post(collections::delete))
+        .route("/collections/{id}/papers", post(collections::set_paper))
+        .route("/admin", get(admin::show))
+        .route("/admin/{kind}/{target}/{action}", post(admin::act))
         .route("/static/{*path}", get(assets::serve))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
+        .layer(middleware::from_fn_with_state(state.clone(), session::guard))
         .layer(middleware::from_fn_with_state(state.clone(), request_context))
         .with_state(state)
 }

@@ -1,0 +1,458 @@
+//! Signing up, logging in and out, settings, and a user's public page.
+
+use super::html::{escape, page_for};
+use super::listings::internal;
+use super::session::{self, check_limit, client_ip, now, Limit, PeerAddr, Viewer, SESSION_COOKIE};
+use super::RequestId;
+use crate::accounts::{self, Email, Password, Username};
+use crate::app::AppState;
+use crate::store::community;
+use axum::extract::{Extension, Form, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::fmt::Write;
+
+/// A local path to go back to after a form: anything else (another site, `//host`) is `/`.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains(['\r', '\n']) => {
+            n.to_string()
+        }
+        _ => "/".into(),
+    }
+}
+
+/// Someone must be logged in: otherwise, off to the login page and back.
+pub fn require_login(viewer: &Viewer, back_to: &str) -> Result<accounts::User, Response> {
+    match &viewer.user {
+        Some(u) => Ok(u.clone()),
+        None => {
+            let next: String = form_urlencoded::byte_serialize(back_to.as_bytes()).collect();
+            Err(Redirect::to(&format!("/login?next={next}")).into_response())
+        }
+    }
+}
+
+fn form_page(viewer: &Viewer, status: StatusCode, title: &str, error: Option<&str>, form: &str) -> Response {
+    let mut body = format!("<h2>{}</h2>", escape(title));
+    if let Some(e) = error {
+        let _ = write!(body, r#"<p class="error" role="alert">{}</p>"#, escape(e));
+    }
+    body.push_str(form);
+    (status, Html(page_for(viewer, &format!("{title} · paperboy"), &body))).into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+fn login_form(viewer: &Viewer, next: &str, username: &str) -> String {
+    format!(
+        r#"<form method="post" action="/login">{csrf}<input type="hidden" name="next" value="{next}">
+<label for="username">Username</label><input type="text" id="username" name="username" value="{user}" autocomplete="username" required>
+<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
+<button class="primary" type="submit">Log in</button></form>
+<p>No account yet? <a href="/signup">Sign up</a>.</p>"#,
+        csrf = viewer.csrf_field(),
+        next = escape(next),
+        user = escape(username)
+    )
+}
+
+fn signup_form(viewer: &Viewer, username: &str, email: &str) -> String {
+    format!(
+        r#"<form method="post" action="/signup">{csrf}
+<label for="username">Username</label><input type="text" id="username" name="username" value="{user}" autocomplete="username" required minlength="3" maxlength="32" pattern="[A-Za-z0-9][A-Za-z0-9_\-]*">
+<label for="email">Email (optional: for digests and password help)</label><input type="email" id="email" name="email" value="{email}" autocomplete="email">
+<label for="password">Password (8 characters or more)</label><input type="password" id="password" name="password" autocomplete="new-password" required minlength="8">
+<button class="primary" type="submit">Sign up</button></form>"#,
+        csrf = viewer.csrf_field(),
+        user = escape(username),
+        email = escape(email)
+    )
+}
+
+pub async fn login_page(Extension(viewer): Extension<Viewer>, Query(q): Query<NextQuery>) -> Response {
+    let next = safe_next(q.next.as_deref());
+    form_page(&viewer, StatusCode::OK, "Log in", None, &login_form(&viewer, &next, ""))
+}
+
+pub async fn signup_page(Extension(viewer): Extension<Viewer>) -> Response {
+    form_page(&viewer, StatusCode::OK, "Sign up", None, &signup_form(&viewer, "", ""))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// Starts a session for `user_id` and sends the cookie (a new token at every login).
+async fn start_session(state: &AppState, rid: &RequestId, user_id: i64, next: &str) -> Response {
+    let token = accounts::new_token();
+    let hash = accounts::token_hash(&token);
+    let ttl = i64::from(state.settings.community.session_days.max(1)) * 86_400;
+    let now = now();
+    if let Err(e) = state.store.transaction(move |db| community::create_session(db, &hash, user_id, now, now + ttl)).await
+    {
+        return internal(rid, e);
+    }
+    let mut r = Redirect::to(next).into_response();
+    r.headers_mut().append(header::SET_COOKIE, session::set_cookie(state, SESSION_COOKIE, &token, ttl));
+    r
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
+    PeerAddr(peer): PeerAddr,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let ip = client_ip(&state, &headers, peer);
+    if let Err(r) = check_limit(&state, &rid, Limit::new("login", state.settings.community.limits.login), &ip).await {
+        return r;
+    }
+    let next = safe_next(form.next.as_deref());
+    let name = form.username.trim().to_string();
+    let found = match state.store.read(move |db| community::credentials(db, &name)).await {
+        Ok(f) => f,
+        Err(e) => return internal(&rid, e),
+    };
+    let password = form.password.clone();
+    let (user, ok) = match tokio::task::spawn_blocking(move || match found {
+        Some((user, hash)) => {
+            let ok = accounts::verify_password(&hash, &password);
+            (Some(user), ok)
+        }
+        None => {
+            // Same work as for a real account: no timing hint of which names exist.
+            let _ = accounts::verify_password(accounts::dummy_hash(), &password);
+            (None, false)
+        }
+    })
+    .await
+    {
+        Ok(x) => x,
+        Err(e) => return internal(&rid, e.into()),
+    };
+    match user {
+        Some(u) if ok && !u.suspended => start_session(&state, &rid, u.id, &next).await,
+        Some(u) if ok && u.suspended => form_page(
+            &viewer,
+            StatusCode::FORBIDDEN,
+            "Log in",
+            Some("This account is suspended. Contact the operator of this instance."),
+            &login_form(&viewer, &next, &form.username),
+        ),
+        _ => form_page(
+            &viewer,
+            StatusCode::UNAUTHORIZED,
+            "Log in",
+            Some("Wrong username or password."),
+            &login_form(&viewer, &next, &form.username),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SignupForm {
+    username: String,
+    #[serde(default)]
+    email: String,
+    password: String,
+}
+
+pub async fn signup(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
+    PeerAddr(peer): PeerAddr,
+    headers: HeaderMap,
+    Form(form): Form<SignupForm>,
+) -> Response {
+    let ip = client_ip(&state, &headers, peer);
+    if let Err(r) = check_limit(&state, &rid, Limit::new("signup", state.settings.community.limits.signup), &ip).await {
+        return r;
+    }
+    let again = |msg: &str| {
+        form_page(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "Sign up", Some(msg), &signup_form(&viewer, &form.username, &form.email))
+    };
+    let username = match Username::parse(&form.username) {
+        Ok(u) => u,
+        Err(e) => return again(&e.to_string()),
+    };
+    let email = match form.email.trim() {
+        "" => None,
+        e => match Email::parse(e) {
+            Ok(e) => Some(e),
+            Err(e) => return again(&e.to_string()),
+        },
+    };
+    let password = match Password::parse(&form.password) {
+        Ok(p) => p,
+        Err(e) => return again(&e.to_string()),
+    };
+    let hash = match tokio::task::spawn_blocking(move || accounts::hash_password(&password)).await {
+        Ok(h) => h,
+        Err(e) => return internal(&rid, e.into()),
+    };
+    let name = username.as_str().to_string();
+    let created = state
+        .store
+        .transaction(move |db| community::create_user(db, &name, email.as_ref().map(|e| e.as_str()), &hash, now()))
+        .await;
+    match created {
+        Ok(Some(id)) => start_session(&state, &rid, id, "/").await,
+        Ok(None) => again("That username is taken."),
+        Err(e) => internal(&rid, e),
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, Extension(rid): Extension<RequestId>, Extension(viewer): Extension<Viewer>) -> Response {
+    if let Some(hash) = viewer.session.clone() {
+        if let Err(e) = state.store.transaction(move |db| community::delete_session(db, &hash)).await {
+            return internal(&rid, e);
+        }
+    }
+    let mut r = Redirect::to("/").into_response();
+    r.headers_mut().append(header::SET_COOKIE, session::set_cookie(&state, SESSION_COOKIE, "", 0));
+    r
+}
+
+fn settings_form(viewer: &Viewer, u: &accounts::User, notice: Option<&str>, error: Option<&str>) -> String {
+    let mut body = String::new();
+    if let Some(n) = notice {
+        let _ = write!(body, r#"<p class="notice" role="status">{}</p>"#, escape(n));
+    }
+    if let Some(e) = error {
+        let _ = write!(body, r#"<p class="error" role="alert">{}</p>"#, escape(e));
+    }
+    let _ = write!(
+        body,
+        r#"<h3>Profile</h3><form method="post" action="/settings">{csrf}<input type="hidden" name="action" value="profile">
+<label for="email">Email</label><input type="email" id="email" name="email" value="{email}" autocomplete="email">
+<label for="muted">Muted words (comma-separated): papers that mention them are hidden from your listings</label><textarea id="muted" name="muted_words" rows="2">{muted}</textarea>
+<label for="cats">Default categories for the front page (comma-separated codes, e.g. cs.LG, cs.CL)</label><input type="text" id="cats" name="default_categories" value="{cats}">
+<button class="primary" type="submit">Save</button></form>
+<h3>Password</h3><form method="post" action="/settings">{csrf}<input type="hidden" name="action" value="password">
+<label for="current">Current password</label><input type="password" id="current" name="current_password" autocomplete="current-password" required>
+<label for="new">New password</label><input type="password" id="new" name="new_password" autocomplete="new-password" required minlength="8">
+<button class="primary" type="submit">Change password</button></form>"#,
+        csrf = viewer.csrf_field(),
+        email = escape(u.email.as_deref().unwrap_or("")),
+        muted = escape(&u.muted_words.join(", ")),
+        cats = escape(&u.default_categories.join(", ")),
+    );
+    body
+}
+
+pub async fn settings_page(Extension(viewer): Extension<Viewer>) -> Response {
+    let user = match require_login(&viewer, "/settings") {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    form_page(&viewer, StatusCode::OK, "Settings", None, &settings_form(&viewer, &user, None, None))
+}
+
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    action: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    muted_words: String,
+    #[serde(default)]
+    default_categories: String,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+pub async fn save_settings(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
+    Form(form): Form<SettingsForm>,
+) -> Response {
+    let user = match require_login(&viewer, "/settings") {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let fail = |u: &accounts::User, msg: &str| {
+        form_page(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "Settings", None, &settings_form(&viewer, u, None, Some(msg)))
+    };
+    match form.action.as_str() {
+        "profile" => {
+            let email = match form.email.trim() {
+                "" => None,
+                e => match Email::parse(e) {
+                    Ok(e) => Some(e.as_str().to_string()),
+                    Err(e) => return fail(&user, &e.to_string()),
+                },
+            };
+            let muted = accounts::parse_word_list(&form.muted_words);
+            let mut cats = Vec::new();
+            for code in form.default_categories.split([',', ' ']).filter(|c| !c.trim().is_empty()) {
+                match crate::papers::Category::parse(code.trim()) {
+                    Ok(c) if !cats.contains(&c.code().to_string()) => cats.push(c.code().to_string()),
+                    Ok(_) => {}
+                    Err(_) => return fail(&user, &format!("{} is not an arXiv category code.", code.trim())),
+                }
+            }
+            let id = user.id;
+            let (e2, m2, c2) = (email.clone(), muted.clone(), cats.clone());
+            if let Err(e) =
+                state.store.transaction(move |db| community::update_profile(db, id, e2.as_deref(), &m2, &c2)).await
+            {
+                return internal(&rid, e);
+            }
+            let updated = accounts::User { email, muted_words: muted, default_categories: cats, ..user };
+            form_page(&viewer, StatusCode::OK, "Settings", None, &settings_form(&viewer, &updated, Some("Saved."), None))
+        }
+        "password" => {
+            let new = match Password::parse(&form.new_password) {
+                Ok(p) => p,
+                Err(e) => return fail(&user, &e.to_string()),
+            };
+            let name = user.username.clone();
+            let found = match state.store.read(move |db| community::credentials(db, &name)).await {
+                Ok(f) => f,
+                Err(e) => return internal(&rid, e),
+            };
+            let current = form.current_password.clone();
+            let checked = tokio::task::spawn_blocking(move || {
+                let ok = found.is_some_and(|(_, hash)| accounts::verify_password(&hash, &current));
+                ok.then(|| accounts::hash_password(&new))
+            })
+            .await;
+            let hash = match checked {
+                Ok(Some(h)) => h,
+                Ok(None) => return fail(&user, "The current password is wrong."),
+                Err(e) => return internal(&rid, e.into()),
+            };
+            let (id, keep) = (user.id, viewer.session.clone().unwrap_or_default());
+            let done = state
+                .store
+                .transaction(move |db| {
+                    community::set_password(db, id, &hash)?;
+                    // Everywhere else this account was logged in, it is not any more.
+                    community::delete_other_sessions(db, id, &keep)
+                })
+                .await;
+            match done {
+                Ok(()) => form_page(
+                    &viewer,
+                    StatusCode::OK,
+                    "Settings",
+                    None,
+                    &settings_form(&viewer, &user, Some("Password changed; other sessions were logged out."), None),
+                ),
+                Err(e) => internal(&rid, e),
+            }
+        }
+        _ => fail(&user, "Unknown action."),
+    }
+}
+
+/// `/u/{username}`: what a user submitted and upvoted, and their public collections.
+pub async fn user_page(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
+    Path(username): Path<String>,
+) -> Response {
+    let own = viewer.user.as_ref().is_some_and(|u| u.username.eq_ignore_ascii_case(&username));
+    let found = state
+        .store
+        .read(move |db| {
+            let Some(user) = community::user_by_name(db, &username)? else { return Ok(None) };
+            let submitted = community::submissions_by(db, user.id, 100)?;
+            let upvoted = community::upvoted_by(db, user.id, 100)?;
+            let collections = community::collections_of(db, user.id, own)?;
+            Ok(Some((user, submitted, upvoted, collections)))
+        })
+        .await;
+    let (user, submitted, upvoted, collections) = match found {
+        Ok(Some(x)) => x,
+        Ok(None) => {
+            return (StatusCode::NOT_FOUND, Html(page_for(&viewer, "No such user", "<p>There is no such user.</p>")))
+                .into_response()
+        }
+        Err(e) => return internal(&rid, e),
+    };
+    let ids: Vec<String> = submitted.iter().map(|s| s.0.clone()).chain(upvoted.iter().cloned()).collect();
+    let papers = match state.store.papers_by_ids(ids).await {
+        Ok(p) => p,
+        Err(e) => return internal(&rid, e),
+    };
+    let title_of = |id: &str| {
+        papers.iter().find(|p| p.id.as_str() == id).map(|p| p.title.clone()).unwrap_or_else(|| id.to_string())
+    };
+    let mut b = format!("<h2>{}</h2>", escape(&user.username));
+    if user.suspended {
+        b.push_str(r#"<p class="notice">This account is suspended.</p>"#);
+    }
+    b.push_str("<h3>Submitted</h3>");
+    if submitted.is_empty() {
+        b.push_str(r#"<p class="meta">Nothing yet.</p>"#);
+    } else {
+        b.push_str("<ul>");
+        for (id, day, removed) in submitted.iter().filter(|s| !s.2 || own) {
+            let _ = write!(
+                b,
+                r#"<li><a class="math" href="/papers/{id}">{title}</a> <span class="meta">to <a href="/papers/date/{day}">{day}</a>{removed}</span></li>"#,
+                id = escape(id),
+                title = escape(&title_of(id)),
+                day = escape(day),
+                removed = if *removed { " (removed by a moderator)" } else { "" }
+            );
+        }
+        b.push_str("</ul>");
+    }
+    b.push_str("<h3>Upvoted</h3>");
+    if upvoted.is_empty() {
+        b.push_str(r#"<p class="meta">Nothing yet.</p>"#);
+    } else {
+        b.push_str("<ul>");
+        for id in &upvoted {
+            let _ = write!(b, r#"<li><a class="math" href="/papers/{}">{}</a></li>"#, escape(id), escape(&title_of(id)));
+        }
+        b.push_str("</ul>");
+    }
+    b.push_str("<h3>Collections</h3>");
+    if collections.is_empty() {
+        b.push_str(r#"<p class="meta">No public collections.</p>"#);
+    } else {
+        b.push_str("<ul>");
+        for c in &collections {
+            let _ = write!(
+                b,
+                r#"<li><a href="/collections/{}">{}</a> <span class="meta">{} papers{}</span></li>"#,
+                c.id,
+                escape(&c.name),
+                c.papers,
+                if c.public { "" } else { " · private" }
+            );
+        }
+        b.push_str("</ul>");
+    }
+    Html(page_for(&viewer, &format!("{} · paperboy", user.username), &b)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(super::safe_next(Some("/papers/2501.00001")), "/papers/2501.00001");
+        for bad in ["https://evil.example", "//evil.example", "/\\evil", "javascript:x", "/a\r\nSet-Cookie: x"] {
+            assert_eq!(super::safe_next(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(super::safe_next(None), "/");
+    }
+}

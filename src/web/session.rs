@@ -1,0 +1,208 @@
+//! Who is asking: the session cookie, CSRF tokens bound to it, and rate limits.
+//!
+//! - Sessions live in the store (shared by every node); the cookie `pb_session` holds a
+//!   random token, HttpOnly, SameSite=Lax, Secure when the instance is served over HTTPS.
+//! - Every request that changes state (any method but GET/HEAD/OPTIONS) must carry a CSRF
+//!   token — form field `csrf` or header `x-csrf-token` — that is an HMAC, under the
+//!   instance's secret, of the session (or, before login, of the random `pb_anon` cookie).
+//!   [`guard`] enforces it for every route, so a new form cannot forget it.
+//! - Rate limits are fixed windows counted in the store, so they hold across nodes.
+
+use super::html::{escape, page};
+use super::RequestId;
+use crate::accounts::{self, User};
+use crate::app::AppState;
+use crate::store::community;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+
+pub const SESSION_COOKIE: &str = "pb_session";
+pub const ANON_COOKIE: &str = "pb_anon";
+
+/// The person behind a request, put in the request's extensions by [`guard`].
+#[derive(Clone, Debug, Default)]
+pub struct Viewer {
+    pub user: Option<User>,
+    /// SHA-256 of the session token, when logged in.
+    pub session: Option<String>,
+    /// The token forms must send back.
+    pub csrf: String,
+}
+
+impl Viewer {
+    pub fn csrf_field(&self) -> String {
+        format!(r#"<input type="hidden" name="csrf" value="{}">"#, escape(&self.csrf))
+    }
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The value of cookie `name` in the request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn secure(state: &AppState) -> bool {
+    state.settings.public_url.starts_with("https://")
+}
+
+/// A `Set-Cookie` value with the flags every paperboy cookie carries.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
+    let secure = if secure(state) { "; Secure" } else { "" };
+    let v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
+    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+}
+
+/// The peer's address, when the server was started with connection info (it is, by `serve`).
+pub struct PeerAddr(pub Option<std::net::SocketAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PeerAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let info = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(PeerAddr(info.map(|c| c.0)))
+    }
+}
+
+/// The client's address, for rate limits: the peer, or `X-Forwarded-For`'s first hop when
+/// the operator says a proxy sets it.
+pub fn client_ip(state: &AppState, req_headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> String {
+    if state.settings.trust_proxy_headers {
+        if let Some(first) = req_headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            return first.to_string();
+        }
+    }
+    peer.map(|p| p.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+fn forbidden(message: &str) -> Response {
+    let body = format!("<p>{}</p>", escape(message));
+    (StatusCode::FORBIDDEN, Html(page("Refused", &body))).into_response()
+}
+
+/// Largest form body read while checking its CSRF token.
+const MAX_FORM_BYTES: usize = 256 * 1024;
+
+/// Loads the viewer, hands out the anonymous cookie, and refuses state-changing requests
+/// without a valid CSRF token.
+pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let rid = req.extensions().get::<RequestId>().cloned().unwrap_or(RequestId("-".into()));
+    let headers = req.headers().clone();
+    let mut viewer = Viewer::default();
+    let mut new_anon = None;
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        let hash = accounts::token_hash(token);
+        let h = hash.clone();
+        match state.store.read(move |db| community::session_user(db, &h, now())).await {
+            Ok(Some(user)) => {
+                viewer.csrf = accounts::sign(&state.secret, &format!("s:{hash}"));
+                viewer.user = Some(user);
+                viewer.session = Some(hash);
+            }
+            Ok(None) => {}
+            Err(e) => return super::listings::internal(&rid, e),
+        }
+    }
+    if viewer.user.is_none() {
+        let anon = match cookie(&headers, ANON_COOKIE).filter(|v| v.len() == 43) {
+            Some(v) => v.to_string(),
+            None => {
+                let v = accounts::new_token();
+                new_anon = Some(v.clone());
+                v
+            }
+        };
+        viewer.csrf = accounts::sign(&state.secret, &format!("a:{anon}"));
+    }
+    let binding = match &viewer.session {
+        Some(hash) => format!("s:{hash}"),
+        None => format!("a:{}", cookie(&headers, ANON_COOKIE).unwrap_or("")),
+    };
+    let mut req = req;
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        let from_header = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let (token, rebuilt) = match from_header {
+            Some(t) => (Some(t), req),
+            None => {
+                let (parts, body) = req.into_parts();
+                let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+                    Ok(b) => b,
+                    Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response(),
+                };
+                let token = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned());
+                (token, Request::from_parts(parts, Body::from(bytes)))
+            }
+        };
+        req = rebuilt;
+        let valid = token.is_some_and(|t| accounts::verify_signature(&state.secret, &binding, &t));
+        if !valid {
+            tracing::info!(request_id = %rid.0, "refused a request without a valid CSRF token");
+            return forbidden("This form has expired or did not come from paperboy. Go back, reload the page and try again.");
+        }
+    }
+    req.extensions_mut().insert(viewer);
+    let mut response = next.run(req).await;
+    if let Some(v) = new_anon {
+        response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, ANON_COOKIE, &v, 86_400 * 365));
+    }
+    response
+}
+
+/// A rule: at most `hits` per `window` seconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub name: &'static str,
+    pub hits: u64,
+    pub window: u64,
+}
+
+impl Limit {
+    pub fn new(name: &'static str, rule: [u64; 2]) -> Self {
+        Self { name, hits: rule[0], window: rule[1].max(1) }
+    }
+}
+
+/// Counts a hit for `who` under `limit`; past the limit, a 429 with `Retry-After`.
+pub async fn check_limit(state: &AppState, rid: &RequestId, limit: Limit, who: &str) -> Result<(), Response> {
+    let now = now();
+    let window = limit.window as i64;
+    let start = now - now.rem_euclid(window);
+    let key = format!("{}:{who}", limit.name);
+    let hits = state
+        .store
+        .transaction(move |db| community::hit(db, &key, start))
+        .await
+        .map_err(|e| super::listings::internal(rid, e))?;
+    if hits as u64 <= limit.hits {
+        return Ok(());
+    }
+    let retry = (start + window - now).max(1);
+    let body = format!(
+        "<p>Too many attempts. Try again in {} seconds.</p>",
+        retry
+    );
+    let mut r = (StatusCode::TOO_MANY_REQUESTS, Html(page("Slow down", &body))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&retry.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    Err(r)
+}

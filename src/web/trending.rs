@@ -1,0 +1,93 @@
+//! `/papers/trending`: papers ranked by the formula in `crate::ranking`, explained on the page.
+
+use super::html::{escape, page_for};
+use super::listings::{in_categories, internal, render_rows, Filter, RowContext};
+use super::session::Viewer;
+use super::RequestId;
+use crate::app::AppState;
+use crate::store::community;
+use axum::extract::{Extension, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use std::fmt::Write;
+
+const PAGE_SIZE: usize = 50;
+/// How deep into the ranking a category filter looks.
+const FILTER_DEPTH: i64 = 2_000;
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
+    Query(filter): Query<Filter>,
+) -> Response {
+    let categories = filter.categories();
+    let page_no = filter.page.unwrap_or(1).clamp(1, 1_000) as usize;
+    let refreshed = match state.store.read(community::ranks_refreshed_at).await {
+        // Never computed (a new instance): compute now rather than show nothing.
+        Ok(None) => {
+            let now = chrono::Utc::now().timestamp();
+            if let Err(e) = crate::ranking::refresh(&state.store, state.settings.community.trending_days, now).await {
+                return internal(&rid, e);
+            }
+            Some(now)
+        }
+        Ok(Some(t)) => Some(t),
+        Err(e) => return internal(&rid, e),
+    };
+    let (limit, offset) = if categories.is_empty() {
+        (PAGE_SIZE as i64 + 1, ((page_no - 1) * PAGE_SIZE) as i64)
+    } else {
+        (FILTER_DEPTH, 0)
+    };
+    let ranked = match state.store.read(move |db| community::top_ranked(db, limit, offset)).await {
+        Ok(r) => r,
+        Err(e) => return internal(&rid, e),
+    };
+    let ids: Vec<String> = ranked.iter().map(|(id, _)| id.clone()).collect();
+    let mut papers = match state.store.papers_by_ids(ids).await {
+        Ok(p) => p,
+        Err(e) => return internal(&rid, e),
+    };
+    if !categories.is_empty() {
+        papers.retain(|p| in_categories(p, &categories));
+        papers = papers.into_iter().skip((page_no - 1) * PAGE_SIZE).take(PAGE_SIZE + 1).collect();
+    }
+    let more = papers.len() > PAGE_SIZE;
+    papers.truncate(PAGE_SIZE);
+    let ctx = match RowContext::load(&state, &viewer, &papers).await {
+        Ok(c) => c,
+        Err(e) => return internal(&rid, e),
+    };
+    let mut b = String::from("<h2>Trending papers</h2>");
+    let _ = write!(
+        b,
+        r#"<p class="formula meta">How this is ranked: each paper scores <code>ln(points + 2) / (hours + 2)^{g}</code>, where <em>points</em> are its upvotes here plus half its comments, and <em>hours</em> count from when it reached the lists (its announcement day, or its submission by a member if later). The logarithm makes the first votes count most; the gentle decay (power {g}) lets a paper trend for days, not hours: a day-old paper with 10 points ranks above a three-day-old one with 60, but not one with 70. Scores are recomputed every few minutes{when}; candidates are the papers of the last {days} announcement days and any paper with recent votes or comments.</p>"#,
+        g = crate::ranking::GRAVITY,
+        days = state.settings.community.trending_days,
+        when = refreshed
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map(|t| format!(" (last at {})", t.format("%Y-%m-%d %H:%M UTC")))
+            .unwrap_or_default(),
+    );
+    if !categories.is_empty() {
+        let _ = write!(
+            b,
+            r#"<p class="meta">Categories: {} · <a href="/papers/trending">all</a></p>"#,
+            escape(&categories.join(", "))
+        );
+    }
+    if papers.is_empty() {
+        b.push_str(r#"<p class="meta">Nothing is trending yet: papers appear here once there are papers of recent announcement days or votes.</p>"#);
+    }
+    render_rows(&mut b, &papers, &ctx);
+    let q = if categories.is_empty() { String::new() } else { format!("cat={}&amp;", categories.join(",")) };
+    b.push_str(r#"<nav class="days" aria-label="pages">"#);
+    if page_no > 1 {
+        let _ = write!(b, r#"<a rel="prev" href="/papers/trending?{q}page={}">← previous page</a>"#, page_no - 1);
+    }
+    if more {
+        let _ = write!(b, r#"<a rel="next" href="/papers/trending?{q}page={}">next page →</a>"#, page_no + 1);
+    }
+    b.push_str("</nav>");
+    Html(page_for(&viewer, "Trending papers · paperboy", &b)).into_response()
+}
