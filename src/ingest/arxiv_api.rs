@@ -83,7 +83,7 @@ impl ArxivApi<'_> {
 
     /// Fetches one paper by id and stores it: `None` when arXiv does not know it.
     pub async fn fetch_one(&self, store: &Store, id: &ArxivId) -> Result<Option<crate::papers::Paper>, IngestError> {
-        let page = self.page(&Query::Ids(vec![id.clone()]), 0, 1).await?;
+        let page = self.page(&Query::Ids(vec![id.clone()]), 0, 100).await?;
         let mut report = Report::default();
         store_drafts(store, page.drafts, Source::ArxivApi, None, &mut report).await?;
         if let Some(r) = report.rejected.first() {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 /// Answers like arXiv's API from the recorded responses (`q_testing_s{start}_m{max}`,
 /// `id_{ids}`); the id `abc` gets arXiv's real HTTP 400 error feed.
-fn arxiv(seen: &Seen) -> Reply {
+pub fn arxiv(seen: &Seen) -> Reply {
     let dir = shared().join("fixtures/arxiv-api");
     let q = &seen.query;
     let (start, max) = (q.get("start").cloned().unwrap_or_default(), q.get("max_results").cloned().unwrap_or_default());

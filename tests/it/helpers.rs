@@ -181,3 +181,121 @@ pub fn dump_papers(db: &std::path::Path) -> Vec<String> {
     out.push(format!("resume points: {pending}"));
     out
 }
+
+/// A browser-like client for the real app: keeps cookies, does not follow redirects, and
+/// reads CSRF tokens out of the pages it gets.
+pub struct Visitor {
+    pub base: String,
+    http: reqwest::Client,
+    cookies: Mutex<std::collections::BTreeMap<String, String>>,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn location(&self) -> &str {
+        self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+    /// The `Set-Cookie` header for cookie `name`, whole.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_string)
+    }
+}
+
+/// The first CSRF token in a page.
+pub fn csrf_in(html: &str) -> String {
+    let at = html.find(r#"name="csrf" value=""#).expect("a form with a CSRF token") + r#"name="csrf" value=""#.len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+impl Visitor {
+    pub fn new(base: &str) -> Self {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { base: base.to_string(), http, cookies: Mutex::default() }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.lock().unwrap().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().unwrap().get(name).cloned()
+    }
+
+    pub fn set_cookie_value(&self, name: &str, value: &str) {
+        self.cookies.lock().unwrap().insert(name.into(), value.into());
+    }
+
+    async fn finish(&self, r: reqwest::Response) -> Answer {
+        let status = r.status();
+        let headers = r.headers().clone();
+        for v in headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()) {
+            let pair = v.split(';').next().unwrap();
+            let (k, val) = pair.split_once('=').unwrap();
+            let mut jar = self.cookies.lock().unwrap();
+            if v.contains("Max-Age=0") {
+                jar.remove(k);
+            } else {
+                jar.insert(k.to_string(), val.to_string());
+            }
+        }
+        Answer { status, headers, body: r.text().await.unwrap() }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        let r = self.http.get(format!("{}{path}", self.base)).header("cookie", self.cookie_header()).send().await.unwrap();
+        self.finish(r).await
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Answer {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.finish(r).await
+    }
+
+    /// Posts `form` with the CSRF token of the page at `from`.
+    pub async fn submit(&self, from: &str, path: &str, form: &[(&str, &str)]) -> Answer {
+        let token = csrf_in(&self.get(from).await.body);
+        let mut fields = vec![("csrf", token.as_str())];
+        fields.extend_from_slice(form);
+        self.post(path, &fields).await
+    }
+
+    pub async fn signup(&self, username: &str, password: &str) -> Answer {
+        self.submit("/signup", "/signup", &[("username", username), ("password", password), ("email", "")]).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Answer {
+        self.submit("/login", "/login", &[("username", username), ("password", password)]).await
+    }
+
+    /// Upvotes the way the page's script does: a POST with the token in a header, asking JSON.
+    pub async fn upvote_json(&self, paper: &str) -> Answer {
+        let token = csrf_in(&self.get(&format!("/papers/{paper}")).await.body);
+        let r = self
+            .http
+            .post(format!("{}/papers/{paper}/upvote", self.base))
+            .header("cookie", self.cookie_header())
+            .header("x-csrf-token", token)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        self.finish(r).await
+    }
+}
