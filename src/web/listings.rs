@@ -423,7 +423,7 @@ fn render_paper(out: &mut String, p: &Paper, ctx: &RowContext) {
 <p class="meta">{authors}</p>
 <details class="math"><summary>{teaser}{more}</summary><p>{abstract_text}</p></details>
 <p class="cats">{cats}</p>
-<p class="meta">{kind} · <a href="{abs}">arXiv:{id}</a> · <a href="{pdf}">PDF</a> · <a href="/papers/{key}#comments">{comments} comments</a>{extra}</p></div></article>"#,
+<p class="meta">{kind} · <a href="{abs}">arXiv:{id}</a> · <a href="{pdf}">PDF</a> · <a href="/papers/{key}#comments">{comments}</a>{extra}</p></div></article>"#,
         vote = vote_button(key, activity.upvotes, ctx.voted.contains(key), ctx.csrf_field.as_deref()),
         key = escape(key),
         id = escape(&id.to_string()),
@@ -440,6 +440,9 @@ fn render_paper(out: &mut String, p: &Paper, ctx: &RowContext) {
             .map(|c| format!(r#"<span title="{}">{}</span>"#, escape(c.name()), escape(c.code())))
             .collect::<String>(),
         kind = p.announce_type.map(|t| t.as_str()).unwrap_or("listed"),
-        comments = activity.comments,
+        comments = match activity.comments {
+            1 => "1 comment".to_string(),
+            n => format!("{n} comments"),
+        },
     );
 }

@@ -166,3 +166,37 @@ async fn losing_the_database_gives_clean_503s_and_recovers() {
     }
     assert_eq!(get(&format!("{node}/healthz")).await.0, 200);
 }
+
+#[tokio::test]
+async fn a_login_and_a_vote_on_one_node_hold_on_the_other() {
+    let db = pg_database().await;
+    let (a, store) = spawn_node(&db, |_| {}).await;
+    let (b, _) = spawn_node(&db, |_| {}).await;
+    let paper = store.papers_after_id("", 1).await.unwrap().remove(0);
+    let id = paper.id.as_str().to_string();
+    let day = paper.announced_on.unwrap();
+
+    let on_a = Visitor::new(&a);
+    assert_eq!(on_a.signup("ada", "correct horse").await.status, 303);
+    // The same cookies, sent to node B: the session and its CSRF secret are shared.
+    let on_b = Visitor::new(&b);
+    on_b.set_cookie_value("pb_session", &on_a.cookie("pb_session").unwrap());
+    assert!(on_b.get("/").await.body.contains(r#"<a href="/u/ada">ada</a>"#), "logged in on B too");
+    // B's guests have their page cached before the vote…
+    let guest_b = Visitor::new(&b);
+    let before = guest_b.get(&format!("/papers/date/{day}")).await.body;
+    assert!(before.contains(&format!(r#"<article data-id="{id}"#)));
+    // …the vote lands through A, with a token A's page gave…
+    let r = on_a.upvote_json(&id).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // …and a form token from A's page is good on B (one instance secret).
+    let token = csrf_in(&on_a.get("/").await.body);
+    let r = on_b.post(&format!("/papers/{id}/comments"), &[("csrf", &token), ("body", "Posted through B")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // B shows the vote and the comment at once.
+    let after = guest_b.get(&format!("/papers/date/{day}")).await.body;
+    let at = after.find(&format!(r#"<article data-id="{id}"#)).unwrap();
+    let row = after[at..].split("</article>").next().unwrap();
+    assert!(row.contains(r#"<span class="n">1</span>"#), "{row}");
+    assert!(row.contains(">1 comment<"), "{row}");
+}
