@@ -4,7 +4,9 @@
 #   - the Rust toolchain (must already be there: rustup);
 #   - PostgreSQL from Debian's packages, as a throwaway cluster of its own on 127.0.0.1:55432
 #     (data in $PAPERBOY_TEST_PGDATA, default /tmp/paperboy-test-pg), for the store contract
-#     tests; each test creates its own database there.
+#     tests; each test creates its own database there;
+#   - Chromium and its WebDriver from Debian's packages (`chromium`, `chromium-driver`), for the
+#     browser tests; each test starts its own chromedriver.
 # SQLite is compiled in, and arXiv and Hugging Face are played in the tests by local HTTP
 # servers answering with the recorded real responses in ../shared/fixtures.
 set -euo pipefail
@@ -19,13 +21,24 @@ if [ ! -d ../shared/fixtures ] || [ ! -f ../shared/corpus/arxiv-2025-snapshot.js
     exit 1
 fi
 
-# --- PostgreSQL ---------------------------------------------------------------------------
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=""
+apt_install() {
+    if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+# --- Chromium -------------------------------------------------------------------------------
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    echo "installing Chromium and chromedriver (Debian packages chromium, chromium-driver)…"
+    apt_install chromium chromium-driver
+fi
+
+# --- PostgreSQL ---------------------------------------------------------------------------
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 if [ -z "$(pg_bin)" ]; then
     echo "installing PostgreSQL (Debian package postgresql)…"
-    as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+    apt_install postgresql
 fi
 PGBIN="$(pg_bin)"
 PGDATA="${PAPERBOY_TEST_PGDATA:-/tmp/paperboy-test-pg}"

@@ -70,7 +70,7 @@ form.inline{{display:inline}} button.link{{background:none;border:0;color:var(--
 form.vote button,a.vote{{display:inline-flex;flex-direction:column;align-items:center;min-width:3rem;padding:.3rem;border:1px solid var(--line);border-radius:8px;background:var(--card);color:var(--fg);font:inherit;cursor:pointer;text-decoration:none}}
 form.vote button[aria-pressed=true]{{border-color:var(--accent);color:var(--accent)}}
 label{{display:block;margin:.5rem 0 .2rem}} input[type=text],input[type=password],input[type=email],input[type=search],textarea,select{{font:inherit;padding:.35rem;width:100%;max-width:32rem;box-sizing:border-box;background:var(--bg);color:var(--fg);border:1px solid var(--line);border-radius:6px}}
-button.primary{{margin-top:.5rem;font:inherit;padding:.35rem .9rem;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:var(--bg);cursor:pointer}}
+form:not(.inline):not(.vote) button.primary{{display:block}} button.primary{{margin-top:.5rem;font:inherit;padding:.35rem .9rem;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:var(--bg);cursor:pointer}}
 .comments ul{{list-style:none;padding-left:1.25rem;border-left:2px solid var(--line)}} .comments>ul{{padding-left:0;border:0}}
 .comment{{margin:.5rem 0}} .comment .text p{{margin:.25rem 0}} .hidden-comment{{color:var(--muted);font-style:italic}}
 table{{border-collapse:collapse}} td,th{{padding:.25rem .5rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}}

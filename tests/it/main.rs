@@ -5,6 +5,7 @@
 mod helpers;
 
 mod arxiv_api;
+mod browser;
 mod community;
 mod follow;
 mod hf_daily;

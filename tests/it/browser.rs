@@ -1,0 +1,186 @@
+//! The site in a real browser: headless Chromium (Debian's `chromium` and `chromium-driver`,
+//! installed by scripts/test.sh) driven over WebDriver. Screenshots of every step are kept in
+//! `target/browser-artifacts/` (the README's screenshot is one of them).
+
+use crate::community::site;
+use crate::helpers::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A chromedriver of our own on a free port, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_driver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver (Debian package chromium-driver; scripts/test.sh installs it)");
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if reqwest::get(format!("{url}/status")).await.is_ok() {
+            return Driver { child, url };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start");
+}
+
+async fn browser(driver: &Driver, dark: bool) -> Client {
+    let mut args = vec!["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,1000"];
+    if dark {
+        args.push("--force-dark-mode");
+    }
+    let caps = serde_json::json!({
+        "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args }
+    });
+    let serde_json::Value::Object(caps) = caps else { unreachable!() };
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session")
+}
+
+fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(artifacts().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+async fn fill(c: &Client, css: &str, text: &str) {
+    let el = wait_for(c, css).await;
+    el.clear().await.unwrap();
+    el.send_keys(text).await.unwrap();
+}
+
+async fn js(c: &Client, script: &str) -> serde_json::Value {
+    c.execute(script, vec![]).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_member_signs_up_votes_comments_submits_and_collects_in_chromium() {
+    let arxiv = FixtureServer::start(|s, _| crate::arxiv_api::arxiv(s)).await;
+    let api = format!("{}/api/query", arxiv.base);
+    let s = site(move |s| {
+        s.arxiv.api_url = api;
+        s.arxiv.min_interval_ms = 0;
+    })
+    .await;
+    let driver = start_driver().await;
+    let c = browser(&driver, false).await;
+    let base = s.base.clone();
+
+    // Sign up.
+    c.goto(&format!("{base}/signup")).await.unwrap();
+    fill(&c, "#username", "ada").await;
+    fill(&c, "#password", "correct horse").await;
+    wait_for(&c, "form[action='/signup'] button").await.click().await.unwrap();
+    wait_for(&c, "a[href='/u/ada']").await;
+    shot(&c, "01-signed-up").await;
+
+    // Log out and in again.
+    wait_for(&c, "form[action='/logout'] button").await.click().await.unwrap();
+    wait_for(&c, "a[href='/login']").await.click().await.unwrap();
+    fill(&c, "#username", "ada").await;
+    fill(&c, "#password", "correct horse").await;
+    wait_for(&c, "form[action='/login'] button").await.click().await.unwrap();
+    wait_for(&c, "a[href='/u/ada']").await;
+
+    // Upvote on the daily page without a reload: a marker set on the page survives the click.
+    c.goto(&format!("{base}/")).await.unwrap();
+    let first = wait_for(&c, "article form.vote button").await;
+    js(&c, "window.__stillHere = true;").await;
+    first.click().await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("article form.vote button[aria-pressed='true']"))
+        .await
+        .expect("the button shows the vote");
+    let n = js(&c, "return document.querySelector(\"article form.vote button[aria-pressed='true'] .n\").textContent").await;
+    assert_eq!(n, "1");
+    assert_eq!(js(&c, "return window.__stillHere === true").await, true, "no page reload");
+    shot(&c, "02-upvoted").await;
+    let voted: i64 =
+        s.store.read(|db| Ok(db.query_one("SELECT COUNT(*) FROM votes", &[])?.unwrap().int(0))).await.unwrap();
+    assert_eq!(voted, 1);
+
+    // Math renders on a paper page (KaTeX served by paperboy).
+    c.goto(&format!("{base}/papers/2508.00079")).await.unwrap();
+    wait_for(&c, ".abstract .katex").await;
+    shot(&c, "03-math").await;
+
+    // Comment, then reply.
+    fill(&c, "#comment-body", "Does the benchmark include **optics**?").await;
+    wait_for(&c, "#comment-form button").await.click().await.unwrap();
+    wait_for(&c, ".comment .text strong").await;
+    wait_for(&c, ".comment details.reply summary").await.click().await.unwrap();
+    fill(&c, ".comment details.reply textarea", "It does, see section 3.").await;
+    wait_for(&c, ".comment details.reply button").await.click().await.unwrap();
+    let nested = wait_for(&c, ".comment .comment .text").await;
+    assert!(nested.text().await.unwrap().contains("It does, see section 3."));
+    shot(&c, "04-comments").await;
+
+    // Submit a paper paperboy does not know: fetched from (the recorded) arXiv.
+    c.goto(&format!("{base}/submit")).await.unwrap();
+    fill(&c, "#paper", "https://arxiv.org/abs/1605.08386").await;
+    wait_for(&c, "form[action='/submit'] button").await.click().await.unwrap();
+    wait_for(&c, "article.paper[data-id^='1605.08386']").await;
+    c.goto(&format!("{base}/")).await.unwrap();
+    wait_for(&c, ".highlights article[data-id^='1605.08386']").await;
+    shot(&c, "05-submitted").await;
+
+    // A collection, and a paper added to it from its page.
+    c.goto(&format!("{base}/collections")).await.unwrap();
+    fill(&c, "#name", "Audio week").await;
+    wait_for(&c, "form[action='/collections'] button").await.click().await.unwrap();
+    wait_for(&c, "form[action$='/delete']").await;
+    let collection_url = c.current_url().await.unwrap().to_string();
+    c.goto(&format!("{base}/papers/2508.00079")).await.unwrap();
+    wait_for(&c, "#collect form button").await.click().await.unwrap();
+    c.goto(&collection_url).await.unwrap();
+    wait_for(&c, "article[data-id^='2508.00079']").await;
+    shot(&c, "06-collection").await;
+    c.close().await.unwrap();
+
+    // The daily page as a guest, light and dark (the README's screenshot).
+    let light = browser(&driver, false).await;
+    light.goto(&format!("{base}/")).await.unwrap();
+    wait_for(&light, "article").await;
+    shot(&light, "daily-page").await;
+    let bg = js(&light, "return getComputedStyle(document.body).backgroundColor").await;
+    assert_eq!(bg, "rgb(255, 255, 255)");
+    light.close().await.unwrap();
+
+    let dark = browser(&driver, true).await;
+    dark.goto(&format!("{base}/")).await.unwrap();
+    wait_for(&dark, "article").await;
+    assert_eq!(js(&dark, "return matchMedia('(prefers-color-scheme: dark)').matches").await, true);
+    let bg = js(&dark, "return getComputedStyle(document.body).backgroundColor").await;
+    assert_eq!(bg, "rgb(17, 17, 17)", "the dark theme follows prefers-color-scheme");
+    shot(&dark, "daily-page-dark").await;
+    dark.close().await.unwrap();
+}
