@@ -175,8 +175,13 @@ pub fn paper(conn: &Connection, id: &str) -> Result<Option<Paper>> {
 
 pub fn papers_by_ids(conn: &Connection, ids: &[String]) -> Result<Vec<Paper>> {
     let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        out.extend(paper(conn, id)?);
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let mut stmt = conn.prepare_cached(&format!("SELECT {PAPER_COLUMNS} FROM papers p WHERE p.id IN ({marks})"))?;
+        let rows = stmt.query_map(params_from_iter(chunk.iter()), paper_from_row)?;
+        for row in rows {
+            out.push(row??);
+        }
     }
     Ok(out)
 }

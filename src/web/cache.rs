@@ -13,19 +13,59 @@ const CAPACITY: usize = 512;
 /// The store's (paper change cursor, community activity counter) when a page was rendered.
 pub type Freshness = (i64, i64);
 
+/// A rendered page, as it is and gzip-compressed (sent to clients that accept gzip, i.e. every
+/// browser: a day's list shrinks about sevenfold).
+#[derive(Clone)]
+pub struct CachedPage {
+    pub html: Bytes,
+    pub gzip: Bytes,
+}
+
+impl CachedPage {
+    pub fn new(html: Bytes) -> Self {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(html.len() / 4), flate2::Compression::fast());
+        let gzip = match enc.write_all(&html).and_then(|_| enc.finish()) {
+            Ok(v) => Bytes::from(v),
+            Err(_) => Bytes::new(),
+        };
+        Self { html, gzip }
+    }
+
+    /// The response for a request with these headers: compressed when the client says it can
+    /// take gzip.
+    pub fn respond(&self, request: &axum::http::HeaderMap) -> axum::response::Response {
+        use axum::http::header;
+        use axum::response::IntoResponse;
+        let gzip_ok = !self.gzip.is_empty()
+            && request
+                .get_all(header::ACCEPT_ENCODING)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .any(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")));
+        let mut r = if gzip_ok {
+            ([(header::CONTENT_ENCODING, "gzip")], axum::response::Html(self.gzip.clone())).into_response()
+        } else {
+            axum::response::Html(self.html.clone()).into_response()
+        };
+        r.headers_mut().insert(header::VARY, header::HeaderValue::from_static("accept-encoding"));
+        r
+    }
+}
+
 #[derive(Default)]
 pub struct PageCache {
-    pages: Mutex<HashMap<String, (Freshness, Bytes)>>,
+    pages: Mutex<HashMap<String, (Freshness, CachedPage)>>,
 }
 
 impl PageCache {
     /// The page under `key` if it was rendered at `cursor` (a cheap, shared copy).
-    pub fn get(&self, key: &str, cursor: Freshness) -> Option<Bytes> {
+    pub fn get(&self, key: &str, cursor: Freshness) -> Option<CachedPage> {
         let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
         pages.get(key).filter(|(at, _)| *at == cursor).map(|(_, html)| html.clone())
     }
 
-    pub fn put(&self, key: String, cursor: Freshness, html: Bytes) {
+    pub fn put(&self, key: String, cursor: Freshness, html: CachedPage) {
         let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
         if pages.len() >= CAPACITY && !pages.contains_key(&key) {
             pages.clear();

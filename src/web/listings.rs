@@ -8,7 +8,7 @@ use crate::app::AppState;
 use crate::papers::{Paper, Period};
 use crate::store::community;
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -28,7 +28,7 @@ pub struct Filter {
 /// At most this many categories in one filter.
 const MAX_CATEGORIES: usize = 32;
 /// Papers on one page of a day's list.
-const PAGE_SIZE: u32 = 200;
+const PAGE_SIZE: u32 = 50;
 
 impl Filter {
     /// Known category codes from `?cat=`, without duplicates; unknown codes are ignored.
@@ -67,6 +67,7 @@ pub async fn latest(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
+    headers: HeaderMap,
     Query(filter): Query<Filter>,
 ) -> Response {
     match state.store.latest_day(None).await {
@@ -78,7 +79,7 @@ pub async fn latest(
                     filter.cat = Some(u.default_categories.join(","));
                 }
             }
-            render_period(&state, &rid, &viewer, Period::Day(day), &filter).await
+            render_period(&state, &rid, &viewer, &headers, Period::Day(day), &filter).await
         }
         Ok(None) => Html(page_for(
             &viewer,
@@ -104,11 +105,19 @@ enum Kind {
 }
 
 /// Parses the period in a listing URL and renders it, or says what was expected.
-async fn listing(state: &AppState, rid: &RequestId, viewer: &Viewer, input: &str, kind: Kind, filter: &Filter) -> Response {
+async fn listing(
+    state: &AppState,
+    rid: &RequestId,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    input: &str,
+    kind: Kind,
+    filter: &Filter,
+) -> Response {
     match (Period::parse(input), kind) {
         (Some(p @ Period::Day(_)), Kind::Day)
         | (Some(p @ Period::Week { .. }), Kind::Week)
-        | (Some(p @ Period::Month { .. }), Kind::Month) => render_period(state, rid, viewer, p, filter).await,
+        | (Some(p @ Period::Month { .. }), Kind::Month) => render_period(state, rid, viewer, headers, p, filter).await,
         (_, Kind::Day) => bad_period(viewer, input, "a date: use YYYY-MM-DD"),
         (_, Kind::Week) => bad_period(viewer, input, "an ISO week: use YYYY-Www, e.g. 2025-W32"),
         (_, Kind::Month) => bad_period(viewer, input, "a month: use YYYY-MM"),
@@ -119,30 +128,33 @@ pub async fn by_day(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
+    headers: HeaderMap,
     Path(day): Path<String>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    listing(&state, &rid, &viewer, &day, Kind::Day, &filter).await
+    listing(&state, &rid, &viewer, &headers, &day, Kind::Day, &filter).await
 }
 
 pub async fn by_week(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
+    headers: HeaderMap,
     Path(week): Path<String>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    listing(&state, &rid, &viewer, &week, Kind::Week, &filter).await
+    listing(&state, &rid, &viewer, &headers, &week, Kind::Week, &filter).await
 }
 
 pub async fn by_month(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
+    headers: HeaderMap,
     Path(month): Path<String>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    listing(&state, &rid, &viewer, &month, Kind::Month, &filter).await
+    listing(&state, &rid, &viewer, &headers, &month, Kind::Month, &filter).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -172,7 +184,14 @@ pub(super) async fn freshness(state: &AppState) -> Result<Freshness, crate::stor
     state.store.read(community::freshness).await
 }
 
-async fn render_period(state: &AppState, rid: &RequestId, viewer: &Viewer, period: Period, filter: &Filter) -> Response {
+async fn render_period(
+    state: &AppState,
+    rid: &RequestId,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    period: Period,
+    filter: &Filter,
+) -> Response {
     let categories = filter.categories();
     let page_no = filter.page.unwrap_or(1).clamp(1, 10_000);
     if viewer.user.is_some() {
@@ -189,15 +208,15 @@ async fn render_period(state: &AppState, rid: &RequestId, viewer: &Viewer, perio
         Ok(c) => c,
         Err(e) => return internal(rid, e),
     };
-    if let Some(html) = state.pages.get(&key, fresh) {
-        return Html(html).into_response();
+    if let Some(page) = state.pages.get(&key, fresh) {
+        return page.respond(headers);
     }
-    let html = match build_period_page(state, viewer, period, &categories, page_no).await {
-        Ok(html) => axum::body::Bytes::from(html),
+    let page = match build_period_page(state, viewer, period, &categories, page_no).await {
+        Ok(html) => super::cache::CachedPage::new(axum::body::Bytes::from(html)),
         Err(e) => return internal(rid, e),
     };
-    state.pages.put(key, fresh, html.clone());
-    Html(html).into_response()
+    state.pages.put(key, fresh, page.clone());
+    page.respond(headers)
 }
 
 /// How many of a week's or month's most upvoted papers head its page.

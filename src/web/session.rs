@@ -161,7 +161,13 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     }
     req.extensions_mut().insert(viewer);
     let mut response = next.run(req).await;
-    if let Some(v) = new_anon {
+    // Only pages can hold forms: assets, health checks and JSON go without the cookie.
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if let (Some(v), true) = (new_anon, is_page) {
         response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, ANON_COOKIE, &v, 86_400 * 365));
     }
     response

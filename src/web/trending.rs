@@ -7,6 +7,7 @@ use super::RequestId;
 use crate::app::AppState;
 use crate::store::community;
 use axum::extract::{Extension, Query, State};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use std::fmt::Write;
 
@@ -18,21 +19,57 @@ pub async fn show(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
+    headers: HeaderMap,
     Query(filter): Query<Filter>,
 ) -> Response {
     let categories = filter.categories();
     let page_no = filter.page.unwrap_or(1).clamp(1, 1_000) as usize;
+    if viewer.user.is_some() {
+        return match render_html(&state, &rid, &viewer, &categories, page_no).await {
+            Ok(html) => Html(html).into_response(),
+            Err(r) => r,
+        };
+    }
+    // Guests share one rendering until the ranks, votes or papers move.
+    let key = format!("trending|{}|{page_no}", categories.join(","));
+    let fresh = match super::listings::freshness(&state).await {
+        Ok(f) => f,
+        Err(e) => return internal(&rid, e),
+    };
+    if let Some(page) = state.pages.get(&key, fresh) {
+        return page.respond(&headers);
+    }
+    let html = match render_html(&state, &rid, &viewer, &categories, page_no).await {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let page = super::cache::CachedPage::new(axum::body::Bytes::from(html));
+    // Rendering may have computed the ranks for the first time: file it under the new state.
+    let fresh = super::listings::freshness(&state).await.unwrap_or(fresh);
+    state.pages.put(key, fresh, page.clone());
+    page.respond(&headers)
+}
+
+/// The page, or the error response to send instead.
+async fn render_html(
+    state: &AppState,
+    rid: &RequestId,
+    viewer: &Viewer,
+    categories: &[String],
+    page_no: usize,
+) -> Result<String, Response> {
+    let categories = categories.to_vec();
     let refreshed = match state.store.read(community::ranks_refreshed_at).await {
         // Never computed (a new instance): compute now rather than show nothing.
         Ok(None) => {
             let now = chrono::Utc::now().timestamp();
             if let Err(e) = crate::ranking::refresh(&state.store, state.settings.community.trending_days, now).await {
-                return internal(&rid, e);
+                return Err(internal(rid, e));
             }
             Some(now)
         }
         Ok(Some(t)) => Some(t),
-        Err(e) => return internal(&rid, e),
+        Err(e) => return Err(internal(rid, e)),
     };
     let (limit, offset) = if categories.is_empty() {
         (PAGE_SIZE as i64 + 1, ((page_no - 1) * PAGE_SIZE) as i64)
@@ -41,12 +78,12 @@ pub async fn show(
     };
     let ranked = match state.store.read(move |db| community::top_ranked(db, limit, offset)).await {
         Ok(r) => r,
-        Err(e) => return internal(&rid, e),
+        Err(e) => return Err(internal(rid, e)),
     };
     let ids: Vec<String> = ranked.iter().map(|(id, _)| id.clone()).collect();
     let mut papers = match state.store.papers_by_ids(ids).await {
         Ok(p) => p,
-        Err(e) => return internal(&rid, e),
+        Err(e) => return Err(internal(rid, e)),
     };
     if !categories.is_empty() {
         papers.retain(|p| in_categories(p, &categories));
@@ -54,9 +91,9 @@ pub async fn show(
     }
     let more = papers.len() > PAGE_SIZE;
     papers.truncate(PAGE_SIZE);
-    let ctx = match RowContext::load(&state, &viewer, &papers).await {
+    let ctx = match RowContext::load(state, viewer, &papers).await {
         Ok(c) => c,
-        Err(e) => return internal(&rid, e),
+        Err(e) => return Err(internal(rid, e)),
     };
     let mut b = String::from("<h2>Trending papers</h2>");
     let _ = write!(
@@ -89,5 +126,5 @@ pub async fn show(
         let _ = write!(b, r#"<a rel="next" href="/papers/trending?{q}page={}">next page →</a>"#, page_no + 1);
     }
     b.push_str("</nav>");
-    Html(page_for(&viewer, "Trending papers · paperboy", &b)).into_response()
+    Ok(page_for(viewer, "Trending papers · paperboy", &b))
 }

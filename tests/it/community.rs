@@ -33,7 +33,7 @@ pub async fn site(tweak: impl FnOnce(&mut Settings)) -> Site {
 
 /// Three papers of the sample's last day.
 const P1: &str = "2508.04010";
-const P2: &str = "2508.03712";
+const P2: &str = "2508.04005";
 const P3: &str = "2508.03983";
 
 #[tokio::test]

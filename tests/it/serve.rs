@@ -26,7 +26,8 @@ async fn a_new_instance_shows_the_bundled_sample_labelled_as_such() {
     let html = page.text().await.unwrap();
     assert!(html.contains(r#"id="sample-notice""#));
     assert!(html.contains("Papers announced on 2025-08-07"));
-    assert_eq!(html.matches("<article ").count(), 100);
+    assert!(html.contains("100 papers, 1–50 shown"));
+    assert_eq!(html.matches("<article ").count(), 50);
     assert!(html.contains(r#"href="/papers/date/2025-08-06""#), "previous-day link");
 
     let day = reqwest::get(format!("{base}/papers/date/2025-08-05?cat=cs.SD,bogus,cs.SD"))
@@ -43,11 +44,12 @@ async fn a_new_instance_shows_the_bundled_sample_labelled_as_such() {
         .collect();
     store.upsert_papers(many, None).await.unwrap();
     let one = reqwest::get(format!("{base}/papers/date/2025-08-08")).await.unwrap().text().await.unwrap();
-    assert!(one.contains("250 papers, 1–200 shown") && one.contains("page=2"));
-    assert_eq!(one.matches("<article ").count(), 200);
-    let two = reqwest::get(format!("{base}/papers/date/2025-08-08?page=2")).await.unwrap().text().await.unwrap();
-    assert!(two.contains("250 papers, 201–250 shown"));
-    assert_eq!(two.matches("<article ").count(), 50);
+    assert!(one.contains("250 papers, 1–50 shown") && one.contains("page=2"));
+    assert_eq!(one.matches("<article ").count(), 50);
+    let last = reqwest::get(format!("{base}/papers/date/2025-08-08?page=5")).await.unwrap().text().await.unwrap();
+    assert!(last.contains("250 papers, 201–250 shown"));
+    assert_eq!(last.matches("<article ").count(), 50);
+    assert!(!last.contains("next page"));
     let huge = reqwest::get(format!("{base}/papers/date/+262142-12-31")).await.unwrap();
     assert_eq!(huge.status(), 400);
     let bad = reqwest::get(format!("{base}/papers/date/2025-13-01")).await.unwrap();
@@ -204,7 +206,7 @@ async fn week_and_month_pages_list_their_days() {
     let (status, week) = get("/papers/week/2025-W32").await;
     assert_eq!(status, 200);
     assert!(week.contains("Papers announced in week 2025-W32 (2025-08-04 – 2025-08-10)"));
-    assert!(week.contains("400 papers, 1–200 shown"));
+    assert!(week.contains("400 papers, 1–50 shown"));
     assert!(week.contains(r#"href="/papers/week/2025-W31""#) && week.contains(r#"href="/papers/week/2025-W33""#));
     let (_, month) = get("/papers/month/2025-08?cat=cs.SD").await;
     assert!(month.contains("Papers announced in 2025-08") && month.contains("Categories: cs.SD"));
@@ -249,7 +251,7 @@ async fn cached_listings_never_outlive_a_change_to_the_store() {
     let first = reqwest::get(&url).await.unwrap().text().await.unwrap();
     assert_eq!(first, reqwest::get(&url).await.unwrap().text().await.unwrap(), "served again");
     assert!(!first.contains("Fresh after the cache"));
-    let paper = listed_paper("2508.09997", "Fresh after the cache", "2025-08-06", "cs.CL");
+    let paper = listed_paper("2508.09997", "Fresh after the cache", "2025-08-07", "cs.CL");
     store.upsert_papers(vec![paper], None).await.unwrap();
     let after = reqwest::get(&url).await.unwrap().text().await.unwrap();
     assert!(after.contains("Fresh after the cache"));
