@@ -70,6 +70,22 @@ pub async fn latest(
     headers: HeaderMap,
     Query(filter): Query<Filter>,
 ) -> Response {
+    // A guest's front page is served from the cache without asking which day is the latest:
+    // that changes only with the papers, and so with the freshness pair.
+    let alias = match viewer.user {
+        None => {
+            let key = format!("latest|{}|{}", filter.categories().join(","), filter.page.unwrap_or(1).clamp(1, 10_000));
+            let fresh = match freshness(&state).await {
+                Ok(f) => f,
+                Err(e) => return internal(&rid, e),
+            };
+            if let Some(page) = state.pages.get(&key, fresh) {
+                return page.respond(&headers);
+            }
+            Some(key)
+        }
+        Some(_) => None,
+    };
     match state.store.latest_day(None).await {
         Ok(Some(day)) => {
             // A member's default categories apply to the front page when no filter is given.
@@ -79,7 +95,7 @@ pub async fn latest(
                     filter.cat = Some(u.default_categories.join(","));
                 }
             }
-            render_period(&state, &rid, &viewer, &headers, Period::Day(day), &filter).await
+            render_period(&state, &rid, &viewer, &headers, Period::Day(day), &filter, alias).await
         }
         Ok(None) => Html(page_for(
             &viewer,
@@ -117,7 +133,7 @@ async fn listing(
     match (Period::parse(input), kind) {
         (Some(p @ Period::Day(_)), Kind::Day)
         | (Some(p @ Period::Week { .. }), Kind::Week)
-        | (Some(p @ Period::Month { .. }), Kind::Month) => render_period(state, rid, viewer, headers, p, filter).await,
+        | (Some(p @ Period::Month { .. }), Kind::Month) => render_period(state, rid, viewer, headers, p, filter, None).await,
         (_, Kind::Day) => bad_period(viewer, input, "a date: use YYYY-MM-DD"),
         (_, Kind::Week) => bad_period(viewer, input, "an ISO week: use YYYY-Www, e.g. 2025-W32"),
         (_, Kind::Month) => bad_period(viewer, input, "a month: use YYYY-MM"),
@@ -191,6 +207,7 @@ async fn render_period(
     headers: &HeaderMap,
     period: Period,
     filter: &Filter,
+    alias: Option<String>,
 ) -> Response {
     let categories = filter.categories();
     let page_no = filter.page.unwrap_or(1).clamp(1, 10_000);
@@ -215,6 +232,9 @@ async fn render_period(
         Ok(html) => super::cache::CachedPage::new(axum::body::Bytes::from(html)),
         Err(e) => return internal(rid, e),
     };
+    if let Some(alias) = alias {
+        state.pages.put(alias, fresh, page.clone());
+    }
     state.pages.put(key, fresh, page.clone());
     page.respond(headers)
 }
