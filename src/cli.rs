@@ -232,8 +232,11 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCod
             let (s, t) = (r.source.expect("complete"), r.target.expect("complete"));
             println!("source: {} papers, checksum {:016x}", s.papers, s.digest);
             println!("target: {} papers, checksum {:016x}", t.papers, t.digest);
+            let community: Vec<String> =
+                r.community.iter().map(|(table, from, to)| format!("{table} {from}→{to}")).collect();
+            println!("community rows (source→target): {}", community.join(", "));
             if r.verified() {
-                println!("verified: the target holds exactly the source's papers");
+                println!("verified: the target holds exactly the source's papers and community rows");
                 Ok(ExitCode::SUCCESS)
             } else {
                 println!("MISMATCH: the target differs from the source (it held other data before?)");

@@ -19,6 +19,9 @@ pub struct MigrationReport {
     pub hf_listings: u64,
     pub fetched_days: u64,
     pub meta: u64,
+    /// Community tables (accounts, votes, comments…): (table, rows in the source, rows in the
+    /// target after the copy).
+    pub community: Vec<(&'static str, i64, i64)>,
     /// Source change-cursor position an earlier, interrupted run had reached.
     pub resumed_from: Option<u64>,
     /// False when `max_papers` stopped the run early: run it again to go on.
@@ -29,7 +32,10 @@ pub struct MigrationReport {
 
 impl MigrationReport {
     pub fn verified(&self) -> bool {
-        self.complete && self.source.is_some() && self.source == self.target
+        self.complete
+            && self.source.is_some()
+            && self.source == self.target
+            && self.community.iter().all(|(_, from, to)| from == to)
     }
 }
 
@@ -50,6 +56,33 @@ pub async fn checksum(store: &Store) -> Result<Checksum, StoreError> {
     Ok(Checksum { papers, digest: hasher.finish() })
 }
 
+/// Copies the community tables, table by table in key order; rows the target already holds
+/// are kept, so running again after an interruption finishes the copy.
+async fn copy_community(from: &Store, to: &Store) -> Result<Vec<(&'static str, i64, i64)>, StoreError> {
+    use crate::store::community::{self, COPIED_TABLES};
+    const PAGE: i64 = 1_000;
+    let mut out = Vec::new();
+    for (table, (name, _, _)) in COPIED_TABLES.iter().enumerate() {
+        let mut offset = 0;
+        loop {
+            let rows = from.read(move |db| community::table_page(db, table, PAGE, offset)).await?;
+            let n = rows.len() as i64;
+            if n == 0 {
+                break;
+            }
+            to.transaction(move |db| community::insert_rows(db, table, &rows)).await?;
+            offset += n;
+        }
+        let source = from.read(move |db| community::table_count(db, table)).await?;
+        let target = to.read(move |db| community::table_count(db, table)).await?;
+        out.push((*name, source, target));
+    }
+    if let Store::Postgres(_) = to {
+        to.transaction(community::advance_identities).await?;
+    }
+    Ok(out)
+}
+
 pub async fn migrate(
     from: &Store,
     to: &Store,
@@ -63,6 +96,7 @@ pub async fn migrate(
         hf_listings: 0,
         fetched_days: 0,
         meta: 0,
+        community: Vec::new(),
         resumed_from: None,
         complete: false,
         source: None,
@@ -101,6 +135,7 @@ pub async fn migrate(
         to.set_meta(&key, &value).await?;
         report.meta += 1;
     }
+    report.community = copy_community(from, to).await?;
     to.clear_resume_point(resume_key).await?;
     report.complete = true;
     bar.finish_and_clear();
