@@ -6,7 +6,9 @@
 #     (data in $PAPERBOY_TEST_PGDATA, default /tmp/paperboy-test-pg), for the store contract
 #     tests; each test creates its own database there;
 #   - Chromium and its WebDriver from Debian's packages (`chromium`, `chromium-driver`), for the
-#     browser tests; each test starts its own chromedriver.
+#     browser tests; each test starts its own chromedriver;
+#   - a real SMTP server for the email tests: aiosmtpd from Debian (`python3-aiosmtpd`, run by
+#     /usr/bin/python3); each test starts its own (tests/support/smtp_sink.py).
 # SQLite is compiled in, and arXiv and Hugging Face are played in the tests by local HTTP
 # servers answering with the recorded real responses in ../shared/fixtures.
 set -euo pipefail
@@ -32,6 +34,12 @@ apt_install() {
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
     echo "installing Chromium and chromedriver (Debian packages chromium, chromium-driver)…"
     apt_install chromium chromium-driver
+fi
+
+# --- SMTP server (aiosmtpd) ------------------------------------------------------------------
+if ! /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1; then
+    echo "installing aiosmtpd (Debian package python3-aiosmtpd)…"
+    apt_install python3 python3-aiosmtpd
 fi
 
 # --- PostgreSQL ---------------------------------------------------------------------------

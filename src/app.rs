@@ -100,6 +100,12 @@ impl Application {
         if self.state.settings.community.rank_refresh_secs > 0 {
             tokio::spawn(crate::ranking::refresh_loop(self.state.clone()));
         }
+        if self.state.settings.mail.enabled {
+            tokio::spawn(crate::digest::mailer::worker_loop(self.state.clone()));
+        }
+        if self.state.settings.digest.schedule {
+            tokio::spawn(crate::digest::schedule::schedule_loop(self.state.clone()));
+        }
         let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await?;
         Ok(())

@@ -54,6 +54,9 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Email digests: preview one, queue and send a period's, look at the queue.
+    #[command(subcommand)]
+    Digest(DigestCommand),
     /// Recompute the trending ranks now (`serve` does it every few minutes).
     RefreshRanks,
     /// Copy an instance to another store (e.g. SQLite to PostgreSQL), verified by counts and
@@ -71,6 +74,37 @@ enum Command {
         #[arg(long)]
         max_papers: Option<u64>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum DigestCommand {
+    /// Print the digest ADDRESS would get (its preferences if subscribed, the defaults if not).
+    Preview {
+        #[arg(long)]
+        to: String,
+        /// An announcement day (YYYY-MM-DD) or, with --weekly, any day of the week.
+        #[arg(long)]
+        date: chrono::NaiveDate,
+        #[arg(long)]
+        weekly: bool,
+        /// Print the HTML part instead of the text.
+        #[arg(long)]
+        html: bool,
+    },
+    /// Queue the digests of a period for every subscriber (never twice), then deliver the queue.
+    Send {
+        #[arg(long)]
+        date: chrono::NaiveDate,
+        #[arg(long)]
+        weekly: bool,
+        /// Only queue; `serve` nodes deliver.
+        #[arg(long)]
+        queue_only: bool,
+    },
+    /// Deliver what is due in the outbox, then stop.
+    Deliver,
+    /// The outbox: messages by status, recent failures, paused addresses.
+    Queue,
 }
 
 #[derive(Subcommand, Debug)]
@@ -257,6 +291,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCod
             println!("{name} is now {}", role.as_str());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Digest(cmd) => digest_command(settings, cmd).await,
         Command::RefreshRanks => {
             let state = AppState::build(settings).await?;
             let days = state.settings.community.trending_days;
@@ -367,4 +402,88 @@ fn looks_like_json_list(path: &std::path::Path) -> anyhow::Result<bool> {
     let mut buf = [0u8; 64];
     let n = f.read(&mut buf)?;
     Ok(buf[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'['))
+}
+
+async fn digest_command(settings: Settings, cmd: DigestCommand) -> anyhow::Result<ExitCode> {
+    use crate::digest::compose::{self, Links};
+    use crate::digest::{mailer, store as dstore, Frequency, Preferences, Subscriber};
+    let state = AppState::build(settings).await?;
+    let links = Links { public_url: state.settings.public_url.clone(), secret: state.secret.clone() };
+    let period_of = |date: chrono::NaiveDate, weekly: bool| {
+        if weekly {
+            (Frequency::Weekly, crate::papers::Period::week_of(date))
+        } else {
+            (Frequency::Daily, crate::papers::Period::Day(date))
+        }
+    };
+    let deliver = |state: AppState| async move {
+        let mailer = mailer::Mailer::new(&state.settings.mail)?;
+        let r = mailer::drain(&state.store, &mailer, &state.settings.mail, &state.node_id).await?;
+        println!("delivered {}, deferred {}, failed {}", r.sent, r.retried, r.failed);
+        anyhow::Ok(())
+    };
+    match cmd {
+        DigestCommand::Preview { to, date, weekly, html } => {
+            let email = crate::accounts::Email::parse(&to)?;
+            let (kind, period) = period_of(date, weekly);
+            let address = email.as_str().to_string();
+            let found = state.store.read(move |db| dstore::subscriber_by_email(db, &address)).await?;
+            let subscriber = found.unwrap_or(Subscriber {
+                id: 0,
+                email: email.as_str().to_string(),
+                user_id: None,
+                confirmed_at: None,
+                unsubscribed_at: None,
+                prefs: Preferences { frequency: kind, ..Default::default() },
+                hard_failures: 0,
+                paused_at: None,
+            });
+            let candidates = compose::candidates(&state.store, period, chrono::Utc::now().timestamp()).await?;
+            let liked = match subscriber.user_id {
+                Some(uid) => Some(compose::Liked::of(&state.store, uid).await?),
+                None => None,
+            };
+            let chosen = compose::select(&candidates, &subscriber.prefs, liked.as_ref());
+            match compose::compose(&links, &subscriber, kind, period, &chosen) {
+                Some(m) => {
+                    println!("To: {}\nSubject: {}\n", m.to, m.subject);
+                    println!("{}", if html { m.html.unwrap_or_default() } else { m.text });
+                }
+                None => println!("nothing in {period} matches the preferences of {}", subscriber.email),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DigestCommand::Send { date, weekly, queue_only } => {
+            let (kind, period) = period_of(date, weekly);
+            let started = std::time::Instant::now();
+            let r = compose::queue_period(&state.store, &links, kind, period, chrono::Utc::now().timestamp()).await?;
+            println!(
+                "{} subscribers: queued {}, already queued before {}, nothing matching {} ({:.1} s)",
+                r.subscribers,
+                r.queued,
+                r.already_queued,
+                r.empty,
+                started.elapsed().as_secs_f64()
+            );
+            if !queue_only {
+                deliver(state.clone()).await?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DigestCommand::Deliver => {
+            deliver(state.clone()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        DigestCommand::Queue => {
+            let q = state.store.read(dstore::queue_summary).await?;
+            for (status, n) in &q.by_status {
+                println!("{status}: {n}");
+            }
+            println!("paused addresses: {}", q.paused_addresses);
+            for (key, to, error) in &q.recent_failures {
+                println!("  {key} to {to}: {error}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod app;
 pub mod cli;
+pub mod digest;
 pub mod ingest;
 pub mod migrate;
 pub mod papers;

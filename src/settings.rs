@@ -25,6 +25,80 @@ pub struct Settings {
     pub arxiv: ArxivSettings,
     pub huggingface: HuggingFaceSettings,
     pub community: CommunitySettings,
+    pub mail: MailSettings,
+    pub digest: DigestSettings,
+}
+
+/// A secret from the settings: never printed, not even in debug output.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain SMTP (a relay on the same machine or network).
+    None,
+    /// STARTTLS, required.
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+/// Outgoing mail: the SMTP server and how the outbox is worked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MailSettings {
+    /// Run the outbox worker in `serve` (every node may: claims are atomic).
+    pub enabled: bool,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// The From address, e.g. `paperboy <digest@example.org>`.
+    pub from: String,
+    pub timeout_secs: u64,
+    /// Messages claimed at a time.
+    pub batch: u32,
+    /// How long a claim lasts: after it, another worker takes the message over.
+    pub claim_secs: u64,
+    /// First retry after this long, doubling each time (at most an hour).
+    pub retry_base_secs: u64,
+    /// Attempts before a temporary failure becomes final.
+    pub max_attempts: u32,
+    /// Permanent failures in a row before an address is paused.
+    pub pause_after_failures: u32,
+    /// How often the worker looks for due messages.
+    pub poll_ms: u64,
+}
+
+/// When digests are queued.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DigestSettings {
+    /// Queue digests from `serve` on schedule.
+    pub schedule: bool,
+    /// Local time after which the day's digests are queued, `HH:MM`.
+    pub send_time: String,
+    /// IANA time zone of `send_time`, e.g. `Europe/Berlin`.
+    pub timezone: String,
+    /// Daily digests on weekdays only (like arXiv's announcements).
+    pub weekdays_only: bool,
+    /// Weekly digests go out on this day (`mon` … `sun`), for the week before.
+    pub weekly_day: String,
+    /// How long a confirmation link works.
+    pub confirm_hours: u32,
 }
 
 /// Accounts, submissions, trending and the limits that keep them civil.
@@ -114,6 +188,30 @@ impl Default for Settings {
             },
             huggingface: HuggingFaceSettings { base_url: "https://huggingface.co".into() },
             public_url: "http://127.0.0.1:8080".into(),
+            mail: MailSettings {
+                enabled: true,
+                smtp_host: "localhost".into(),
+                smtp_port: 25,
+                tls: SmtpTls::None,
+                username: None,
+                password: None,
+                from: "paperboy <paperboy@localhost>".into(),
+                timeout_secs: 30,
+                batch: 50,
+                claim_secs: 300,
+                retry_base_secs: 30,
+                max_attempts: 8,
+                pause_after_failures: 3,
+                poll_ms: 5_000,
+            },
+            digest: DigestSettings {
+                schedule: true,
+                send_time: "07:00".into(),
+                timezone: "UTC".into(),
+                weekdays_only: true,
+                weekly_day: "mon".into(),
+                confirm_hours: 48,
+            },
             trust_proxy_headers: false,
             community: CommunitySettings {
                 session_days: 30,

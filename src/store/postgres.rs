@@ -14,6 +14,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_leases", include_str!("../../migrations/postgres/0002_leases.sql")),
     ("0003_announced_exact", include_str!("../../migrations/postgres/0003_announced_exact.sql")),
     ("0004_community", include_str!("../../migrations/postgres/0004_community.sql")),
+    ("0005_digests", include_str!("../../migrations/postgres/0005_digests.sql")),
 ];
 
 /// Any fixed key: serialises migrations between nodes starting at once.

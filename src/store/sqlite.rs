@@ -15,6 +15,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_leases", include_str!("../../migrations/sqlite/0002_leases.sql")),
     ("0003_announced_exact", include_str!("../../migrations/sqlite/0003_announced_exact.sql")),
     ("0004_community", include_str!("../../migrations/sqlite/0004_community.sql")),
+    ("0005_digests", include_str!("../../migrations/sqlite/0005_digests.sql")),
 ];
 
 const MAX_IDLE_READERS: usize = 8;

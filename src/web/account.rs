@@ -242,7 +242,8 @@ fn settings_form(viewer: &Viewer, u: &accounts::User, notice: Option<&str>, erro
 <h3>Password</h3><form method="post" action="/settings">{csrf}<input type="hidden" name="action" value="password">
 <label for="current">Current password</label><input type="password" id="current" name="current_password" autocomplete="current-password" required>
 <label for="new">New password</label><input type="password" id="new" name="new_password" autocomplete="new-password" required minlength="8">
-<button class="primary" type="submit">Change password</button></form>"#,
+<button class="primary" type="submit">Change password</button></form>
+<h3>Email digest</h3><p><a href="/subscribe">Subscribe to the digest</a> with your account's address: daily or weekly, trending or picked for you from what you upvoted and collected. Every digest has a link to change these preferences.</p>"#,
         csrf = viewer.csrf_field(),
         email = escape(u.email.as_deref().unwrap_or("")),
         muted = escape(&u.muted_words.join(", ")),

@@ -74,6 +74,7 @@ form:not(.inline):not(.vote) button.primary{{display:block}} button.primary{{mar
 .comments ul{{list-style:none;padding-left:1.25rem;border-left:2px solid var(--line)}} .comments>ul{{padding-left:0;border:0}}
 .comment{{margin:.5rem 0}} .comment .text p{{margin:.25rem 0}} .hidden-comment{{color:var(--muted);font-style:italic}}
 table{{border-collapse:collapse}} td,th{{padding:.25rem .5rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}}
+footer{{margin-top:2rem;padding-top:1rem;border-top:1px solid var(--line);color:var(--muted)}} footer input{{max-width:16rem}}
 .sr-only{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0,0,0,0)}}
 @media (max-width:40rem){{body{{padding:.5rem}} article{{gap:.5rem}}}}
 </style>
@@ -87,6 +88,7 @@ table{{border-collapse:collapse}} td,th{{padding:.25rem .5rem;border-bottom:1px 
 <main>
 {}
 </main>
+<footer><form method="get" action="/subscribe" class="subscribe"><label for="footer-email">Get trending papers in your email inbox</label> <input type="email" id="footer-email" name="email" placeholder="you@example.org" autocomplete="email"> <button type="submit">Subscribe</button></form></footer>
 </body></html>"#,
         escape(title),
         nav,

@@ -6,6 +6,7 @@ mod assets;
 mod cache;
 mod collections;
 mod community;
+mod digest;
 mod html;
 mod listings;
 mod markdown;
@@ -47,6 +48,10 @@ pub fn router(state: AppState) -> Router {
         .route("/collections/{id}", get(collections::show).post(collections::update))
         .route("/collections/{id}/delete", post(collections::delete))
         .route("/collections/{id}/papers", post(collections::set_paper))
+        .route("/subscribe", get(digest::subscribe_page).post(digest::subscribe))
+        .route("/digest/confirm", get(digest::confirm))
+        .route("/digest/preferences/{id}/{sig}", get(digest::preferences_page).post(digest::save_preferences))
+        .route("/digest/unsubscribe/{id}/{sig}", get(digest::unsubscribe_page).post(digest::unsubscribe))
         .route("/admin", get(admin::show))
         .route("/admin/{kind}/{target}/{action}", post(admin::act))
         .route("/static/{*path}", get(assets::serve))

@@ -138,7 +138,10 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         None => format!("a:{}", cookie(&headers, ANON_COOKIE).unwrap_or("")),
     };
     let mut req = req;
-    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    // One-click unsubscribe links carry their own signature (and mail clients post them with
+    // no cookie): the only state-changing route without a CSRF token.
+    let exempt = req.uri().path().starts_with("/digest/unsubscribe/");
+    if !exempt && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         let from_header = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
         let (token, rebuilt) = match from_header {
             Some(t) => (Some(t), req),

@@ -11,6 +11,7 @@ use paperboy::store::Store;
 pub struct Site {
     pub base: String,
     pub store: Store,
+    pub state: paperboy::app::AppState,
     _dir: tempfile::TempDir,
 }
 
@@ -18,17 +19,27 @@ pub struct Site {
 /// 2025-08-04 … 07), with `tweak` applied to its settings.
 pub async fn site(tweak: impl FnOnce(&mut Settings)) -> Site {
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings { data_dir: dir.path().to_path_buf(), bind: "127.0.0.1:0".into(), ..Default::default() };
+    // A known port, so that links in mail (public_url) point back here.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut settings = Settings {
+        data_dir: dir.path().to_path_buf(),
+        bind: format!("127.0.0.1:{port}"),
+        public_url: format!("http://127.0.0.1:{port}"),
+        ..Default::default()
+    };
     settings.arxiv.follow = false;
     settings.community.rank_refresh_secs = 0;
+    settings.mail.enabled = false;
+    settings.digest.schedule = false;
     // The sample is from 2025: let it be submitted.
     settings.community.submit_max_age_days = 100_000;
     tweak(&mut settings);
     let app = Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     let store = app.state().store.clone();
+    let state = app.state().clone();
     tokio::spawn(app.run());
-    Site { base, store, _dir: dir }
+    Site { base, store, state, _dir: dir }
 }
 
 /// Three papers of the sample's last day.

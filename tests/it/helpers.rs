@@ -299,3 +299,78 @@ impl Visitor {
         self.finish(r).await
     }
 }
+
+/// A real SMTP server (aiosmtpd, Debian's python3-aiosmtpd; scripts/test.sh installs it) in a
+/// process of its own, writing each accepted message to a file. Stopped when dropped.
+pub struct SmtpSink {
+    child: std::process::Child,
+    pub port: u16,
+    pub dir: PathBuf,
+}
+
+impl SmtpSink {
+    /// Starts a sink on `port` (0: any free port) with extra arguments (`--tempfail N`,
+    /// `--reject ADDR`, `--delay-ms MS`), keeping messages in `dir`.
+    pub fn start(port: u16, dir: &std::path::Path, args: &[&str]) -> Self {
+        use std::io::BufRead;
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
+        let mut child = std::process::Command::new("/usr/bin/python3")
+            .arg(script)
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--out")
+            .arg(dir)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd (Debian package python3-aiosmtpd; scripts/test.sh installs it)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line.trim().strip_prefix("ready ").unwrap_or_else(|| panic!("smtp sink said {line:?}")).parse().unwrap();
+        Self { child, port, dir: dir.to_path_buf() }
+    }
+
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The messages received so far, in order, raw.
+    pub fn messages(&self) -> Vec<Vec<u8>> {
+        received(&self.dir)
+    }
+
+    /// Waits until at least `n` messages arrived (or panics after 20 s).
+    pub async fn wait_for(&self, n: usize) -> Vec<Vec<u8>> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let m = self.messages();
+            if m.len() >= n {
+                return m;
+            }
+            assert!(Instant::now() < deadline, "{} of {n} messages arrived", m.len());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// The messages a sink wrote to `dir`, in arrival order.
+pub fn received(dir: &std::path::Path) -> Vec<Vec<u8>> {
+    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            Some((name.strip_suffix(".eml")?.parse().ok()?, e.path()))
+        })
+        .collect();
+    files.sort();
+    files.into_iter().map(|(_, p)| std::fs::read(p).unwrap()).collect()
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

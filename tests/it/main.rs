@@ -7,6 +7,7 @@ mod helpers;
 mod arxiv_api;
 mod browser;
 mod community;
+mod digest;
 mod follow;
 mod hf_daily;
 mod import;

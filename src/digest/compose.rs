@@ -1,0 +1,347 @@
+//! Which papers go to whom, and the messages that carry them (templates in `templates/`,
+//! embedded at build time; HTML auto-escaped).
+
+use super::store::{self as dstore, NewMessage};
+use super::{Frequency, Mode, Preferences, Subscriber};
+use crate::papers::{Paper, Period};
+use crate::ranking::hot_score;
+use crate::store::{community, Listing, Store, StoreError};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+fn templates() -> &'static minijinja::Environment<'static> {
+    static ENV: OnceLock<minijinja::Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = minijinja::Environment::new();
+        for (name, source) in [
+            ("digest.txt", include_str!("../../templates/digest.txt")),
+            ("digest.html", include_str!("../../templates/digest.html")),
+            ("confirm.txt", include_str!("../../templates/confirm.txt")),
+            ("already.txt", include_str!("../../templates/already.txt")),
+        ] {
+            env.add_template(name, source).expect("templates parse");
+        }
+        env
+    })
+}
+
+fn render(name: &str, ctx: minijinja::Value) -> String {
+    templates().get_template(name).and_then(|t| t.render(ctx)).unwrap_or_else(|e| {
+        tracing::error!(template = name, error = %e, "a mail template failed");
+        String::new()
+    })
+}
+
+/// Where links in mail point, and the key that signs them.
+#[derive(Clone)]
+pub struct Links {
+    pub public_url: String,
+    pub secret: std::sync::Arc<[u8]>,
+}
+
+impl Links {
+    fn base(&self) -> &str {
+        self.public_url.trim_end_matches('/')
+    }
+    pub fn unsubscribe(&self, id: i64) -> String {
+        super::unsubscribe_url(&self.public_url, &self.secret, id)
+    }
+    pub fn preferences(&self, id: i64) -> String {
+        super::preferences_url(&self.public_url, &self.secret, id)
+    }
+}
+
+/// A paper that may go into a digest, with its counters and trending score.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub paper: Paper,
+    pub upvotes: i64,
+    pub score: f64,
+    /// Lower-cased title and abstract, for keyword and muted-word tests.
+    text: String,
+}
+
+/// The period's papers, best trending score first.
+pub async fn candidates(store: &Store, period: Period, now: i64) -> Result<Vec<Candidate>, StoreError> {
+    let papers = store.list_papers(Listing { period, categories: vec![], limit: 50_000, offset: 0 }).await?;
+    let ids: Vec<String> = papers.iter().map(|p| p.id.as_str().to_string()).collect();
+    let activity = store.read(move |db| community::activity(db, &ids)).await?;
+    let mut out: Vec<Candidate> = papers
+        .into_iter()
+        .map(|paper| {
+            let a = activity.get(paper.id.as_str()).cloned().unwrap_or_default();
+            let listed = paper
+                .announced_on
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc().timestamp())
+                .unwrap_or(now);
+            let score = hot_score(a.upvotes.max(0) as u64, a.comments.max(0) as u64, (now - listed) as f64 / 3600.0);
+            let text = format!("{} {}", paper.title, paper.abstract_text).to_lowercase();
+            Candidate { paper, upvotes: a.upvotes, score, text }
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| b.paper.id.as_str().cmp(a.paper.id.as_str())));
+    Ok(out)
+}
+
+/// What an account liked (upvoted or collected): for "for me" digests.
+#[derive(Debug, Clone, Default)]
+pub struct Liked {
+    ids: HashSet<String>,
+    categories: HashMap<String, u32>,
+    words: HashSet<String>,
+}
+
+fn title_words(title: &str) -> impl Iterator<Item = String> + '_ {
+    title.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 5).map(str::to_lowercase)
+}
+
+impl Liked {
+    pub async fn of(store: &Store, user_id: i64) -> Result<Self, StoreError> {
+        let ids = store
+            .read(move |db| {
+                let mut ids = community::upvoted_by(db, user_id, 500)?;
+                for c in community::collections_of(db, user_id, true)? {
+                    ids.extend(community::collection_papers(db, c.id)?);
+                }
+                Ok(ids)
+            })
+            .await?;
+        let papers = store.papers_by_ids(ids).await?;
+        let mut liked = Liked::default();
+        for p in &papers {
+            liked.ids.insert(p.id.as_str().to_string());
+            for c in &p.categories {
+                *liked.categories.entry(c.code().to_string()).or_default() += 1;
+            }
+            liked.words.extend(title_words(&p.title));
+        }
+        Ok(liked)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// How much a paper resembles what was liked: shared categories and title words.
+    fn affinity(&self, p: &Paper) -> u32 {
+        let cats: u32 = p.categories.iter().map(|c| self.categories.get(c.code()).copied().unwrap_or(0)).sum();
+        let words = title_words(&p.title).filter(|w| self.words.contains(w)).count() as u32;
+        2 * cats + words
+    }
+}
+
+/// The papers a subscriber gets, in order: filtered by their categories, keywords and muted
+/// words, ranked by the trending score (or, "for me", by resemblance to what they liked first).
+pub fn select<'a>(candidates: &'a [Candidate], prefs: &Preferences, liked: Option<&Liked>) -> Vec<&'a Candidate> {
+    let mut chosen: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| {
+            prefs.categories.is_empty() || c.paper.categories.iter().any(|cat| prefs.categories.iter().any(|x| x == cat.code()))
+        })
+        .filter(|c| prefs.keywords.is_empty() || prefs.keywords.iter().any(|k| c.text.contains(k.as_str())))
+        .filter(|c| !prefs.muted_words.iter().any(|m| c.text.contains(m.as_str())))
+        .collect();
+    if let (Mode::ForMe, Some(liked)) = (prefs.mode, liked.filter(|l| !l.is_empty())) {
+        chosen.retain(|c| !liked.ids.contains(c.paper.id.as_str()));
+        // Stable: equal affinity keeps the trending order.
+        chosen.sort_by_key(|c| std::cmp::Reverse(liked.affinity(&c.paper)));
+    }
+    chosen.truncate(prefs.max_papers as usize);
+    chosen
+}
+
+#[derive(Serialize)]
+struct PaperView {
+    title: String,
+    url: String,
+    abs_url: String,
+    pdf_url: String,
+    authors: String,
+    teaser: String,
+    categories: String,
+    upvotes: i64,
+}
+
+/// One line: titles and abstracts from arXiv keep line breaks and runs of spaces.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn teaser(s: &str, chars: usize) -> String {
+    let s = one_line(s);
+    if s.chars().count() <= chars {
+        return s;
+    }
+    let cut: String = s.chars().take(chars).collect();
+    let cut = cut.rsplit_once(' ').map(|(a, _)| a.to_string()).unwrap_or(cut);
+    format!("{cut} …")
+}
+
+fn authors(a: &[String]) -> String {
+    match a.len() {
+        0..=3 => a.join(", "),
+        n => format!("{}, {} et al. ({n} authors)", a[0], a[1]),
+    }
+}
+
+/// The digest's name for its period: "2025-08-07" or "week 2025-W32".
+pub fn period_label(kind: Frequency, period: Period) -> String {
+    match kind {
+        Frequency::Daily => period.to_string(),
+        Frequency::Weekly => format!("week {period}"),
+    }
+}
+
+/// Composes one subscriber's digest; `None` when nothing matches their preferences (nothing
+/// is sent rather than an empty mail).
+pub fn compose(
+    links: &Links,
+    subscriber: &Subscriber,
+    kind: Frequency,
+    period: Period,
+    papers: &[&Candidate],
+) -> Option<NewMessage> {
+    let first = papers.first()?;
+    let label = period_label(kind, period);
+    let subject = one_line(&format!(
+        "paperboy {} digest, {label}: {} paper{} — {}",
+        kind.as_str(),
+        papers.len(),
+        if papers.len() == 1 { "" } else { "s" },
+        teaser(&first.paper.title, 70)
+    ));
+    let heading = format!(
+        "{} papers of {label}{}",
+        match subscriber.prefs.mode {
+            Mode::Trending => "Top",
+            Mode::ForMe => "Your",
+        },
+        if subscriber.prefs.categories.is_empty() {
+            String::new()
+        } else {
+            format!(" in {}", subscriber.prefs.categories.join(", "))
+        }
+    );
+    let views: Vec<PaperView> = papers
+        .iter()
+        .map(|c| {
+            let p = &c.paper;
+            let v = p.id.with_version(p.version);
+            PaperView {
+                title: one_line(&p.title),
+                url: format!("{}/papers/{}", links.base(), p.id.as_str()),
+                abs_url: v.abs_url(),
+                pdf_url: v.pdf_url(),
+                authors: authors(&p.authors),
+                teaser: teaser(&p.abstract_text, 300),
+                categories: p.categories.iter().map(|c| c.code()).collect::<Vec<_>>().join(" "),
+                upvotes: c.upvotes,
+            }
+        })
+        .collect();
+    let unsubscribe_url = links.unsubscribe(subscriber.id);
+    let ctx = minijinja::context! {
+        subject => &subject,
+        heading => &heading,
+        papers => &views,
+        frequency => kind.as_str(),
+        email => &subscriber.email,
+        public_url => links.base(),
+        preferences_url => links.preferences(subscriber.id),
+        unsubscribe_url => &unsubscribe_url,
+    };
+    Some(NewMessage {
+        key: format!("digest:{}:{}:{period}", subscriber.id, kind.as_str()),
+        subscriber_id: subscriber.id,
+        to: subscriber.email.clone(),
+        subject,
+        text: render("digest.txt", ctx.clone()),
+        html: Some(render("digest.html", ctx)),
+        unsubscribe_url: Some(unsubscribe_url),
+    })
+}
+
+/// The confirmation mail of a subscription request (`attempt` keeps re-sends apart).
+pub fn confirmation(links: &Links, subscriber_id: i64, email: &str, frequency: Frequency, token: &str, hours: i64, now: i64) -> NewMessage {
+    let confirm_url = format!("{}/digest/confirm?token={token}", links.base());
+    let ctx = minijinja::context! {
+        public_url => links.base(), email => email, frequency => frequency.as_str(), hours => hours, confirm_url => confirm_url,
+    };
+    NewMessage {
+        key: format!("confirm:{subscriber_id}:{now}"),
+        subscriber_id,
+        to: email.to_string(),
+        subject: "Confirm your paperboy digest subscription".into(),
+        text: render("confirm.txt", ctx),
+        html: None,
+        unsubscribe_url: None,
+    }
+}
+
+/// The reminder an already-subscribed address gets instead of a second confirmation (at most
+/// one an hour).
+pub fn already_subscribed(links: &Links, subscriber_id: i64, email: &str, now: i64) -> NewMessage {
+    let ctx = minijinja::context! {
+        public_url => links.base(), email => email,
+        preferences_url => links.preferences(subscriber_id), unsubscribe_url => links.unsubscribe(subscriber_id),
+    };
+    NewMessage {
+        key: format!("already:{subscriber_id}:{}", now / 3600),
+        subscriber_id,
+        to: email.to_string(),
+        subject: "You are already subscribed to paperboy digests".into(),
+        text: render("already.txt", ctx),
+        html: None,
+        unsubscribe_url: Some(links.unsubscribe(subscriber_id)),
+    }
+}
+
+/// What queuing a period's digests did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueReport {
+    pub subscribers: u64,
+    pub queued: u64,
+    /// Already queued for this period before (a re-run queues nothing twice).
+    pub already_queued: u64,
+    /// Nothing matched their preferences.
+    pub empty: u64,
+}
+
+/// Queues the `kind` digest of `period` for every active subscriber of that frequency, in
+/// batches. Idempotent: each message's key is unique, so running it again queues nothing twice.
+pub async fn queue_period(store: &Store, links: &Links, kind: Frequency, period: Period, now: i64) -> Result<QueueReport, StoreError> {
+    let candidates = candidates(store, period, now).await?;
+    let mut report = QueueReport::default();
+    let mut after = 0;
+    let mut liked_cache: HashMap<i64, Liked> = HashMap::new();
+    loop {
+        let page = store.read(move |db| dstore::active_subscribers(db, kind, after, 1_000)).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        let mut messages = Vec::with_capacity(page.len());
+        for s in &page {
+            report.subscribers += 1;
+            let liked = match (s.prefs.mode, s.user_id) {
+                (Mode::ForMe, Some(uid)) => {
+                    if !liked_cache.contains_key(&uid) {
+                        liked_cache.insert(uid, Liked::of(store, uid).await?);
+                    }
+                    liked_cache.get(&uid)
+                }
+                _ => None,
+            };
+            let chosen = select(&candidates, &s.prefs, liked);
+            match compose(links, s, kind, period, &chosen) {
+                Some(m) => messages.push(m),
+                None => report.empty += 1,
+            }
+        }
+        let n = messages.len() as u64;
+        let added = store.transaction(move |db| dstore::enqueue(db, &messages, now)).await?;
+        report.queued += added;
+        report.already_queued += n - added;
+    }
+    Ok(report)
+}

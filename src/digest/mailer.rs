@@ -1,0 +1,217 @@
+//! SMTP delivery (lettre) and the worker that drains the outbox.
+//!
+//! Every node runs a worker; rows are claimed atomically (see `store::claim`), so no message
+//! goes out twice. A message is marked sent right after the SMTP server accepted it, one at a
+//! time: a process killed mid-run can repeat at most the message in flight, and a message
+//! claimed by a node that died is taken over when its claim expires.
+
+use super::store::{self as dstore, Claimed};
+use crate::settings::{MailSettings, SmtpTls};
+use crate::store::Store;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::time::Duration;
+
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_string()))
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// RFC 8058: mail clients may unsubscribe with one POST, no page in between.
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".into())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Worth trying again later: the server is away, busy, or said 4xx.
+    #[error("temporary: {0}")]
+    Transient(String),
+    /// The server refused for good (5xx), or the message cannot be built.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+/// Builds the MIME message for a queued row.
+pub fn build(from: &Mailbox, m: &Claimed) -> Result<Message, SendError> {
+    let to: Mailbox = m.to.parse().map_err(|e| SendError::Permanent(format!("bad recipient: {e}")))?;
+    let mut b = Message::builder().from(from.clone()).to(to).subject(m.subject.clone());
+    if let Some(url) = &m.unsubscribe_url {
+        b = b.header(ListUnsubscribe(format!("<{url}>"))).header(ListUnsubscribePost);
+    }
+    let msg = match &m.html {
+        Some(html) => b.multipart(MultiPart::alternative_plain_html(m.text.clone(), html.clone())),
+        None => b.singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(m.text.clone())),
+    };
+    msg.map_err(|e| SendError::Permanent(format!("message: {e}")))
+}
+
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    pub fn new(s: &MailSettings) -> anyhow::Result<Self> {
+        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.smtp_host.clone())
+            .port(s.smtp_port)
+            .timeout(Some(Duration::from_secs(s.timeout_secs.max(1))));
+        match s.tls {
+            SmtpTls::None => {}
+            SmtpTls::Starttls => b = b.tls(Tls::Required(TlsParameters::new(s.smtp_host.clone())?)),
+            SmtpTls::Tls => b = b.tls(Tls::Wrapper(TlsParameters::new(s.smtp_host.clone())?)),
+        }
+        if let (Some(user), Some(password)) = (&s.username, &s.password) {
+            b = b.credentials(Credentials::new(user.clone(), password.expose().to_string()));
+        }
+        let from: Mailbox = s.from.parse().map_err(|e| anyhow::anyhow!("mail.from {:?}: {e}", s.from))?;
+        Ok(Self { transport: b.build(), from })
+    }
+
+    pub async fn send(&self, m: &Claimed) -> Result<(), SendError> {
+        let msg = build(&self.from, m)?;
+        match self.transport.send(msg).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+            Err(e) => Err(SendError::Transient(e.to_string())),
+        }
+    }
+}
+
+/// What a drain did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DrainReport {
+    pub sent: u64,
+    pub retried: u64,
+    pub failed: u64,
+}
+
+/// Backoff before attempt `attempts + 1`: 30 s doubling, at most an hour.
+pub fn backoff(base_secs: u64, attempts: i64) -> i64 {
+    let exp = attempts.clamp(0, 16) as u32;
+    (base_secs.max(1).saturating_mul(1u64 << exp)).min(3600) as i64
+}
+
+/// Sends everything due now, claim by claim, until nothing is due.
+pub async fn drain(store: &Store, mailer: &Mailer, s: &MailSettings, worker: &str) -> Result<DrainReport, crate::store::StoreError> {
+    let mut report = DrainReport::default();
+    loop {
+        let now = chrono::Utc::now().timestamp();
+        let lease = now + s.claim_secs as i64;
+        let w = worker.to_string();
+        let batch = s.batch as i64;
+        let claimed = store.transaction(move |db| dstore::claim(db, &w, now, lease, batch)).await?;
+        if claimed.is_empty() {
+            // Another worker may have held the rows this claim wanted (on PostgreSQL the loser of
+            // a race gets nothing): stop only when nothing is left to claim.
+            if store.read(move |db| dstore::due_count(db, now)).await? == 0 {
+                return Ok(report);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        }
+        for m in claimed {
+            let result = mailer.send(&m).await;
+            let now = chrono::Utc::now().timestamp();
+            let (id, w) = (m.id, worker.to_string());
+            match result {
+                Ok(()) => {
+                    store.transaction(move |db| dstore::mark_sent(db, id, &w, now)).await?;
+                    report.sent += 1;
+                }
+                Err(SendError::Transient(e)) => {
+                    tracing::info!(key = %m.key, error = %e, "mail deferred; will retry");
+                    let retry = now + backoff(s.retry_base_secs, m.attempts);
+                    let max = s.max_attempts as i64;
+                    store.transaction(move |db| dstore::mark_retry(db, id, &w, &e, retry, max)).await?;
+                    report.retried += 1;
+                }
+                Err(SendError::Permanent(e)) => {
+                    tracing::warn!(key = %m.key, error = %e, "mail refused for good");
+                    let pause = s.pause_after_failures as i64;
+                    store.transaction(move |db| dstore::mark_failed(db, id, &w, &e, now, pause)).await?;
+                    report.failed += 1;
+                }
+            }
+        }
+    }
+}
+
+/// The outbox worker of a `serve` node: drains what is due every `poll_secs`.
+pub async fn worker_loop(state: crate::app::AppState) {
+    let s = state.settings.mail.clone();
+    let mailer = match Mailer::new(&s) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::error!(error = %e, "mail settings are unusable; no mail will be sent");
+            return;
+        }
+    };
+    loop {
+        match drain(&state.store, &mailer, &s, &state.node_id).await {
+            Ok(r) if r != DrainReport::default() => tracing::info!(sent = r.sent, retried = r.retried, failed = r.failed, "outbox drained"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "draining the outbox failed; will retry"),
+        }
+        tokio::time::sleep(Duration::from_millis(s.poll_ms.max(50))).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(30, 0), 30);
+        assert_eq!(backoff(30, 1), 60);
+        assert_eq!(backoff(30, 3), 240);
+        assert_eq!(backoff(30, 40), 3600);
+    }
+
+    #[test]
+    fn messages_carry_both_parts_and_one_click_unsubscribe() {
+        let m = Claimed {
+            id: 1,
+            key: "k".into(),
+            subscriber_id: 1,
+            to: "ada@example.org".into(),
+            subject: "Top papers".into(),
+            text: "plain".into(),
+            html: Some("<p>html</p>".into()),
+            unsubscribe_url: Some("https://p.example/digest/unsubscribe/1/sig".into()),
+            attempts: 0,
+        };
+        let from: Mailbox = "paperboy <digest@p.example>".parse().unwrap();
+        let raw = String::from_utf8(build(&from, &m).unwrap().formatted()).unwrap();
+        assert!(raw.contains("List-Unsubscribe: <https://p.example/digest/unsubscribe/1/sig>"), "{raw}");
+        assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+        assert!(raw.contains("multipart/alternative") && raw.contains("text/plain") && raw.contains("text/html"));
+        let bad = Claimed { to: "ada@example.org\r\nBcc: x@y.org".into(), ..m };
+        assert!(matches!(build(&from, &bad), Err(SendError::Permanent(_))));
+    }
+}

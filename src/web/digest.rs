@@ -1,0 +1,338 @@
+//! Subscribing to digests (double opt-in), preferences and one-click unsubscribe.
+//!
+//! The subscribe page answers the same whatever the address's state (new, pending, confirmed,
+//! unsubscribed), so nobody can probe who is on the list; the mail it triggers differs.
+
+use super::html::{escape, page_for};
+use super::listings::internal;
+use super::session::{check_limit, client_ip, now, Limit, PeerAddr, Viewer};
+use super::RequestId;
+use crate::accounts::{self, Email};
+use crate::app::AppState;
+use crate::digest::compose::{self, Links};
+use crate::digest::store::{self as dstore, SubscribeOutcome};
+use crate::digest::{verify_link, Frequency, Mode, Preferences};
+use axum::extract::{Extension, Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+
+fn links(state: &AppState) -> Links {
+    Links { public_url: state.settings.public_url.clone(), secret: state.secret.clone() }
+}
+
+fn reply(viewer: &Viewer, status: StatusCode, title: &str, body: &str) -> Response {
+    let body = format!("<h2>{}</h2>{body}", escape(title));
+    (status, Html(page_for(viewer, &format!("{title} · paperboy"), &body))).into_response()
+}
+
+fn prefs_fields(p: &Preferences) -> String {
+    let sel = |on: bool| if on { " checked" } else { "" };
+    format!(
+        r#"<fieldset><legend>How often</legend>
+<label><input type="radio" name="frequency" value="daily"{d}> Daily, on announcement days</label>
+<label><input type="radio" name="frequency" value="weekly"{w}> Weekly, the week's best</label></fieldset>
+<fieldset><legend>Which papers</legend>
+<label><input type="radio" name="mode" value="trending"{t}> Trending: the period's top papers</label>
+<label><input type="radio" name="mode" value="for-me"{f}> For me: like the papers my account upvoted or collected</label></fieldset>
+<label for="categories">Categories (comma-separated codes, e.g. cs.LG, cs.CL; empty: all)</label><input type="text" id="categories" name="categories" value="{cats}">
+<label for="keywords">Only papers mentioning one of these words (comma-separated; empty: all)</label><input type="text" id="keywords" name="keywords" value="{kw}">
+<label for="muted">Never papers mentioning these words</label><input type="text" id="muted" name="muted_words" value="{muted}">
+<label for="max">Papers per digest (1–50)</label><input type="text" id="max" name="max_papers" value="{max}" inputmode="numeric">"#,
+        d = sel(p.frequency == Frequency::Daily),
+        w = sel(p.frequency == Frequency::Weekly),
+        t = sel(p.mode == Mode::Trending),
+        f = sel(p.mode == Mode::ForMe),
+        cats = escape(&p.categories.join(", ")),
+        kw = escape(&p.keywords.join(", ")),
+        muted = escape(&p.muted_words.join(", ")),
+        max = p.max_papers,
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct EmailQuery {
+    #[serde(default)]
+    email: Option<String>,
+}
+
+fn subscribe_form(viewer: &Viewer, email: &str, prefs: &Preferences) -> String {
+    format!(
+        r#"<p>Get the best new papers by email. We send one confirmation first; nothing else goes to an address that did not confirm, and every digest has a one-click unsubscribe link.</p>
+<form method="post" action="/subscribe">{csrf}
+<label for="email">Email address</label><input type="email" id="email" name="email" value="{email}" required autocomplete="email">
+{fields}
+<button class="primary" type="submit">Subscribe</button></form>"#,
+        csrf = viewer.csrf_field(),
+        email = escape(email),
+        fields = prefs_fields(prefs)
+    )
+}
+
+/// `GET /subscribe`: the form (the footer of every page sends its address here).
+pub async fn subscribe_page(Extension(viewer): Extension<Viewer>, Query(q): Query<EmailQuery>) -> Response {
+    let email = q.email.or_else(|| viewer.user.as_ref().and_then(|u| u.email.clone())).unwrap_or_default();
+    let prefs = Preferences {
+        categories: viewer.user.as_ref().map(|u| u.default_categories.clone()).unwrap_or_default(),
+        ..Default::default()
+    };
+    reply(&viewer, StatusCode::OK, "Subscribe to the digest", &subscribe_form(&viewer, &email, &prefs))
+}
+
+#[derive(Deserialize)]
+pub struct SubscribeForm {
+    email: String,
+    #[serde(default)]
+    frequency: String,
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    categories: String,
+    #[serde(default)]
+    keywords: String,
+    #[serde(default)]
+    muted_words: String,
+    #[serde(default)]
+    max_papers: String,
+}
+
+impl SubscribeForm {
+    fn prefs(&self) -> Result<Preferences, String> {
+        Preferences::from_form(&self.frequency, &self.mode, &self.categories, &self.keywords, &self.muted_words, &self.max_papers)
+    }
+}
+
+pub async fn subscribe(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
+    PeerAddr(peer): PeerAddr,
+    headers: HeaderMap,
+    Form(form): Form<SubscribeForm>,
+) -> Response {
+    let ip = client_ip(&state, &headers, peer);
+    if let Err(r) = check_limit(&state, &rid, Limit::new("subscribe", state.settings.community.limits.signup), &ip).await {
+        return r;
+    }
+    let again = |msg: &str| {
+        let prefs = form.prefs().unwrap_or_default();
+        let body = format!(r#"<p class="error" role="alert">{}</p>{}"#, escape(msg), subscribe_form(&viewer, &form.email, &prefs));
+        reply(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "Subscribe to the digest", &body)
+    };
+    let email = match Email::parse(&form.email) {
+        Ok(e) => e,
+        Err(e) => return again(&e.to_string()),
+    };
+    let prefs = match form.prefs() {
+        Ok(p) => p,
+        Err(e) => return again(&format!("Check the preferences: {e}.")),
+    };
+    let token = accounts::new_token();
+    let hash = accounts::token_hash(&token);
+    let now = now();
+    let hours = i64::from(state.settings.digest.confirm_hours.max(1));
+    let user_id = viewer.user.as_ref().filter(|u| u.email.as_deref() == Some(email.as_str())).map(|u| u.id);
+    let links = links(&state);
+    let address = email.as_str().to_string();
+    let frequency = prefs.frequency;
+    let done = state
+        .store
+        .transaction(move |db| {
+            let outcome = dstore::request_subscription(db, &address, user_id, &prefs, &hash, now, now + hours * 3600)?;
+            let message = match outcome {
+                SubscribeOutcome::ConfirmationDue { subscriber_id } => {
+                    Some(compose::confirmation(&links, subscriber_id, &address, frequency, &token, hours, now))
+                }
+                SubscribeOutcome::AlreadyConfirmed { subscriber_id } => {
+                    Some(compose::already_subscribed(&links, subscriber_id, &address, now))
+                }
+                SubscribeOutcome::TooSoon => None,
+            };
+            // Queued in the same transaction: the mail goes out exactly when the request stuck.
+            if let Some(m) = message {
+                dstore::enqueue(db, &[m], now)?;
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(e) = done {
+        return internal(&rid, e);
+    }
+    let body = format!(
+        r#"<p class="notice" role="status">If <strong>{}</strong> can receive mail, a message is on its way to it. To start receiving digests, open the confirmation link in it within {hours} hours. Nothing arrived? Check the spam folder, or send the form again in a minute.</p>"#,
+        escape(email.as_str())
+    );
+    reply(&viewer, StatusCode::OK, "Check your inbox", &body)
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let hash = accounts::token_hash(&q.token);
+    match state.store.transaction(move |db| dstore::confirm(db, &hash, now())).await {
+        Ok(Some(id)) => {
+            let body = format!(
+                r#"<p class="notice" role="status">Your subscription is confirmed. The next digest comes after the next announcement day.</p><p><a href="{}">Change what you receive</a></p>"#,
+                escape(&links(&state).preferences(id))
+            );
+            reply(&viewer, StatusCode::OK, "Subscribed", &body)
+        }
+        Ok(None) => reply(
+            &viewer,
+            StatusCode::BAD_REQUEST,
+            "Link expired",
+            r#"<p class="error">This confirmation link is not valid any more (it expired, or was used). <a href="/subscribe">Subscribe again</a> to get a new one.</p>"#,
+        ),
+        Err(e) => internal(&rid, e),
+    }
+}
+
+/// Checks a signed link; the same 404 for a bad signature as for an unknown subscriber.
+async fn subscriber_from_link(
+    state: &AppState,
+    purpose: &str,
+    id: i64,
+    sig: &str,
+) -> Result<Option<crate::digest::Subscriber>, crate::store::StoreError> {
+    if !verify_link(&state.secret, purpose, id, sig) {
+        return Ok(None);
+    }
+    state.store.read(move |db| dstore::subscriber(db, id)).await
+}
+
+fn not_found(viewer: &Viewer) -> Response {
+    reply(viewer, StatusCode::NOT_FOUND, "Link not valid", "<p>This link is not valid.</p>")
+}
+
+pub async fn preferences_page(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
+    Path((id, sig)): Path<(i64, String)>,
+) -> Response {
+    let s = match subscriber_from_link(&state, "preferences", id, &sig).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return not_found(&viewer),
+        Err(e) => return internal(&rid, e),
+    };
+    let body = preferences_body(&state, &viewer, &s, &sig, None);
+    reply(&viewer, StatusCode::OK, "Digest preferences", &body)
+}
+
+fn preferences_body(state: &AppState, viewer: &Viewer, s: &crate::digest::Subscriber, sig: &str, notice: Option<&str>) -> String {
+    let id = s.id;
+    let state_line = match (s.confirmed_at, s.unsubscribed_at, s.paused_at) {
+        (_, Some(_), _) => "You are unsubscribed: nothing is sent. Subscribe again from the form at the bottom of any page.",
+        (None, _, _) => "This address has not confirmed yet: nothing is sent until it does.",
+        (_, _, Some(_)) => "Delivery is paused: mail to this address failed repeatedly.",
+        _ => "You are subscribed.",
+    };
+    format!(
+        r#"{notice}<p>Digests for <strong>{email}</strong>. {state_line}</p>
+<form method="post" action="/digest/preferences/{id}/{sig}">{csrf}{fields}<button class="primary" type="submit">Save</button></form>
+<p><a href="/digest/unsubscribe/{id}/{sig_unsub}">Unsubscribe</a></p>"#,
+        notice = notice.map(|n| format!(r#"<p class="notice" role="status">{}</p>"#, escape(n))).unwrap_or_default(),
+        email = escape(&s.email),
+        csrf = viewer.csrf_field(),
+        fields = prefs_fields(&s.prefs),
+        sig = escape(sig),
+        sig_unsub = escape(&crate::digest::link_signature(&state.secret, "unsubscribe", id)),
+    )
+}
+
+pub async fn save_preferences(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
+    Path((id, sig)): Path<(i64, String)>,
+    Form(form): Form<SubscribeFormPrefs>,
+) -> Response {
+    let s = match subscriber_from_link(&state, "preferences", id, &sig).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return not_found(&viewer),
+        Err(e) => return internal(&rid, e),
+    };
+    let prefs = match Preferences::from_form(&form.frequency, &form.mode, &form.categories, &form.keywords, &form.muted_words, &form.max_papers) {
+        Ok(p) => p,
+        Err(e) => {
+            let body = format!(r#"<p class="error" role="alert">Check the preferences: {}.</p>{}"#, escape(&e), preferences_body(&state, &viewer, &s, &sig, None));
+            return reply(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "Digest preferences", &body);
+        }
+    };
+    let p = prefs.clone();
+    if let Err(e) = state.store.transaction(move |db| dstore::save_preferences(db, id, &p)).await {
+        return internal(&rid, e);
+    }
+    let s = crate::digest::Subscriber { prefs, ..s };
+    reply(&viewer, StatusCode::OK, "Digest preferences", &preferences_body(&state, &viewer, &s, &sig, Some("Saved.")))
+}
+
+#[derive(Deserialize)]
+pub struct SubscribeFormPrefs {
+    #[serde(default)]
+    frequency: String,
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    categories: String,
+    #[serde(default)]
+    keywords: String,
+    #[serde(default)]
+    muted_words: String,
+    #[serde(default)]
+    max_papers: String,
+}
+
+/// `GET /digest/unsubscribe/{id}/{sig}`: one button (a link scanner's GET changes nothing).
+pub async fn unsubscribe_page(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
+    Path((id, sig)): Path<(i64, String)>,
+) -> Response {
+    let s = match subscriber_from_link(&state, "unsubscribe", id, &sig).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return not_found(&viewer),
+        Err(e) => return internal(&rid, e),
+    };
+    let body = format!(
+        r#"<p>Stop sending paper digests to <strong>{}</strong>?</p><form method="post" action="/digest/unsubscribe/{id}/{}"><button class="primary" type="submit">Unsubscribe</button></form>"#,
+        escape(&s.email),
+        escape(&sig)
+    );
+    reply(&viewer, StatusCode::OK, "Unsubscribe", &body)
+}
+
+/// `POST /digest/unsubscribe/{id}/{sig}`: the button above, and RFC 8058 one-click
+/// unsubscribe from mail clients (`List-Unsubscribe=One-Click`). The signed link is the
+/// authority here, so this route needs no CSRF token.
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
+    Path((id, sig)): Path<(i64, String)>,
+) -> Response {
+    match subscriber_from_link(&state, "unsubscribe", id, &sig).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return not_found(&viewer),
+        Err(e) => return internal(&rid, e),
+    }
+    if let Err(e) = state.store.transaction(move |db| dstore::unsubscribe(db, id, now())).await {
+        return internal(&rid, e);
+    }
+    reply(
+        &viewer,
+        StatusCode::OK,
+        "Unsubscribed",
+        r#"<p class="notice" role="status">You are unsubscribed: no more digests go to this address. Changed your mind? Subscribe again from the form at the bottom of any page.</p>"#,
+    )
+}
