@@ -263,14 +263,15 @@ pub fn compose(
     })
 }
 
-/// The confirmation mail of a subscription request (`attempt` keeps re-sends apart).
-pub fn confirmation(links: &Links, subscriber_id: i64, email: &str, frequency: Frequency, token: &str, hours: i64, now: i64) -> NewMessage {
+/// The confirmation mail of a subscription request.
+pub fn confirmation(links: &Links, subscriber_id: i64, email: &str, frequency: Frequency, token: &str, hours: i64) -> NewMessage {
     let confirm_url = format!("{}/digest/confirm?token={token}", links.base());
     let ctx = minijinja::context! {
         public_url => links.base(), email => email, frequency => frequency.as_str(), hours => hours, confirm_url => confirm_url,
     };
     NewMessage {
-        key: format!("confirm:{subscriber_id}:{now}"),
+        // One message per token: a re-sent confirmation gets its own row.
+        key: format!("confirm:{subscriber_id}:{}", &crate::accounts::token_hash(token)[..16]),
         subscriber_id,
         to: email.to_string(),
         subject: "Confirm your paperboy digest subscription".into(),

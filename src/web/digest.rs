@@ -141,7 +141,7 @@ pub async fn subscribe(
             let outcome = dstore::request_subscription(db, &address, user_id, &prefs, &hash, now, now + hours * 3600)?;
             let message = match outcome {
                 SubscribeOutcome::ConfirmationDue { subscriber_id } => {
-                    Some(compose::confirmation(&links, subscriber_id, &address, frequency, &token, hours, now))
+                    Some(compose::confirmation(&links, subscriber_id, &address, frequency, &token, hours))
                 }
                 SubscribeOutcome::AlreadyConfirmed { subscriber_id } => {
                     Some(compose::already_subscribed(&links, subscriber_id, &address, now))
