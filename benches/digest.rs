@@ -46,7 +46,8 @@ async fn main() {
     let n: usize = std::env::var("PAPERBOY_BENCH_SUBSCRIBERS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("paperboy.db").to_str().unwrap()).await.unwrap();
-    let corpus = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/arxiv-2025-snapshot.jsonl.gz");
+    let corpus =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/arxiv-2025-snapshot.jsonl.gz");
     paperboy::ingest::snapshot::import_file(&store, &corpus, paperboy::papers::Source::Snapshot, false).await.unwrap();
     let day = Period::parse("2025-08-07").unwrap();
 
@@ -58,7 +59,11 @@ async fn main() {
             for i in 0..n {
                 let prefs = Preferences {
                     categories: cats[i % cats.len()].split(',').filter(|c| !c.is_empty()).map(String::from).collect(),
-                    keywords: keywords[i % keywords.len()].split(',').filter(|c| !c.is_empty()).map(String::from).collect(),
+                    keywords: keywords[i % keywords.len()]
+                        .split(',')
+                        .filter(|c| !c.is_empty())
+                        .map(String::from)
+                        .collect(),
                     muted_words: if i % 5 == 0 { vec!["survey".into()] } else { vec![] },
                     max_papers: 5 + (i % 11) as u32,
                     ..Default::default()
@@ -82,13 +87,16 @@ async fn main() {
 
     let links = Links { public_url: "https://paperboy.example".into(), secret: std::sync::Arc::from(&b"bench"[..]) };
     let t = Instant::now();
-    let report = compose::queue_period(&store, &links, Frequency::Daily, day, chrono::Utc::now().timestamp()).await.unwrap();
+    let report =
+        compose::queue_period(&store, &links, Frequency::Daily, day, chrono::Utc::now().timestamp()).await.unwrap();
     let queue_secs = t.elapsed().as_secs_f64();
 
     // Baseline: the transport and the sink alone, with messages of the same size (copies of the
     // first queued digest to other addresses), no outbox.
     let sample = store
-        .read(|db| Ok(db.query_one("SELECT subject, text_body, html_body FROM outbox ORDER BY id LIMIT 1", &[])?.unwrap()))
+        .read(|db| {
+            Ok(db.query_one("SELECT subject, text_body, html_body FROM outbox ORDER BY id LIMIT 1", &[])?.unwrap())
+        })
         .await
         .unwrap();
     let baseline_n = report.queued as usize;
@@ -117,9 +125,23 @@ async fn main() {
 
     let q = report.queued as f64;
     println!("subscribers: {n}; digests queued: {} (nothing matching: {})", report.queued, report.empty);
-    println!("baseline (the same messages sent straight, transport + sink only): {:.0} messages/s", baseline_n as f64 / baseline);
+    println!(
+        "baseline (the same messages sent straight, transport + sink only): {:.0} messages/s",
+        baseline_n as f64 / baseline
+    );
     println!("compose + queue: {:.1} s, {:.0} digests/s", queue_secs, q / queue_secs);
-    println!("deliver from the outbox: {:.1} s, {:.0} messages/s (sent {}, deferred {}, failed {})", deliver_secs, sent.sent as f64 / deliver_secs, sent.sent, sent.retried, sent.failed);
-    println!("end to end: {:.0} digests/s; delivery vs baseline: {:.2}", q / (queue_secs + deliver_secs), (sent.sent as f64 / deliver_secs) / (baseline_n as f64 / baseline));
+    println!(
+        "deliver from the outbox: {:.1} s, {:.0} messages/s (sent {}, deferred {}, failed {})",
+        deliver_secs,
+        sent.sent as f64 / deliver_secs,
+        sent.sent,
+        sent.retried,
+        sent.failed
+    );
+    println!(
+        "end to end: {:.0} digests/s; delivery vs baseline: {:.2}",
+        q / (queue_secs + deliver_secs),
+        (sent.sent as f64 / deliver_secs) / (baseline_n as f64 / baseline)
+    );
     println!("peak memory: {:.0} MiB", peak_rss_mib());
 }

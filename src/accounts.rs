@@ -73,9 +73,9 @@ impl Email {
             return Err(AccountError::BadEmail("the part before '@' contains a character mail does not allow"));
         }
         let labels_ok = domain.contains('.')
-            && domain
-                .split('.')
-                .all(|l| !l.is_empty() && !l.starts_with('-') && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+            && domain.split('.').all(|l| {
+                !l.is_empty() && !l.starts_with('-') && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
         if !labels_ok {
             return Err(AccountError::BadEmail("the domain after '@' is not a valid host name"));
         }

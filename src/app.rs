@@ -57,7 +57,10 @@ async fn load_secret(store: &Store) -> anyhow::Result<Arc<[u8]>> {
                 "INSERT INTO meta (key, value) VALUES ('secret_key', $1) ON CONFLICT (key) DO NOTHING",
                 &[candidate.into()],
             )?;
-            Ok(db.query_one("SELECT value FROM meta WHERE key = 'secret_key'", &[])?.map(|r| r.text(0)).unwrap_or_default())
+            Ok(db
+                .query_one("SELECT value FROM meta WHERE key = 'secret_key'", &[])?
+                .map(|r| r.text(0))
+                .unwrap_or_default())
         })
         .await?;
     Ok(Arc::from(secret.into_bytes().into_boxed_slice()))

@@ -71,11 +71,8 @@ pub async fn candidates(store: &Store, period: Period, now: i64) -> Result<Vec<C
         .into_iter()
         .map(|paper| {
             let a = activity.get(paper.id.as_str()).cloned().unwrap_or_default();
-            let listed = paper
-                .announced_on
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|t| t.and_utc().timestamp())
-                .unwrap_or(now);
+            let listed =
+                paper.announced_on.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc().timestamp()).unwrap_or(now);
             let score = hot_score(a.upvotes.max(0) as u64, a.comments.max(0) as u64, (now - listed) as f64 / 3600.0);
             let text = format!("{} {}", paper.title, paper.abstract_text).to_lowercase();
             Candidate { paper, upvotes: a.upvotes, score, text }
@@ -138,7 +135,8 @@ pub fn select<'a>(candidates: &'a [Candidate], prefs: &Preferences, liked: Optio
     let mut chosen: Vec<&Candidate> = candidates
         .iter()
         .filter(|c| {
-            prefs.categories.is_empty() || c.paper.categories.iter().any(|cat| prefs.categories.iter().any(|x| x == cat.code()))
+            prefs.categories.is_empty()
+                || c.paper.categories.iter().any(|cat| prefs.categories.iter().any(|x| x == cat.code()))
         })
         .filter(|c| prefs.keywords.is_empty() || prefs.keywords.iter().any(|k| c.text.contains(k.as_str())))
         .filter(|c| !prefs.muted_words.iter().any(|m| c.text.contains(m.as_str())))
@@ -264,7 +262,14 @@ pub fn compose(
 }
 
 /// The confirmation mail of a subscription request.
-pub fn confirmation(links: &Links, subscriber_id: i64, email: &str, frequency: Frequency, token: &str, hours: i64) -> NewMessage {
+pub fn confirmation(
+    links: &Links,
+    subscriber_id: i64,
+    email: &str,
+    frequency: Frequency,
+    token: &str,
+    hours: i64,
+) -> NewMessage {
     let confirm_url = format!("{}/digest/confirm?token={token}", links.base());
     let ctx = minijinja::context! {
         public_url => links.base(), email => email, frequency => frequency.as_str(), hours => hours, confirm_url => confirm_url,
@@ -312,7 +317,13 @@ pub struct QueueReport {
 
 /// Queues the `kind` digest of `period` for every active subscriber of that frequency, in
 /// batches. Idempotent: each message's key is unique, so running it again queues nothing twice.
-pub async fn queue_period(store: &Store, links: &Links, kind: Frequency, period: Period, now: i64) -> Result<QueueReport, StoreError> {
+pub async fn queue_period(
+    store: &Store,
+    links: &Links,
+    kind: Frequency,
+    period: Period,
+    now: i64,
+) -> Result<QueueReport, StoreError> {
     let candidates = candidates(store, period, now).await?;
     let mut report = QueueReport::default();
     let mut after = 0;

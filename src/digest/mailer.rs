@@ -92,23 +92,35 @@ impl Mailer {
         let s = &self.settings;
         let timeout = Duration::from_secs(s.timeout_secs.max(1));
         let hello = ClientId::default();
-        let transient = |e: &dyn std::fmt::Display| SendError::Transient(format!("connecting to {}:{}: {e}", s.smtp_host, s.smtp_port));
+        let transient = |e: &dyn std::fmt::Display| {
+            SendError::Transient(format!("connecting to {}:{}: {e}", s.smtp_host, s.smtp_port))
+        };
         let mut conn = match s.tls {
             SmtpTls::Tls => {
                 let tls = TlsParameters::new(s.smtp_host.clone()).map_err(|e| SendError::Permanent(e.to_string()))?;
-                AsyncSmtpConnection::connect_tokio1((s.smtp_host.as_str(), s.smtp_port), Some(timeout), &hello, Some(tls), None)
-                    .await
-                    .map_err(|e| transient(&e))?
+                AsyncSmtpConnection::connect_tokio1(
+                    (s.smtp_host.as_str(), s.smtp_port),
+                    Some(timeout),
+                    &hello,
+                    Some(tls),
+                    None,
+                )
+                .await
+                .map_err(|e| transient(&e))?
             }
             SmtpTls::None | SmtpTls::Starttls => {
-                let stream = tokio::time::timeout(timeout, tokio::net::TcpStream::connect((s.smtp_host.as_str(), s.smtp_port)))
-                    .await
-                    .map_err(|e| transient(&e))?
-                    .map_err(|e| transient(&e))?;
+                let stream =
+                    tokio::time::timeout(timeout, tokio::net::TcpStream::connect((s.smtp_host.as_str(), s.smtp_port)))
+                        .await
+                        .map_err(|e| transient(&e))?
+                        .map_err(|e| transient(&e))?;
                 stream.set_nodelay(true).map_err(|e| transient(&e))?;
-                let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello).await.map_err(|e| transient(&e))?;
+                let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello)
+                    .await
+                    .map_err(|e| transient(&e))?;
                 if s.tls == SmtpTls::Starttls {
-                    let tls = TlsParameters::new(s.smtp_host.clone()).map_err(|e| SendError::Permanent(e.to_string()))?;
+                    let tls =
+                        TlsParameters::new(s.smtp_host.clone()).map_err(|e| SendError::Permanent(e.to_string()))?;
                     conn.starttls(tls, &hello).await.map_err(|e| transient(&e))?;
                 }
                 conn
@@ -165,7 +177,12 @@ pub fn backoff(base_secs: u64, attempts: i64) -> i64 {
 }
 
 /// Sends everything due now, claim by claim, until nothing is due.
-pub async fn drain(store: &Store, mailer: &Mailer, s: &MailSettings, worker: &str) -> Result<DrainReport, crate::store::StoreError> {
+pub async fn drain(
+    store: &Store,
+    mailer: &Mailer,
+    s: &MailSettings,
+    worker: &str,
+) -> Result<DrainReport, crate::store::StoreError> {
     let mut report = DrainReport::default();
     loop {
         let now = chrono::Utc::now().timestamp();
@@ -221,7 +238,9 @@ pub async fn worker_loop(state: crate::app::AppState) {
     };
     loop {
         match drain(&state.store, &mailer, &s, &state.node_id).await {
-            Ok(r) if r != DrainReport::default() => tracing::info!(sent = r.sent, retried = r.retried, failed = r.failed, "outbox drained"),
+            Ok(r) if r != DrainReport::default() => {
+                tracing::info!(sent = r.sent, retried = r.retried, failed = r.failed, "outbox drained")
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "draining the outbox failed; will retry"),
         }

@@ -90,7 +90,14 @@ impl Default for Preferences {
 
 impl Preferences {
     /// Builds preferences from a form's fields, keeping only known categories.
-    pub fn from_form(frequency: &str, mode: &str, categories: &str, keywords: &str, muted: &str, max: &str) -> Result<Self, String> {
+    pub fn from_form(
+        frequency: &str,
+        mode: &str,
+        categories: &str,
+        keywords: &str,
+        muted: &str,
+        max: &str,
+    ) -> Result<Self, String> {
         let mut cats = Vec::new();
         for code in categories.split([',', ' ']).map(str::trim).filter(|c| !c.is_empty()) {
             match crate::papers::Category::parse(code) {

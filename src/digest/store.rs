@@ -4,7 +4,8 @@ use super::{Frequency, Mode, Preferences, Subscriber};
 use crate::store::db::{Db, Row, Val};
 use crate::store::Result;
 
-const SUBSCRIBER_COLUMNS: &str = "id, email, user_id, confirmed_at, unsubscribed_at, frequency, mode, categories, keywords, \
+const SUBSCRIBER_COLUMNS: &str =
+    "id, email, user_id, confirmed_at, unsubscribed_at, frequency, mode, categories, keywords, \
      muted_words, max_papers, hard_failures, paused_at";
 
 fn list(s: String) -> Vec<String> {
@@ -80,7 +81,10 @@ pub fn request_subscription(
         ],
     )?;
     let row = db
-        .query_one("SELECT id, confirmed_at, unsubscribed_at, confirm_sent_at FROM subscribers WHERE email = $1", &[email.into()])?
+        .query_one(
+            "SELECT id, confirmed_at, unsubscribed_at, confirm_sent_at FROM subscribers WHERE email = $1",
+            &[email.into()],
+        )?
         .expect("just inserted");
     let (id, confirmed, unsubscribed, sent) = (row.int(0), row.opt_int(1), row.opt_int(2), row.opt_int(3));
     if confirmed.is_some() && unsubscribed.is_none() {
@@ -324,8 +328,11 @@ pub struct QueueSummary {
 }
 
 pub fn queue_summary(db: &mut dyn Db) -> Result<QueueSummary> {
-    let by_status =
-        db.query("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status", &[])?.iter().map(|r| (r.text(0), r.int(1))).collect();
+    let by_status = db
+        .query("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status", &[])?
+        .iter()
+        .map(|r| (r.text(0), r.int(1)))
+        .collect();
     let recent_failures = db
         .query(
             "SELECT key, to_addr, COALESCE(last_error, '') FROM outbox WHERE last_error IS NOT NULL ORDER BY id DESC LIMIT 20",
@@ -334,6 +341,9 @@ pub fn queue_summary(db: &mut dyn Db) -> Result<QueueSummary> {
         .iter()
         .map(|r| (r.text(0), r.text(1), r.text(2)))
         .collect();
-    let paused = db.query_one("SELECT COUNT(*) FROM subscribers WHERE paused_at IS NOT NULL", &[])?.map(|r| r.int(0)).unwrap_or(0);
+    let paused = db
+        .query_one("SELECT COUNT(*) FROM subscribers WHERE paused_at IS NOT NULL", &[])?
+        .map(|r| r.int(0))
+        .unwrap_or(0);
     Ok(QueueSummary { by_status, recent_failures, paused_addresses: paused })
 }

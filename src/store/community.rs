@@ -177,7 +177,8 @@ fn touch_stats(db: &mut dyn Db, paper_id: &str, announced_on: &str, now: i64) ->
 /// Toggles `user_id`'s upvote on a paper: returns whether it is now upvoted and the count.
 pub fn toggle_vote(db: &mut dyn Db, user_id: i64, paper_id: &str, announced_on: &str, now: i64) -> Result<(bool, i64)> {
     touch_stats(db, paper_id, announced_on, now)?;
-    let removed = db.execute("DELETE FROM votes WHERE paper_id = $1 AND user_id = $2", &[paper_id.into(), user_id.into()])?;
+    let removed =
+        db.execute("DELETE FROM votes WHERE paper_id = $1 AND user_id = $2", &[paper_id.into(), user_id.into()])?;
     let voted = if removed > 0 {
         db.execute("UPDATE paper_stats SET upvotes = upvotes - 1 WHERE paper_id = $1", &[paper_id.into()])?;
         false
@@ -201,10 +202,8 @@ pub fn toggle_vote(db: &mut dyn Db, user_id: i64, paper_id: &str, announced_on: 
 pub fn voted_by(db: &mut dyn Db, user_id: i64, paper_ids: &[String]) -> Result<HashSet<String>> {
     let mut out = HashSet::new();
     for chunk in paper_ids.chunks(500) {
-        let sql = format!(
-            "SELECT paper_id FROM votes WHERE user_id = $1 AND paper_id IN ({})",
-            placeholders(2, chunk.len())
-        );
+        let sql =
+            format!("SELECT paper_id FROM votes WHERE user_id = $1 AND paper_id IN ({})", placeholders(2, chunk.len()));
         let mut params = vec![user_id.into()];
         params.extend(texts(chunk));
         out.extend(db.query(&sql, &params)?.iter().map(|r| r.text(0)));
@@ -308,7 +307,8 @@ pub fn add_comment(
     now: i64,
 ) -> Result<CommentOutcome> {
     if let Some(parent) = parent_id {
-        let found = db.query_one("SELECT 1 FROM comments WHERE id = $1 AND paper_id = $2", &[parent.into(), paper_id.into()])?;
+        let found =
+            db.query_one("SELECT 1 FROM comments WHERE id = $1 AND paper_id = $2", &[parent.into(), paper_id.into()])?;
         if found.is_none() {
             return Ok(CommentOutcome::NoSuchParent);
         }
@@ -335,8 +335,9 @@ pub fn comments_on(db: &mut dyn Db, paper_id: &str) -> Result<Vec<Comment>> {
 }
 
 pub fn recent_comments(db: &mut dyn Db, limit: i64) -> Result<Vec<Comment>> {
-    let sql =
-        format!("SELECT {COMMENT_COLUMNS} FROM comments c JOIN users u ON u.id = c.user_id ORDER BY c.id DESC LIMIT $1");
+    let sql = format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments c JOIN users u ON u.id = c.user_id ORDER BY c.id DESC LIMIT $1"
+    );
     Ok(db.query(&sql, &[limit.into()])?.iter().map(comment_from).collect())
 }
 
@@ -350,7 +351,10 @@ pub fn set_comment_hidden(db: &mut dyn Db, comment_id: i64, hidden: bool) -> Res
     }
     db.execute("UPDATE comments SET hidden = $1 WHERE id = $2", &[hidden.into(), comment_id.into()])?;
     let delta: i64 = if hidden { -1 } else { 1 };
-    db.execute("UPDATE paper_stats SET comments = comments + $1 WHERE paper_id = $2", &[delta.into(), row.text(0).into()])?;
+    db.execute(
+        "UPDATE paper_stats SET comments = comments + $1 WHERE paper_id = $2",
+        &[delta.into(), row.text(0).into()],
+    )?;
     bump_activity(db)?;
     Ok(true)
 }
@@ -457,7 +461,8 @@ pub struct Collection {
     pub papers: i64,
 }
 
-const COLLECTION_COLUMNS: &str = "c.id, c.user_id, u.username, c.name, c.description, c.public, c.created_at, c.updated_at, \
+const COLLECTION_COLUMNS: &str =
+    "c.id, c.user_id, u.username, c.name, c.description, c.public, c.created_at, c.updated_at, \
      (SELECT COUNT(*) FROM collection_papers cp WHERE cp.collection_id = c.id)";
 
 fn collection_from(r: &Row) -> Collection {
@@ -490,7 +495,8 @@ pub fn create_collection(
 }
 
 pub fn collection(db: &mut dyn Db, id: i64) -> Result<Option<Collection>> {
-    let sql = format!("SELECT {COLLECTION_COLUMNS} FROM collections c JOIN users u ON u.id = c.user_id WHERE c.id = $1");
+    let sql =
+        format!("SELECT {COLLECTION_COLUMNS} FROM collections c JOIN users u ON u.id = c.user_id WHERE c.id = $1");
     Ok(db.query_one(&sql, &[id.into()])?.map(|r| collection_from(&r)))
 }
 
@@ -589,7 +595,14 @@ pub struct ModerationEntry {
     pub at: i64,
 }
 
-pub fn log_moderation(db: &mut dyn Db, admin_id: i64, action: &str, target: &str, reason: &str, now: i64) -> Result<()> {
+pub fn log_moderation(
+    db: &mut dyn Db,
+    admin_id: i64,
+    action: &str,
+    target: &str,
+    reason: &str,
+    now: i64,
+) -> Result<()> {
     db.execute(
         "INSERT INTO moderation_log (admin_id, action, target, reason, at) VALUES ($1, $2, $3, $4, $5)",
         &[admin_id.into(), action.into(), target.into(), reason.into(), now.into()],
@@ -605,7 +618,13 @@ pub fn moderation_log(db: &mut dyn Db, limit: i64) -> Result<Vec<ModerationEntry
     )?;
     Ok(rows
         .iter()
-        .map(|r| ModerationEntry { admin: r.text(0), action: r.text(1), target: r.text(2), reason: r.text(3), at: r.int(4) })
+        .map(|r| ModerationEntry {
+            admin: r.text(0),
+            action: r.text(1),
+            target: r.text(2),
+            reason: r.text(3),
+            at: r.int(4),
+        })
         .collect())
 }
 
@@ -833,7 +852,9 @@ pub fn table_count(db: &mut dyn Db, table: usize) -> Result<i64> {
 pub fn advance_identities(db: &mut dyn Db) -> Result<()> {
     for table in ["users", "comments", "collections", "moderation_log"] {
         db.query(
-            &format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM {table}"),
+            &format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM {table}"
+            ),
             &[],
         )?;
     }

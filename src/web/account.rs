@@ -96,7 +96,8 @@ async fn start_session(state: &AppState, rid: &RequestId, user_id: i64, next: &s
     let hash = accounts::token_hash(&token);
     let ttl = i64::from(state.settings.community.session_days.max(1)) * 86_400;
     let now = now();
-    if let Err(e) = state.store.transaction(move |db| community::create_session(db, &hash, user_id, now, now + ttl)).await
+    if let Err(e) =
+        state.store.transaction(move |db| community::create_session(db, &hash, user_id, now, now + ttl)).await
     {
         return internal(rid, e);
     }
@@ -180,7 +181,13 @@ pub async fn signup(
         return r;
     }
     let again = |msg: &str| {
-        form_page(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "Sign up", Some(msg), &signup_form(&viewer, &form.username, &form.email))
+        form_page(
+            &viewer,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Sign up",
+            Some(msg),
+            &signup_form(&viewer, &form.username, &form.email),
+        )
     };
     let username = match Username::parse(&form.username) {
         Ok(u) => u,
@@ -213,7 +220,11 @@ pub async fn signup(
     }
 }
 
-pub async fn logout(State(state): State<AppState>, Extension(rid): Extension<RequestId>, Extension(viewer): Extension<Viewer>) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
+) -> Response {
     if let Some(hash) = viewer.session.clone() {
         if let Err(e) = state.store.transaction(move |db| community::delete_session(db, &hash)).await {
             return internal(&rid, e);
@@ -286,7 +297,13 @@ pub async fn save_settings(
         Err(r) => return r,
     };
     let fail = |u: &accounts::User, msg: &str| {
-        form_page(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "Settings", None, &settings_form(&viewer, u, None, Some(msg)))
+        form_page(
+            &viewer,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Settings",
+            None,
+            &settings_form(&viewer, u, None, Some(msg)),
+        )
     };
     match form.action.as_str() {
         "profile" => {
@@ -314,7 +331,13 @@ pub async fn save_settings(
                 return internal(&rid, e);
             }
             let updated = accounts::User { email, muted_words: muted, default_categories: cats, ..user };
-            form_page(&viewer, StatusCode::OK, "Settings", None, &settings_form(&viewer, &updated, Some("Saved."), None))
+            form_page(
+                &viewer,
+                StatusCode::OK,
+                "Settings",
+                None,
+                &settings_form(&viewer, &updated, Some("Saved."), None),
+            )
         }
         "password" => {
             let new = match Password::parse(&form.new_password) {
@@ -422,7 +445,8 @@ pub async fn user_page(
     } else {
         b.push_str("<ul>");
         for id in &upvoted {
-            let _ = write!(b, r#"<li><a class="math" href="/papers/{}">{}</a></li>"#, escape(id), escape(&title_of(id)));
+            let _ =
+                write!(b, r#"<li><a class="math" href="/papers/{}">{}</a></li>"#, escape(id), escape(&title_of(id)));
         }
         b.push_str("</ul>");
     }

@@ -17,11 +17,10 @@ use std::fmt::Write;
 fn require_admin(viewer: &Viewer) -> Result<User, Response> {
     match &viewer.user {
         Some(u) if u.is_admin() => Ok(u.clone()),
-        Some(_) => Err((
-            StatusCode::FORBIDDEN,
-            Html(page_for(viewer, "Refused", "<p>Only administrators can moderate.</p>")),
-        )
-            .into_response()),
+        Some(_) => {
+            Err((StatusCode::FORBIDDEN, Html(page_for(viewer, "Refused", "<p>Only administrators can moderate.</p>")))
+                .into_response())
+        }
         None => Err(Redirect::to("/login?next=/admin").into_response()),
     }
 }
@@ -37,7 +36,11 @@ fn button(viewer: &Viewer, action: &str, label: &str) -> String {
     )
 }
 
-pub async fn show(State(state): State<AppState>, Extension(rid): Extension<RequestId>, Extension(viewer): Extension<Viewer>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
+) -> Response {
     if let Err(r) = require_admin(&viewer) {
         return r;
     }
@@ -106,7 +109,9 @@ pub async fn show(State(state): State<AppState>, Extension(rid): Extension<Reque
             name = escape(&u.username),
         );
     }
-    b.push_str("</table><h3>Log</h3><table><tr><th>When</th><th>Admin</th><th>Action</th><th>Target</th><th>Reason</th></tr>");
+    b.push_str(
+        "</table><h3>Log</h3><table><tr><th>When</th><th>Admin</th><th>Action</th><th>Target</th><th>Reason</th></tr>",
+    );
     for e in &log {
         let _ = write!(
             b,
@@ -162,7 +167,8 @@ pub async fn act(
         .await;
     match done {
         Ok(true) => Redirect::to("/admin").into_response(),
-        Ok(false) => (StatusCode::NOT_FOUND, Html(page_for(&viewer, "Not found", "<p>Nothing to do that to.</p>"))).into_response(),
+        Ok(false) => (StatusCode::NOT_FOUND, Html(page_for(&viewer, "Not found", "<p>Nothing to do that to.</p>")))
+            .into_response(),
         Err(e) => internal(&rid, e),
     }
 }

@@ -18,7 +18,10 @@ const MAX_NAME: usize = 100;
 const MAX_DESCRIPTION: usize = 2_000;
 
 fn problem(viewer: &Viewer, status: StatusCode, text: &str) -> Response {
-    let body = format!(r#"<h2>Collections</h2><p class="error" role="alert">{}</p><p><a href="/collections">Back to your collections</a></p>"#, escape(text));
+    let body = format!(
+        r#"<h2>Collections</h2><p class="error" role="alert">{}</p><p><a href="/collections">Back to your collections</a></p>"#,
+        escape(text)
+    );
     (status, Html(page_for(viewer, "Collections · paperboy", &body))).into_response()
 }
 
@@ -50,7 +53,11 @@ fn edit_form(viewer: &Viewer, action: &str, name: &str, description: &str, publi
 }
 
 /// `GET /collections`: the viewer's collections and a form for a new one.
-pub async fn index(State(state): State<AppState>, Extension(rid): Extension<RequestId>, Extension(viewer): Extension<Viewer>) -> Response {
+pub async fn index(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
+) -> Response {
     let user = match require_login(&viewer, "/collections") {
         Ok(u) => u,
         Err(r) => return r,
@@ -106,7 +113,11 @@ pub async fn create(
         Err(e) => return problem(&viewer, StatusCode::UNPROCESSABLE_ENTITY, &e),
     };
     let public = form.public.is_some();
-    match state.store.transaction(move |db| community::create_collection(db, user.id, &name, &description, public, now())).await {
+    match state
+        .store
+        .transaction(move |db| community::create_collection(db, user.id, &name, &description, public, now()))
+        .await
+    {
         Ok(id) => Redirect::to(&format!("/collections/{id}")).into_response(),
         Err(e) => internal(&rid, e),
     }
@@ -198,7 +209,11 @@ pub async fn update(
     };
     let public = form.public.is_some();
     let uid = user.id;
-    match state.store.transaction(move |db| community::update_collection(db, id, uid, &name, &description, public, now())).await {
+    match state
+        .store
+        .transaction(move |db| community::update_collection(db, id, uid, &name, &description, public, now()))
+        .await
+    {
         Ok(true) => Redirect::to(&format!("/collections/{id}")).into_response(),
         Ok(false) => problem(&viewer, StatusCode::NOT_FOUND, "There is no such collection of yours."),
         Err(e) => internal(&rid, e),
@@ -259,7 +274,9 @@ pub async fn set_paper(
     }
     let pid = paper_id.as_str().to_string();
     match state.store.transaction(move |db| community::set_in_collection(db, id, user.id, &pid, present, now())).await {
-        Ok(true) => Redirect::to(&safe_next(form.next.as_deref().or(Some(&format!("/collections/{id}"))))).into_response(),
+        Ok(true) => {
+            Redirect::to(&safe_next(form.next.as_deref().or(Some(&format!("/collections/{id}"))))).into_response()
+        }
         Ok(false) => problem(&viewer, StatusCode::NOT_FOUND, "There is no such collection of yours."),
         Err(e) => internal(&rid, e),
     }

@@ -62,14 +62,21 @@ pub async fn paper_action(
     let user = match &viewer.user {
         Some(u) => u.clone(),
         None if wants_json(&headers) => {
-            return (StatusCode::UNAUTHORIZED, Json(serde_json::json!({"code": "login_required", "message": "log in to do this"})))
+            return (
+                StatusCode::UNAUTHORIZED,
+                Json(serde_json::json!({"code": "login_required", "message": "log in to do this"})),
+            )
                 .into_response()
         }
-        None => return require_login(&viewer, &paper_path).err().unwrap_or_else(|| Redirect::to("/login").into_response()),
+        None => {
+            return require_login(&viewer, &paper_path).err().unwrap_or_else(|| Redirect::to("/login").into_response())
+        }
     };
     let paper = match state.store.paper(&id).await {
         Ok(Some(p)) => p,
-        Ok(None) => return message(&viewer, StatusCode::NOT_FOUND, "Unknown paper", "paperboy does not know this paper."),
+        Ok(None) => {
+            return message(&viewer, StatusCode::NOT_FOUND, "Unknown paper", "paperboy does not know this paper.")
+        }
         Err(e) => return internal(&rid, e),
     };
     let limits = state.settings.community.limits;
@@ -235,11 +242,15 @@ pub async fn submit_post(
     let cap = i64::from(state.settings.community.submit_daily_cap);
     let (pid, announced, uid, day_s) = (paper.id.as_str().to_string(), day_of(&paper), user.id, day.to_string());
     let now = now();
-    let outcome =
-        state.store.transaction(move |db| community::submit(db, &pid, &announced, uid, &day_s, now, now - 86_400, cap)).await;
+    let outcome = state
+        .store
+        .transaction(move |db| community::submit(db, &pid, &announced, uid, &day_s, now, now - 86_400, cap))
+        .await;
     match outcome {
         Ok(SubmitOutcome::Accepted) => Redirect::to(&format!("/papers/{}", paper.id.as_str())).into_response(),
-        Ok(SubmitOutcome::Duplicate(by)) if by.is_empty() => refuse(StatusCode::CONFLICT, "This paper was already submitted."),
+        Ok(SubmitOutcome::Duplicate(by)) if by.is_empty() => {
+            refuse(StatusCode::CONFLICT, "This paper was already submitted.")
+        }
         Ok(SubmitOutcome::Duplicate(by)) => {
             refuse(StatusCode::CONFLICT, &format!("This paper was already submitted by {by}."))
         }

@@ -98,7 +98,14 @@ pub struct SubscribeForm {
 
 impl SubscribeForm {
     fn prefs(&self) -> Result<Preferences, String> {
-        Preferences::from_form(&self.frequency, &self.mode, &self.categories, &self.keywords, &self.muted_words, &self.max_papers)
+        Preferences::from_form(
+            &self.frequency,
+            &self.mode,
+            &self.categories,
+            &self.keywords,
+            &self.muted_words,
+            &self.max_papers,
+        )
     }
 }
 
@@ -111,12 +118,18 @@ pub async fn subscribe(
     Form(form): Form<SubscribeForm>,
 ) -> Response {
     let ip = client_ip(&state, &headers, peer);
-    if let Err(r) = check_limit(&state, &rid, Limit::new("subscribe", state.settings.community.limits.signup), &ip).await {
+    if let Err(r) =
+        check_limit(&state, &rid, Limit::new("subscribe", state.settings.community.limits.signup), &ip).await
+    {
         return r;
     }
     let again = |msg: &str| {
         let prefs = form.prefs().unwrap_or_default();
-        let body = format!(r#"<p class="error" role="alert">{}</p>{}"#, escape(msg), subscribe_form(&viewer, &form.email, &prefs));
+        let body = format!(
+            r#"<p class="error" role="alert">{}</p>{}"#,
+            escape(msg),
+            subscribe_form(&viewer, &form.email, &prefs)
+        );
         reply(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "Subscribe to the digest", &body)
     };
     let email = match Email::parse(&form.email) {
@@ -228,10 +241,18 @@ pub async fn preferences_page(
     reply(&viewer, StatusCode::OK, "Digest preferences", &body)
 }
 
-fn preferences_body(state: &AppState, viewer: &Viewer, s: &crate::digest::Subscriber, sig: &str, notice: Option<&str>) -> String {
+fn preferences_body(
+    state: &AppState,
+    viewer: &Viewer,
+    s: &crate::digest::Subscriber,
+    sig: &str,
+    notice: Option<&str>,
+) -> String {
     let id = s.id;
     let state_line = match (s.confirmed_at, s.unsubscribed_at, s.paused_at) {
-        (_, Some(_), _) => "You are unsubscribed: nothing is sent. Subscribe again from the form at the bottom of any page.",
+        (_, Some(_), _) => {
+            "You are unsubscribed: nothing is sent. Subscribe again from the form at the bottom of any page."
+        }
         (None, _, _) => "This address has not confirmed yet: nothing is sent until it does.",
         (_, _, Some(_)) => "Delivery is paused: mail to this address failed repeatedly.",
         _ => "You are subscribed.",
@@ -261,10 +282,21 @@ pub async fn save_preferences(
         Ok(None) => return not_found(&viewer),
         Err(e) => return internal(&rid, e),
     };
-    let prefs = match Preferences::from_form(&form.frequency, &form.mode, &form.categories, &form.keywords, &form.muted_words, &form.max_papers) {
+    let prefs = match Preferences::from_form(
+        &form.frequency,
+        &form.mode,
+        &form.categories,
+        &form.keywords,
+        &form.muted_words,
+        &form.max_papers,
+    ) {
         Ok(p) => p,
         Err(e) => {
-            let body = format!(r#"<p class="error" role="alert">Check the preferences: {}.</p>{}"#, escape(&e), preferences_body(&state, &viewer, &s, &sig, None));
+            let body = format!(
+                r#"<p class="error" role="alert">Check the preferences: {}.</p>{}"#,
+                escape(&e),
+                preferences_body(&state, &viewer, &s, &sig, None)
+            );
             return reply(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "Digest preferences", &body);
         }
     };

@@ -19,7 +19,8 @@ pub fn escape(s: &str) -> String {
 }
 
 /// The navigation for someone not logged in.
-const GUEST_NAV: &str = r#"<a href="/papers/trending">Trending</a> <a href="/login">Log in</a> <a href="/signup">Sign up</a>"#;
+const GUEST_NAV: &str =
+    r#"<a href="/papers/trending">Trending</a> <a href="/login">Log in</a> <a href="/signup">Sign up</a>"#;
 
 /// Wraps a page body in the site's layout, for anyone (cacheable: nothing personal in it).
 pub fn page(title: &str, body: &str) -> String {

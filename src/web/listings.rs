@@ -133,7 +133,9 @@ async fn listing(
     match (Period::parse(input), kind) {
         (Some(p @ Period::Day(_)), Kind::Day)
         | (Some(p @ Period::Week { .. }), Kind::Week)
-        | (Some(p @ Period::Month { .. }), Kind::Month) => render_period(state, rid, viewer, headers, p, filter, None).await,
+        | (Some(p @ Period::Month { .. }), Kind::Month) => {
+            render_period(state, rid, viewer, headers, p, filter, None).await
+        }
         (_, Kind::Day) => bad_period(viewer, input, "a date: use YYYY-MM-DD"),
         (_, Kind::Week) => bad_period(viewer, input, "an ISO week: use YYYY-Www, e.g. 2025-W32"),
         (_, Kind::Month) => bad_period(viewer, input, "a month: use YYYY-MM"),

@@ -72,11 +72,7 @@ pub async fn show(
         escape(&p.title)
     );
     let csrf = viewer.user.as_ref().map(|_| viewer.csrf_field());
-    let _ = write!(
-        b,
-        r#"<div class="actions">{}</div>"#,
-        vote_button(&key, activity.upvotes, voted, csrf.as_deref())
-    );
+    let _ = write!(b, r#"<div class="actions">{}</div>"#, vote_button(&key, activity.upvotes, voted, csrf.as_deref()));
     let _ = write!(b, r#"<p class="authors">{}</p>"#, escape(&p.authors.join(", ")));
     if let (Some(by), Some(day)) = (&activity.submitted_by, &activity.submitted_on) {
         let _ = write!(

@@ -159,7 +159,9 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         let valid = token.is_some_and(|t| accounts::verify_signature(&state.secret, &binding, &t));
         if !valid {
             tracing::info!(request_id = %rid.0, "refused a request without a valid CSRF token");
-            return forbidden("This form has expired or did not come from paperboy. Go back, reload the page and try again.");
+            return forbidden(
+                "This form has expired or did not come from paperboy. Go back, reload the page and try again.",
+            );
         }
     }
     req.extensions_mut().insert(viewer);
@@ -205,10 +207,7 @@ pub async fn check_limit(state: &AppState, rid: &RequestId, limit: Limit, who: &
         return Ok(());
     }
     let retry = (start + window - now).max(1);
-    let body = format!(
-        "<p>Too many attempts. Try again in {} seconds.</p>",
-        retry
-    );
+    let body = format!("<p>Too many attempts. Try again in {} seconds.</p>", retry);
     let mut r = (StatusCode::TOO_MANY_REQUESTS, Html(page("Slow down", &body))).into_response();
     if let Ok(v) = HeaderValue::from_str(&retry.to_string()) {
         r.headers_mut().insert(header::RETRY_AFTER, v);

@@ -41,7 +41,8 @@ async fn start_driver() -> Driver {
 }
 
 async fn browser(driver: &Driver, dark: bool) -> Client {
-    let mut args = vec!["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,1000"];
+    let mut args =
+        vec!["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,1000"];
     if dark {
         args.push("--force-dark-mode");
     }
@@ -68,7 +69,11 @@ async fn shot(c: &Client, name: &str) {
 }
 
 async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
-    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"))
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
 }
 
 async fn fill(c: &Client, css: &str, text: &str) {
@@ -120,7 +125,8 @@ async fn a_member_signs_up_votes_comments_submits_and_collects_in_chromium() {
         .for_element(Locator::Css("article form.vote button[aria-pressed='true']"))
         .await
         .expect("the button shows the vote");
-    let n = js(&c, "return document.querySelector(\"article form.vote button[aria-pressed='true'] .n\").textContent").await;
+    let n =
+        js(&c, "return document.querySelector(\"article form.vote button[aria-pressed='true'] .n\").textContent").await;
     assert_eq!(n, "1");
     assert_eq!(js(&c, "return window.__stillHere === true").await, true, "no page reload");
     shot(&c, "02-upvoted").await;

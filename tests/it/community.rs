@@ -93,12 +93,20 @@ async fn sign_up_log_out_and_in_with_safe_cookies() {
     let r = ada.login("nobody", "wrong password").await;
     assert_eq!(r.status, 401, "an unknown name gets the same answer");
     assert!(r.body.contains("Wrong username or password."));
-    let r = ada.submit("/login?next=/papers/trending", "/login", &[("username", "Ada"), ("password", "correct horse"), ("next", "/papers/trending")]).await;
+    let r = ada
+        .submit(
+            "/login?next=/papers/trending",
+            "/login",
+            &[("username", "Ada"), ("password", "correct horse"), ("next", "/papers/trending")],
+        )
+        .await;
     assert_eq!(r.status, 303);
     assert_eq!(r.location(), "/papers/trending");
     assert_ne!(ada.cookie("pb_session").unwrap(), first, "a new session token at every login");
     // Redirects stay on this site.
-    let r = ada.submit("/login", "/login", &[("username", "ada"), ("password", "correct horse"), ("next", "//evil.example/")]).await;
+    let r = ada
+        .submit("/login", "/login", &[("username", "ada"), ("password", "correct horse"), ("next", "//evil.example/")])
+        .await;
     assert_eq!(r.location(), "/");
 }
 
@@ -155,12 +163,18 @@ async fn upvotes_toggle_once_per_user_and_show_everywhere() {
 
     let r = ada.upvote_json(P1).await;
     assert_eq!(r.status, 200);
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&r.body).unwrap(), serde_json::json!({"voted": true, "upvotes": 1}));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&r.body).unwrap(),
+        serde_json::json!({"voted": true, "upvotes": 1})
+    );
     let r = bob.upvote_json(P1).await;
     assert_eq!(serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["upvotes"], 2);
     // A second click takes the vote back.
     let r = bob.upvote_json(P1).await;
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&r.body).unwrap(), serde_json::json!({"voted": false, "upvotes": 1}));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&r.body).unwrap(),
+        serde_json::json!({"voted": false, "upvotes": 1})
+    );
     // Without JavaScript, the form posts and comes back.
     let r = bob.submit("/", &format!("/papers/{P2}/upvote"), &[("next", "/papers/date/2025-08-07")]).await;
     assert_eq!(r.status, 303);
@@ -198,12 +212,17 @@ async fn comments_thread_and_render_sanitised() {
     ada.signup("ada", "correct horse").await;
     let page = format!("/papers/{P1}");
     let r = ada
-        .submit(&page, &format!("{page}/comments"), &[("body", "Great **result**. <script>alert(1)</script> [x](javascript:alert(1)) $x^2$")])
+        .submit(
+            &page,
+            &format!("{page}/comments"),
+            &[("body", "Great **result**. <script>alert(1)</script> [x](javascript:alert(1)) $x^2$")],
+        )
         .await;
     assert_eq!(r.status, 303);
     assert!(r.location().starts_with(&format!("{page}#c")));
     let first: i64 = r.location().rsplit("#c").next().unwrap().parse().unwrap();
-    let r = ada.submit(&page, &format!("{page}/comments"), &[("body", "A reply"), ("parent_id", &first.to_string())]).await;
+    let r =
+        ada.submit(&page, &format!("{page}/comments"), &[("body", "A reply"), ("parent_id", &first.to_string())]).await;
     assert_eq!(r.status, 303);
     // A reply to a comment on another paper is refused.
     let r = ada
@@ -258,7 +277,13 @@ async fn submissions_follow_the_rules_and_join_the_days_list() {
     let r = ada.submit("/submit", "/submit", &[("paper", &format!("arXiv:{old_id}v1"))]).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let day = Visitor::new(&s.base).get("/").await.body;
-    let section = day.split("Submitted by the community").nth(1).expect("a community section").split("All papers").next().unwrap();
+    let section = day
+        .split("Submitted by the community")
+        .nth(1)
+        .expect("a community section")
+        .split("All papers")
+        .next()
+        .unwrap();
     assert!(section.contains(&format!(r#"data-id="{old_id}"#)), "submitted paper is on today's list");
     assert!(section.contains(r#"submitted by <a href="/u/ada">ada</a>"#));
 
@@ -297,10 +322,12 @@ async fn collections_are_private_until_published() {
     let (ada, bob) = (Visitor::new(&s.base), Visitor::new(&s.base));
     ada.signup("ada", "correct horse").await;
     bob.signup("bob", "correct horse").await;
-    let r = ada.submit("/collections", "/collections", &[("name", "Reading <group>"), ("description", "Week 32")]).await;
+    let r =
+        ada.submit("/collections", "/collections", &[("name", "Reading <group>"), ("description", "Week 32")]).await;
     assert_eq!(r.status, 303);
     let path = r.location().to_string();
-    let r = ada.submit(&format!("/papers/{P1}"), &format!("{path}/papers"), &[("paper_id", P1), ("action", "add")]).await;
+    let r =
+        ada.submit(&format!("/papers/{P1}"), &format!("{path}/papers"), &[("paper_id", P1), ("action", "add")]).await;
     assert_eq!(r.status, 303);
     ada.submit(&path, &format!("{path}/papers"), &[("paper_id", P2), ("action", "add")]).await;
     let mine = ada.get(&path).await.body;
@@ -313,7 +340,8 @@ async fn collections_are_private_until_published() {
     let r = bob.submit("/collections", &format!("{path}/papers"), &[("paper_id", P3), ("action", "add")]).await;
     assert_eq!(r.status, 404);
     // Rename, describe, publish.
-    let r = ada.submit(&path, &path, &[("name", "Week 32 picks"), ("description", "Our reading"), ("public", "1")]).await;
+    let r =
+        ada.submit(&path, &path, &[("name", "Week 32 picks"), ("description", "Our reading"), ("public", "1")]).await;
     assert_eq!(r.status, 303);
     let public = bob.get(&path).await;
     assert_eq!(public.status, 200);
@@ -335,7 +363,10 @@ async fn admins_moderate_and_every_action_is_logged() {
     let (admin, troll) = (Visitor::new(&s.base), Visitor::new(&s.base));
     admin.signup("root", "correct horse").await;
     troll.signup("troll", "correct horse").await;
-    s.store.transaction(|db| paperboy::store::community::set_role(db, "root", paperboy::accounts::Role::Admin)).await.unwrap();
+    s.store
+        .transaction(|db| paperboy::store::community::set_role(db, "root", paperboy::accounts::Role::Admin))
+        .await
+        .unwrap();
     let page = format!("/papers/{P1}");
     let r = troll.submit(&page, &format!("{page}/comments"), &[("body", "spam spam spam")]).await;
     let cid = r.location().rsplit("#c").next().unwrap().to_string();
@@ -414,8 +445,12 @@ async fn script_payloads_render_inert() {
     s.store.upsert_papers(vec![evil], None).await.unwrap();
     let ada = Visitor::new(&s.base);
     ada.signup("ada", "correct horse").await;
-    ada.submit("/papers/2508.09999", "/papers/2508.09999/comments", &[("body", r#"<iframe src="javascript:alert(1)"></iframe>"#)])
-        .await;
+    ada.submit(
+        "/papers/2508.09999",
+        "/papers/2508.09999/comments",
+        &[("body", r#"<iframe src="javascript:alert(1)"></iframe>"#)],
+    )
+    .await;
     for path in ["/", "/papers/2508.09999", "/papers/date/2025-08-07?cat=<script>alert(1)</script>", "/u/ada"] {
         let html = ada.get(path).await.body;
         for bad in ["<script>alert", "<img src=x", "<b>Bold", "<iframe", "onerror=alert(1)>"] {
@@ -437,7 +472,16 @@ async fn settings_mute_words_set_default_categories_and_change_the_password() {
     let p1 = s.store.paper(&paperboy::papers::ArxivId::parse(P1).unwrap()).await.unwrap().unwrap();
     let word = p1.title.split_whitespace().find(|w| w.len() > 6).unwrap().to_lowercase();
     let r = ada
-        .submit("/settings", "/settings", &[("action", "profile"), ("email", "ada@example.org"), ("muted_words", &word), ("default_categories", "cs.SD")])
+        .submit(
+            "/settings",
+            "/settings",
+            &[
+                ("action", "profile"),
+                ("email", "ada@example.org"),
+                ("muted_words", &word),
+                ("default_categories", "cs.SD"),
+            ],
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("Saved."));
@@ -446,7 +490,9 @@ async fn settings_mute_words_set_default_categories_and_change_the_password() {
     let all = ada.get("/papers/date/2025-08-07").await.body;
     assert!(!all.contains(&format!(r#"data-id="{P1}"#)), "muted papers are hidden");
     assert!(all.contains("hidden by your muted words"));
-    let r = ada.submit("/settings", "/settings", &[("action", "profile"), ("email", "ada@example.org\r\nBcc: x@y.org")]).await;
+    let r = ada
+        .submit("/settings", "/settings", &[("action", "profile"), ("email", "ada@example.org\r\nBcc: x@y.org")])
+        .await;
     assert_eq!(r.status, 422);
     let r = ada.submit("/settings", "/settings", &[("action", "profile"), ("default_categories", "cs.NOPE")]).await;
     assert_eq!(r.status, 422);
@@ -455,11 +501,19 @@ async fn settings_mute_words_set_default_categories_and_change_the_password() {
     let other = Visitor::new(&s.base);
     assert_eq!(other.login("ada", "correct horse").await.status, 303);
     let r = ada
-        .submit("/settings", "/settings", &[("action", "password"), ("current_password", "wrong one!"), ("new_password", "battery staple")])
+        .submit(
+            "/settings",
+            "/settings",
+            &[("action", "password"), ("current_password", "wrong one!"), ("new_password", "battery staple")],
+        )
         .await;
     assert_eq!(r.status, 422);
     let r = ada
-        .submit("/settings", "/settings", &[("action", "password"), ("current_password", "correct horse"), ("new_password", "battery staple")])
+        .submit(
+            "/settings",
+            "/settings",
+            &[("action", "password"), ("current_password", "correct horse"), ("new_password", "battery staple")],
+        )
         .await;
     assert_eq!(r.status, 200);
     assert!(ada.get("/").await.body.contains(r#"<a href="/u/ada">"#), "this session stays");

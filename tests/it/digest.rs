@@ -35,7 +35,10 @@ fn parse(raw: &[u8]) -> mail_parser::Message<'_> {
 
 /// The first `http…` link in a text that contains `needle`.
 fn link(text: &str, needle: &str) -> String {
-    text.split_whitespace().find(|w| w.starts_with("http") && w.contains(needle)).unwrap_or_else(|| panic!("no {needle} link in {text}")).to_string()
+    text.split_whitespace()
+        .find(|w| w.starts_with("http") && w.contains(needle))
+        .unwrap_or_else(|| panic!("no {needle} link in {text}"))
+        .to_string()
 }
 
 /// Subscribes `email` with default preferences and confirms it, as the store sees it.
@@ -61,7 +64,13 @@ async fn subscribe_confirm_receive_change_preferences_and_leave_in_one_click() {
     assert!(ada.get("/").await.body.contains(r#"<form method="get" action="/subscribe""#));
     let form = ada.get("/subscribe?email=ada%40example.org").await.body;
     assert!(form.contains(r#"value="ada@example.org""#));
-    let r = ada.submit("/subscribe", "/subscribe", &[("email", "ada@example.org"), ("frequency", "daily"), ("mode", "trending")]).await;
+    let r = ada
+        .submit(
+            "/subscribe",
+            "/subscribe",
+            &[("email", "ada@example.org"), ("frequency", "daily"), ("mode", "trending")],
+        )
+        .await;
     assert_eq!(r.status, 200);
     let answer_new = r.body.clone();
 
@@ -83,16 +92,24 @@ async fn subscribe_confirm_receive_change_preferences_and_leave_in_one_click() {
 
     // The same answer for an address that is already subscribed (no probing who is on the list).
     let r = Visitor::new(&s.base)
-        .submit("/subscribe", "/subscribe", &[("email", "ada@example.org"), ("frequency", "daily"), ("mode", "trending")])
+        .submit(
+            "/subscribe",
+            "/subscribe",
+            &[("email", "ada@example.org"), ("frequency", "daily"), ("mode", "trending")],
+        )
         .await;
     assert_eq!(r.body.split("<main>").nth(1), answer_new.split("<main>").nth(1));
     let raw = sink.wait_for(2).await;
     assert_eq!(parse(&raw[1]).subject(), Some("You are already subscribed to paperboy digests"));
 
     // The digest.
-    let report = compose::queue_period(&s.store, &links(&s), Frequency::Daily, day(), chrono::Utc::now().timestamp()).await.unwrap();
+    let report = compose::queue_period(&s.store, &links(&s), Frequency::Daily, day(), chrono::Utc::now().timestamp())
+        .await
+        .unwrap();
     assert_eq!((report.subscribers, report.queued), (1, 1));
-    let again = compose::queue_period(&s.store, &links(&s), Frequency::Daily, day(), chrono::Utc::now().timestamp()).await.unwrap();
+    let again = compose::queue_period(&s.store, &links(&s), Frequency::Daily, day(), chrono::Utc::now().timestamp())
+        .await
+        .unwrap();
     assert_eq!((again.queued, again.already_queued), (0, 1), "never queued twice");
     let raw = sink.wait_for(3).await;
     let digest = parse(&raw[2]);
@@ -116,12 +133,19 @@ async fn subscribe_confirm_receive_change_preferences_and_leave_in_one_click() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("You are subscribed."));
     let r = me
-        .submit(prefs.strip_prefix(&s.base).unwrap(), prefs.strip_prefix(&s.base).unwrap(), &[("frequency", "weekly"), ("mode", "trending"), ("categories", "cs.SD"), ("max_papers", "3")])
+        .submit(
+            prefs.strip_prefix(&s.base).unwrap(),
+            prefs.strip_prefix(&s.base).unwrap(),
+            &[("frequency", "weekly"), ("mode", "trending"), ("categories", "cs.SD"), ("max_papers", "3")],
+        )
         .await;
     assert_eq!(r.status, 200);
     assert!(r.body.contains("Saved."));
     let sub = s.store.read(|db| dstore::subscriber_by_email(db, "ada@example.org")).await.unwrap().unwrap();
-    assert_eq!((sub.prefs.frequency, sub.prefs.categories.clone(), sub.prefs.max_papers), (Frequency::Weekly, vec!["cs.SD".to_string()], 3));
+    assert_eq!(
+        (sub.prefs.frequency, sub.prefs.categories.clone(), sub.prefs.max_papers),
+        (Frequency::Weekly, vec!["cs.SD".to_string()], 3)
+    );
     // A forged preferences link is a 404.
     let forged = format!("/digest/preferences/{}/AAAA", sub.id);
     assert_eq!(me.get(&forged).await.status, 404);
@@ -138,18 +162,26 @@ async fn subscribe_confirm_receive_change_preferences_and_leave_in_one_click() {
     let sub = s.store.read(|db| dstore::subscriber_by_email(db, "ada@example.org")).await.unwrap().unwrap();
     assert!(sub.unsubscribed_at.is_some());
     let week = Period::parse("2025-W32").unwrap();
-    let r = compose::queue_period(&s.store, &links(&s), Frequency::Weekly, week, chrono::Utc::now().timestamp()).await.unwrap();
+    let r = compose::queue_period(&s.store, &links(&s), Frequency::Weekly, week, chrono::Utc::now().timestamp())
+        .await
+        .unwrap();
     assert_eq!(r.subscribers, 0, "nothing for an address that left");
 
     // Coming back works: confirm again, then digests again.
     Visitor::new(&s.base)
-        .submit("/subscribe", "/subscribe", &[("email", "ada@example.org"), ("frequency", "weekly"), ("mode", "trending")])
+        .submit(
+            "/subscribe",
+            "/subscribe",
+            &[("email", "ada@example.org"), ("frequency", "weekly"), ("mode", "trending")],
+        )
         .await;
     let raw = sink.wait_for(4).await;
     let text = parse(&raw[3]).body_text(0).unwrap().to_string();
     let confirm = link(&text, "/digest/confirm?token=");
     assert_eq!(Visitor::new(&s.base).get(confirm.strip_prefix(&s.base).unwrap()).await.status, 200);
-    let r = compose::queue_period(&s.store, &links(&s), Frequency::Weekly, week, chrono::Utc::now().timestamp()).await.unwrap();
+    let r = compose::queue_period(&s.store, &links(&s), Frequency::Weekly, week, chrono::Utc::now().timestamp())
+        .await
+        .unwrap();
     assert_eq!(r.queued, 1);
     let raw = sink.wait_for(5).await;
     let weekly = parse(&raw[4]);
@@ -171,13 +203,15 @@ async fn bad_addresses_are_refused_and_never_reach_smtp() {
         ("ada@localhost", "not a valid host name"),
         (long.as_str(), "longer than 254"),
     ] {
-        let r = v.submit("/subscribe", "/subscribe", &[("email", bad), ("frequency", "daily"), ("mode", "trending")]).await;
+        let r =
+            v.submit("/subscribe", "/subscribe", &[("email", bad), ("frequency", "daily"), ("mode", "trending")]).await;
         assert_eq!(r.status, 422, "{bad:?}");
         assert!(r.body.contains(says), "{bad:?}: {says}");
     }
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(sink.messages().is_empty());
-    let n: i64 = s.store.read(|db| Ok(db.query_one("SELECT COUNT(*) FROM subscribers", &[])?.unwrap().int(0))).await.unwrap();
+    let n: i64 =
+        s.store.read(|db| Ok(db.query_one("SELECT COUNT(*) FROM subscribers", &[])?.unwrap().int(0))).await.unwrap();
     assert_eq!(n, 0);
 }
 
@@ -213,8 +247,11 @@ async fn a_server_that_is_down_then_up_451s_and_550s_are_each_handled() {
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await; // the second retry: after 2 s
     let r = mailer::drain(&s.store, &m, &settings, "w1").await.unwrap();
     assert_eq!((r.sent, r.retried, r.failed), (1, 0, 0), "{r:?}");
-    let got: Vec<String> =
-        sink.messages().iter().map(|raw| parse(raw).to().unwrap().first().unwrap().address().unwrap().to_string()).collect();
+    let got: Vec<String> = sink
+        .messages()
+        .iter()
+        .map(|raw| parse(raw).to().unwrap().first().unwrap().address().unwrap().to_string())
+        .collect();
     let mut sorted = got.clone();
     sorted.sort();
     assert_eq!(sorted, vec!["ada@example.org", "bob@example.org"]);
@@ -237,7 +274,8 @@ async fn a_send_run_killed_midway_resumes_and_doubles_at_most_the_message_in_fli
     let data = tempfile::tempdir().unwrap();
     let bin = env!("CARGO_BIN_EXE_paperboy");
     let sample = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample/arxiv-sample.jsonl.gz");
-    let out = std::process::Command::new(bin).arg("--data-dir").arg(data.path()).arg("import").arg(&sample).output().unwrap();
+    let out =
+        std::process::Command::new(bin).arg("--data-dir").arg(data.path()).arg("import").arg(&sample).output().unwrap();
     assert!(out.status.success());
     let store = paperboy::store::Store::open(data.path().join("paperboy.db").to_str().unwrap()).await.unwrap();
     let subscribers = 120;
@@ -246,7 +284,15 @@ async fn a_send_run_killed_midway_resumes_and_doubles_at_most_the_message_in_fli
             let now = chrono::Utc::now().timestamp();
             for i in 0..subscribers {
                 let email = format!("reader{i}@example.org");
-                dstore::request_subscription(db, &email, None, &Preferences::default(), &format!("h{i}"), now, now + 60)?;
+                dstore::request_subscription(
+                    db,
+                    &email,
+                    None,
+                    &Preferences::default(),
+                    &format!("h{i}"),
+                    now,
+                    now + 60,
+                )?;
                 dstore::confirm(db, &format!("h{i}"), now)?;
             }
             Ok(())
@@ -315,10 +361,20 @@ async fn two_workers_racing_on_postgresql_send_each_message_once() {
         .transaction(move |db| {
             let now = chrono::Utc::now().timestamp();
             for i in 0..n {
-                dstore::request_subscription(db, &format!("reader{i}@example.org"), None, &Preferences::default(), &format!("h{i}"), now, now + 60)?;
+                dstore::request_subscription(
+                    db,
+                    &format!("reader{i}@example.org"),
+                    None,
+                    &Preferences::default(),
+                    &format!("h{i}"),
+                    now,
+                    now + 60,
+                )?;
             }
-            let ids: Vec<i64> = db.query("SELECT id FROM subscribers ORDER BY id", &[])?.iter().map(|r| r.int(0)).collect();
-            let messages: Vec<_> = messages.into_iter().zip(ids).map(|(m, id)| dstore::NewMessage { subscriber_id: id, ..m }).collect();
+            let ids: Vec<i64> =
+                db.query("SELECT id FROM subscribers ORDER BY id", &[])?.iter().map(|r| r.int(0)).collect();
+            let messages: Vec<_> =
+                messages.into_iter().zip(ids).map(|(m, id)| dstore::NewMessage { subscriber_id: id, ..m }).collect();
             dstore::enqueue(db, &messages, now)?;
             Ok(())
         })
@@ -329,14 +385,13 @@ async fn two_workers_racing_on_postgresql_send_each_message_once() {
     settings.smtp_port = sink.port;
     settings.batch = 5;
     let (a, b) = (mailer::Mailer::new(&settings).unwrap(), mailer::Mailer::new(&settings).unwrap());
-    let (ra, rb) = tokio::join!(
-        mailer::drain(&store, &a, &settings, "node-a"),
-        mailer::drain(&store, &b, &settings, "node-b")
-    );
+    let (ra, rb) =
+        tokio::join!(mailer::drain(&store, &a, &settings, "node-a"), mailer::drain(&store, &b, &settings, "node-b"));
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     assert_eq!(ra.sent + rb.sent, n as u64);
     assert!(ra.sent > 0 && rb.sent > 0, "both worked: {ra:?} {rb:?}");
-    let mut subjects: Vec<String> = sink.messages().iter().map(|raw| parse(raw).subject().unwrap().to_string()).collect();
+    let mut subjects: Vec<String> =
+        sink.messages().iter().map(|raw| parse(raw).subject().unwrap().to_string()).collect();
     subjects.sort();
     subjects.dedup();
     assert_eq!(subjects.len(), n, "each message exactly once");
@@ -349,14 +404,20 @@ async fn two_workers_racing_on_postgresql_send_each_message_once() {
 async fn the_rendered_digest_matches_its_snapshot() {
     let t = temp_store().await;
     paperboy::sample::load_if_empty(&t.store).await.unwrap();
-    let links = Links { public_url: "https://paperboy.example".into(), secret: std::sync::Arc::from(&b"snapshot secret"[..]) };
+    let links =
+        Links { public_url: "https://paperboy.example".into(), secret: std::sync::Arc::from(&b"snapshot secret"[..]) };
     let subscriber = paperboy::digest::Subscriber {
         id: 42,
         email: "ada@example.org".into(),
         user_id: None,
         confirmed_at: Some(0),
         unsubscribed_at: None,
-        prefs: Preferences { categories: vec!["cs.SD".into()], max_papers: 3, muted_words: vec!["speech".into()], ..Default::default() },
+        prefs: Preferences {
+            categories: vec!["cs.SD".into()],
+            max_papers: 3,
+            muted_words: vec!["speech".into()],
+            ..Default::default()
+        },
         hard_failures: 0,
         paused_at: None,
     };
@@ -365,16 +426,23 @@ async fn the_rendered_digest_matches_its_snapshot() {
     let chosen = compose::select(&candidates, &subscriber.prefs, None);
     assert_eq!(chosen.len(), 3);
     assert!(chosen.iter().all(|c| c.paper.categories.iter().any(|x| x.code() == "cs.SD")));
-    assert!(chosen.iter().all(|c| !format!("{} {}", c.paper.title, c.paper.abstract_text).to_lowercase().contains("speech")));
+    assert!(chosen
+        .iter()
+        .all(|c| !format!("{} {}", c.paper.title, c.paper.abstract_text).to_lowercase().contains("speech")));
     let m = compose::compose(&links, &subscriber, Frequency::Daily, day(), &chosen).unwrap();
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
-    for (name, got) in [("digest.subject", m.subject.clone()), ("digest.txt", m.text.clone()), ("digest.html", m.html.clone().unwrap())] {
+    for (name, got) in [
+        ("digest.subject", m.subject.clone()),
+        ("digest.txt", m.text.clone()),
+        ("digest.html", m.html.clone().unwrap()),
+    ] {
         let path = dir.join(name);
         if std::env::var_os("PAPERBOY_UPDATE_SNAPSHOTS").is_some() {
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(&path, &got).unwrap();
         }
-        let want = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} missing: run with PAPERBOY_UPDATE_SNAPSHOTS=1", path.display()));
+        let want = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("{} missing: run with PAPERBOY_UPDATE_SNAPSHOTS=1", path.display()));
         assert_eq!(got, want, "{name} changed");
     }
     // HTML escaping holds in the HTML part (titles are arXiv text).
@@ -390,7 +458,12 @@ async fn for_me_digests_favour_what_the_account_liked() {
     // Ada liked two audio papers (cs.SD) of an earlier day.
     let audio: Vec<String> = s
         .store
-        .list_papers(paperboy::store::Listing { period: Period::parse("2025-08-05").unwrap(), categories: vec!["cs.SD".into()], limit: 2, offset: 0 })
+        .list_papers(paperboy::store::Listing {
+            period: Period::parse("2025-08-05").unwrap(),
+            categories: vec!["cs.SD".into()],
+            limit: 2,
+            offset: 0,
+        })
         .await
         .unwrap()
         .iter()
@@ -402,7 +475,11 @@ async fn for_me_digests_favour_what_the_account_liked() {
     let liked = compose::Liked::of(&s.store, uid).await.unwrap();
     let candidates = compose::candidates(&s.store, day(), 1_754_654_400).await.unwrap();
     let trending = compose::select(&candidates, &Preferences { max_papers: 5, ..Default::default() }, None);
-    let for_me = compose::select(&candidates, &Preferences { mode: paperboy::digest::Mode::ForMe, max_papers: 5, ..Default::default() }, Some(&liked));
+    let for_me = compose::select(
+        &candidates,
+        &Preferences { mode: paperboy::digest::Mode::ForMe, max_papers: 5, ..Default::default() },
+        Some(&liked),
+    );
     let is_audio = |c: &compose::Candidate| c.paper.categories.iter().any(|x| x.code() == "cs.SD");
     assert!(for_me.iter().all(|c| is_audio(c)), "for me: papers like the liked ones first");
     assert!(trending.iter().filter(|c| is_audio(c)).count() < 5, "the trending digest is not all audio");

@@ -252,7 +252,8 @@ impl Visitor {
     }
 
     pub async fn get(&self, path: &str) -> Answer {
-        let r = self.http.get(format!("{}{path}", self.base)).header("cookie", self.cookie_header()).send().await.unwrap();
+        let r =
+            self.http.get(format!("{}{path}", self.base)).header("cookie", self.cookie_header()).send().await.unwrap();
         self.finish(r).await
     }
 
@@ -326,7 +327,8 @@ impl SmtpSink {
             .expect("python3 with aiosmtpd (Debian package python3-aiosmtpd; scripts/test.sh installs it)");
         let mut line = String::new();
         std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line.trim().strip_prefix("ready ").unwrap_or_else(|| panic!("smtp sink said {line:?}")).parse().unwrap();
+        let port =
+            line.trim().strip_prefix("ready ").unwrap_or_else(|| panic!("smtp sink said {line:?}")).parse().unwrap();
         Self { child, port, dir: dir.to_path_buf() }
     }
 

@@ -66,7 +66,10 @@ async fn sqlite_to_postgres_is_resumable_and_verified() {
     let bob = pg.transaction(|db| c::create_user(db, "bob", None, "h", 20)).await.unwrap().unwrap();
     let ada = pg.read(|db| c::user_by_name(db, "ada")).await.unwrap().unwrap();
     assert!(bob > ada.id, "identity sequences moved past the copied ids");
-    assert_eq!(pg.read(|db| c::top_ranked(db, 5, 0)).await.unwrap(), sqlite.store.read(|db| c::top_ranked(db, 5, 0)).await.unwrap());
+    assert_eq!(
+        pg.read(|db| c::top_ranked(db, 5, 0)).await.unwrap(),
+        sqlite.store.read(|db| c::top_ranked(db, 5, 0)).await.unwrap()
+    );
     let _ = p2;
 
     // A changed target no longer verifies.

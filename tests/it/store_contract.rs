@@ -159,7 +159,8 @@ async fn the_community_tables_behave_alike(store: &Store) {
         .await
         .unwrap();
     let fresh0 = store.read(c::freshness).await.unwrap();
-    let ada = store.transaction(|db| c::create_user(db, "Ada", Some("ada@example.org"), "$argon2id$x", 100)).await.unwrap();
+    let ada =
+        store.transaction(|db| c::create_user(db, "Ada", Some("ada@example.org"), "$argon2id$x", 100)).await.unwrap();
     let ada = ada.expect("created");
     let dup = store.transaction(|db| c::create_user(db, "ada", None, "h", 100)).await.unwrap();
     assert_eq!(dup, None, "names are unique ignoring case");
@@ -205,20 +206,35 @@ async fn the_community_tables_behave_alike(store: &Store) {
         .await
         .unwrap();
     assert_eq!(wrong, c::CommentOutcome::NoSuchParent);
-    store.transaction(move |db| c::add_comment(db, "2508.00001", "2025-08-07", ada, Some(first), "reply", 402)).await.unwrap();
+    store
+        .transaction(move |db| c::add_comment(db, "2508.00001", "2025-08-07", ada, Some(first), "reply", 402))
+        .await
+        .unwrap();
     let comments = store.read(|db| c::comments_on(db, "2508.00001")).await.unwrap();
-    assert_eq!(comments.iter().map(|c| (c.body.as_str(), c.parent_id)).collect::<Vec<_>>(), vec![("first", None), ("reply", Some(first))]);
+    assert_eq!(
+        comments.iter().map(|c| (c.body.as_str(), c.parent_id)).collect::<Vec<_>>(),
+        vec![("first", None), ("reply", Some(first))]
+    );
     store.transaction(move |db| c::set_comment_hidden(db, first, true)).await.unwrap();
     let i3 = ids.clone();
     let activity = store.read(move |db| c::activity(db, &i3)).await.unwrap();
     assert_eq!((activity["2508.00001"].upvotes, activity["2508.00001"].comments), (1, 1));
 
     // Submissions: once per paper, a cap per user.
-    let s = store.transaction(move |db| c::submit(db, "2508.00002", "2025-08-06", ada, "2025-08-07", 500, 0, 1)).await.unwrap();
+    let s = store
+        .transaction(move |db| c::submit(db, "2508.00002", "2025-08-06", ada, "2025-08-07", 500, 0, 1))
+        .await
+        .unwrap();
     assert_eq!(s, c::SubmitOutcome::Accepted);
-    let s = store.transaction(move |db| c::submit(db, "2508.00002", "2025-08-06", bob, "2025-08-07", 501, 0, 1)).await.unwrap();
+    let s = store
+        .transaction(move |db| c::submit(db, "2508.00002", "2025-08-06", bob, "2025-08-07", 501, 0, 1))
+        .await
+        .unwrap();
     assert_eq!(s, c::SubmitOutcome::Duplicate("Ada".into()));
-    let s = store.transaction(move |db| c::submit(db, "2508.00001", "2025-08-07", ada, "2025-08-07", 502, 0, 1)).await.unwrap();
+    let s = store
+        .transaction(move |db| c::submit(db, "2508.00001", "2025-08-07", ada, "2025-08-07", 502, 0, 1))
+        .await
+        .unwrap();
     assert_eq!(s, c::SubmitOutcome::CapReached);
     assert_eq!(store.read(|db| c::submitted_on(db, "2025-08-07")).await.unwrap(), vec!["2508.00002".to_string()]);
 
