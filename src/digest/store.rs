@@ -12,6 +12,19 @@ fn list(s: String) -> Vec<String> {
     s.split(',').filter(|w| !w.is_empty()).map(str::to_string).collect()
 }
 
+/// The preference columns' values, in the order `frequency, mode, categories, keywords,
+/// muted_words, max_papers`.
+fn prefs_values(p: &Preferences) -> [Val; 6] {
+    [
+        p.frequency.as_str().into(),
+        p.mode.as_str().into(),
+        p.categories.join(",").into(),
+        p.keywords.join(",").into(),
+        p.muted_words.join(",").into(),
+        i64::from(p.max_papers).into(),
+    ]
+}
+
 fn subscriber_from(r: &Row) -> Subscriber {
     Subscriber {
         id: r.int(0),
@@ -68,17 +81,7 @@ pub fn request_subscription(
     db.execute(
         "INSERT INTO subscribers (email, user_id, frequency, mode, categories, keywords, muted_words, max_papers, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (email) DO NOTHING",
-        &[
-            email.into(),
-            user_id.into(),
-            prefs.frequency.as_str().into(),
-            prefs.mode.as_str().into(),
-            prefs.categories.join(",").into(),
-            prefs.keywords.join(",").into(),
-            prefs.muted_words.join(",").into(),
-            i64::from(prefs.max_papers).into(),
-            now.into(),
-        ],
+        &[&[email.into(), user_id.into()][..], &prefs_values(prefs), &[now.into()]].concat(),
     )?;
     let row = db
         .query_one(
@@ -98,19 +101,8 @@ pub fn request_subscription(
                 frequency = $4, mode = $5, categories = $6, keywords = $7, muted_words = $8, max_papers = $9,
                 user_id = COALESCE($10, user_id)
          WHERE id = $11",
-        &[
-            token_hash.into(),
-            expires_at.into(),
-            now.into(),
-            prefs.frequency.as_str().into(),
-            prefs.mode.as_str().into(),
-            prefs.categories.join(",").into(),
-            prefs.keywords.join(",").into(),
-            prefs.muted_words.join(",").into(),
-            i64::from(prefs.max_papers).into(),
-            user_id.into(),
-            id.into(),
-        ],
+        &[&[token_hash.into(), expires_at.into(), now.into()][..], &prefs_values(prefs), &[user_id.into(), id.into()]]
+            .concat(),
     )?;
     Ok(SubscribeOutcome::ConfirmationDue { subscriber_id: id })
 }
@@ -143,15 +135,7 @@ pub fn save_preferences(db: &mut dyn Db, id: i64, prefs: &Preferences) -> Result
     db.execute(
         "UPDATE subscribers SET frequency = $1, mode = $2, categories = $3, keywords = $4, muted_words = $5, max_papers = $6
          WHERE id = $7",
-        &[
-            prefs.frequency.as_str().into(),
-            prefs.mode.as_str().into(),
-            prefs.categories.join(",").into(),
-            prefs.keywords.join(",").into(),
-            prefs.muted_words.join(",").into(),
-            i64::from(prefs.max_papers).into(),
-            id.into(),
-        ],
+        &[&prefs_values(prefs)[..], &[id.into()]].concat(),
     )?;
     Ok(())
 }

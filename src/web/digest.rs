@@ -79,9 +79,9 @@ pub async fn subscribe_page(Extension(viewer): Extension<Viewer>, Query(q): Quer
     reply(&viewer, StatusCode::OK, "Subscribe to the digest", &subscribe_form(&viewer, &email, &prefs))
 }
 
+/// The preference fields of the subscribe and preferences forms.
 #[derive(Deserialize)]
-pub struct SubscribeForm {
-    email: String,
+pub struct PrefsForm {
     #[serde(default)]
     frequency: String,
     #[serde(default)]
@@ -96,7 +96,7 @@ pub struct SubscribeForm {
     max_papers: String,
 }
 
-impl SubscribeForm {
+impl PrefsForm {
     fn prefs(&self) -> Result<Preferences, String> {
         Preferences::from_form(
             &self.frequency,
@@ -106,6 +106,19 @@ impl SubscribeForm {
             &self.muted_words,
             &self.max_papers,
         )
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SubscribeForm {
+    email: String,
+    #[serde(flatten)]
+    fields: PrefsForm,
+}
+
+impl SubscribeForm {
+    fn prefs(&self) -> Result<Preferences, String> {
+        self.fields.prefs()
     }
 }
 
@@ -275,21 +288,14 @@ pub async fn save_preferences(
     Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     Path((id, sig)): Path<(i64, String)>,
-    Form(form): Form<SubscribeFormPrefs>,
+    Form(form): Form<PrefsForm>,
 ) -> Response {
     let s = match subscriber_from_link(&state, "preferences", id, &sig).await {
         Ok(Some(s)) => s,
         Ok(None) => return not_found(&viewer),
         Err(e) => return internal(&rid, e),
     };
-    let prefs = match Preferences::from_form(
-        &form.frequency,
-        &form.mode,
-        &form.categories,
-        &form.keywords,
-        &form.muted_words,
-        &form.max_papers,
-    ) {
+    let prefs = match form.prefs() {
         Ok(p) => p,
         Err(e) => {
             let body = format!(
@@ -306,22 +312,6 @@ pub async fn save_preferences(
     }
     let s = crate::digest::Subscriber { prefs, ..s };
     reply(&viewer, StatusCode::OK, "Digest preferences", &preferences_body(&state, &viewer, &s, &sig, Some("Saved.")))
-}
-
-#[derive(Deserialize)]
-pub struct SubscribeFormPrefs {
-    #[serde(default)]
-    frequency: String,
-    #[serde(default)]
-    mode: String,
-    #[serde(default)]
-    categories: String,
-    #[serde(default)]
-    keywords: String,
-    #[serde(default)]
-    muted_words: String,
-    #[serde(default)]
-    max_papers: String,
 }
 
 /// `GET /digest/unsubscribe/{id}/{sig}`: one button (a link scanner's GET changes nothing).

@@ -484,3 +484,78 @@ async fn for_me_digests_favour_what_the_account_liked() {
     assert!(for_me.iter().all(|c| is_audio(c)), "for me: papers like the liked ones first");
     assert!(trending.iter().filter(|c| is_audio(c)).count() < 5, "the trending digest is not all audio");
 }
+
+#[tokio::test]
+async fn two_nodes_deliver_on_postgresql_and_one_killed_midway_is_taken_over() {
+    let mail_dir = tempfile::tempdir().unwrap();
+    let sink = SmtpSink::start(0, mail_dir.path(), &["--delay-ms", "10"]);
+    let url = pg_database().await;
+    let store = paperboy::store::Store::open(&url).await.unwrap();
+    paperboy::sample::load_if_empty(&store).await.unwrap();
+    let subscribers = 150;
+    store
+        .transaction(move |db| {
+            let now = chrono::Utc::now().timestamp();
+            for i in 0..subscribers {
+                let email = format!("reader{i}@example.org");
+                dstore::request_subscription(
+                    db,
+                    &email,
+                    None,
+                    &Preferences::default(),
+                    &format!("h{i}"),
+                    now,
+                    now + 60,
+                )?;
+                dstore::confirm(db, &format!("h{i}"), now)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let bin = env!("CARGO_BIN_EXE_paperboy");
+    let node = |args: &[&str]| {
+        let data = tempfile::tempdir().unwrap().keep();
+        std::process::Command::new(bin)
+            .arg("--data-dir")
+            .arg(data)
+            .args(args)
+            .env("PAPERBOY_DATABASE_URL", &url)
+            .env("PAPERBOY_MAIL__SMTP_HOST", "127.0.0.1")
+            .env("PAPERBOY_MAIL__SMTP_PORT", sink.port.to_string())
+            .env("PAPERBOY_MAIL__CLAIM_SECS", "2")
+            .env("PAPERBOY_MAIL__BATCH", "5")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // Node A queues the day's digests and starts delivering; node B delivers alongside.
+    let mut a = node(&["digest", "send", "--date", "2025-08-07"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while sink.messages().len() < 10 {
+        assert!(std::time::Instant::now() < deadline, "node A did not start sending");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let mut b = node(&["digest", "deliver"]);
+    while sink.messages().len() < 40 {
+        assert!(std::time::Instant::now() < deadline, "the nodes stalled");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // Node A dies mid-run; B finishes, taking over A's claims once they expire.
+    a.kill().unwrap();
+    a.wait().unwrap();
+    assert!(b.wait().unwrap().success());
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let mut again = node(&["digest", "deliver"]);
+    assert!(again.wait().unwrap().success());
+    let mut counts = std::collections::HashMap::<String, usize>::new();
+    for raw in sink.messages() {
+        let to = parse(&raw).to().unwrap().first().unwrap().address().unwrap().to_string();
+        *counts.entry(to).or_default() += 1;
+    }
+    assert_eq!(counts.len(), subscribers, "every subscriber got the digest");
+    assert!(counts.values().filter(|&&n| n > 1).count() <= 1, "at most the message A had in flight twice");
+    let q = store.read(dstore::queue_summary).await.unwrap();
+    assert_eq!(q.by_status, vec![("sent".to_string(), subscribers as i64)]);
+}
