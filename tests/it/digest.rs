@@ -54,6 +54,40 @@ async fn confirmed(s: &Site, email: &str, prefs: Preferences) -> i64 {
         .unwrap()
 }
 
+/// `n` confirmed subscribers `reader{i}@example.org` with the default preferences.
+async fn confirmed_readers(store: &paperboy::store::Store, n: usize) {
+    store
+        .transaction(move |db| {
+            let now = chrono::Utc::now().timestamp();
+            for i in 0..n {
+                let email = format!("reader{i}@example.org");
+                dstore::request_subscription(
+                    db,
+                    &email,
+                    None,
+                    &Preferences::default(),
+                    &format!("h{i}"),
+                    now,
+                    now + 60,
+                )?;
+                dstore::confirm(db, &format!("h{i}"), now)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+/// How many messages each address received.
+fn deliveries_per_address(sink: &SmtpSink) -> std::collections::HashMap<String, usize> {
+    let mut counts = std::collections::HashMap::new();
+    for raw in sink.messages() {
+        let to = parse(&raw).to().unwrap().first().unwrap().address().unwrap().to_string();
+        *counts.entry(to).or_default() += 1;
+    }
+    counts
+}
+
 #[tokio::test]
 async fn subscribe_confirm_receive_change_preferences_and_leave_in_one_click() {
     let mail_dir = tempfile::tempdir().unwrap();
@@ -279,26 +313,7 @@ async fn a_send_run_killed_midway_resumes_and_doubles_at_most_the_message_in_fli
     assert!(out.status.success());
     let store = paperboy::store::Store::open(data.path().join("paperboy.db").to_str().unwrap()).await.unwrap();
     let subscribers = 120;
-    store
-        .transaction(move |db| {
-            let now = chrono::Utc::now().timestamp();
-            for i in 0..subscribers {
-                let email = format!("reader{i}@example.org");
-                dstore::request_subscription(
-                    db,
-                    &email,
-                    None,
-                    &Preferences::default(),
-                    &format!("h{i}"),
-                    now,
-                    now + 60,
-                )?;
-                dstore::confirm(db, &format!("h{i}"), now)?;
-            }
-            Ok(())
-        })
-        .await
-        .unwrap();
+    confirmed_readers(&store, subscribers).await;
     let run = |args: &[&str]| {
         std::process::Command::new(bin)
             .arg("--data-dir")
@@ -328,11 +343,7 @@ async fn a_send_run_killed_midway_resumes_and_doubles_at_most_the_message_in_fli
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let mut second = run(&["digest", "send", "--date", "2025-08-07"]);
     assert!(second.wait().unwrap().success());
-    let mut counts = std::collections::HashMap::<String, usize>::new();
-    for raw in sink.messages() {
-        let to = parse(&raw).to().unwrap().first().unwrap().address().unwrap().to_string();
-        *counts.entry(to).or_default() += 1;
-    }
+    let counts = deliveries_per_address(&sink);
     assert_eq!(counts.len(), subscribers, "every subscriber got the digest");
     let doubled = counts.values().filter(|&&n| n > 1).count();
     assert!(doubled <= 1 && counts.values().all(|&n| n <= 2), "at most the message in flight twice: {doubled}");
@@ -493,26 +504,7 @@ async fn two_nodes_deliver_on_postgresql_and_one_killed_midway_is_taken_over() {
     let store = paperboy::store::Store::open(&url).await.unwrap();
     paperboy::sample::load_if_empty(&store).await.unwrap();
     let subscribers = 150;
-    store
-        .transaction(move |db| {
-            let now = chrono::Utc::now().timestamp();
-            for i in 0..subscribers {
-                let email = format!("reader{i}@example.org");
-                dstore::request_subscription(
-                    db,
-                    &email,
-                    None,
-                    &Preferences::default(),
-                    &format!("h{i}"),
-                    now,
-                    now + 60,
-                )?;
-                dstore::confirm(db, &format!("h{i}"), now)?;
-            }
-            Ok(())
-        })
-        .await
-        .unwrap();
+    confirmed_readers(&store, subscribers).await;
     let bin = env!("CARGO_BIN_EXE_paperboy");
     let node = |args: &[&str]| {
         let data = tempfile::tempdir().unwrap().keep();
@@ -549,11 +541,7 @@ async fn two_nodes_deliver_on_postgresql_and_one_killed_midway_is_taken_over() {
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let mut again = node(&["digest", "deliver"]);
     assert!(again.wait().unwrap().success());
-    let mut counts = std::collections::HashMap::<String, usize>::new();
-    for raw in sink.messages() {
-        let to = parse(&raw).to().unwrap().first().unwrap().address().unwrap().to_string();
-        *counts.entry(to).or_default() += 1;
-    }
+    let counts = deliveries_per_address(&sink);
     assert_eq!(counts.len(), subscribers, "every subscriber got the digest");
     assert!(counts.values().filter(|&&n| n > 1).count() <= 1, "at most the message A had in flight twice");
     let q = store.read(dstore::queue_summary).await.unwrap();
