@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod api;
 mod assets;
 mod cache;
 mod collections;
@@ -54,6 +55,12 @@ pub fn router(state: AppState) -> Router {
         .route("/digest/unsubscribe/{id}/{sig}", get(digest::unsubscribe_page).post(digest::unsubscribe))
         .route("/admin", get(admin::show))
         .route("/admin/{kind}/{target}/{action}", post(admin::act))
+        .merge(
+            Router::new()
+                .route("/api/daily_papers", get(api::daily_papers))
+                .route("/api/papers/{*id}", get(api::paper))
+                .layer(middleware::map_response(allow_any_origin)),
+        )
         .route("/static/{*path}", get(assets::serve))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
@@ -89,6 +96,12 @@ async fn request_context(State(state): State<AppState>, mut req: Request, next: 
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", v);
     }
+    response
+}
+
+/// The read-only JSON API may be called from any web page.
+async fn allow_any_origin(mut response: Response) -> Response {
+    response.headers_mut().insert("access-control-allow-origin", HeaderValue::from_static("*"));
     response
 }
 

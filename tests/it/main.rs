@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod api;
 mod arxiv_api;
 mod browser;
 mod community;

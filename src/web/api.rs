@@ -1,0 +1,373 @@
+//! The JSON API that speaks Hugging Face's paper API, so that existing clients work unchanged:
+//! `GET /api/daily_papers` and `GET /api/papers/{id}`. Field names and types follow Hugging
+//! Face's (see `../shared/fixtures/hf-daily-papers`); fields paperboy has no data for are
+//! present with the types clients expect (null, empty list, 0, false). Errors are JSON with a
+//! stable `code`, a `message` that says what to fix, and the HTTP `status`.
+
+use super::RequestId;
+use crate::app::AppState;
+use crate::papers::{ArxivId, Paper, Period};
+use crate::ranking::hot_score;
+use crate::store::{community, Listing, StoreError};
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Json, Response};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// An API error: `{"code": …, "message": …, "status": …}`.
+pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    let body = json!({"code": code, "message": message.into(), "status": status.as_u16()});
+    (status, Json(body)).into_response()
+}
+
+fn store_error(rid: &RequestId, e: StoreError) -> Response {
+    if e.is_unavailable() {
+        tracing::warn!(request_id = %rid.0, error = %e, "store unavailable");
+        let mut r =
+            error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database cannot be reached; try again shortly");
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return r;
+    }
+    tracing::error!(request_id = %rid.0, error = %e, "API request failed");
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        format!("something went wrong on our side (request id {})", rid.0),
+    )
+}
+
+/// A stable 24-hex-digit id in the style of Hugging Face's object ids.
+fn object_id(seed: &str) -> String {
+    let h = xxhash_rust::xxh3::xxh3_128(seed.as_bytes());
+    format!("{:024x}", h & ((1u128 << 96) - 1))
+}
+
+fn day_time(d: Option<chrono::NaiveDate>) -> Value {
+    d.map(|d| Value::String(format!("{d}T00:00:00.000Z"))).unwrap_or(Value::Null)
+}
+
+fn user_object(username: &str) -> Value {
+    json!({
+        "_id": object_id(&format!("user:{username}")),
+        "avatarUrl": "",
+        "isPro": false,
+        "fullname": username,
+        "user": username,
+        "name": username,
+        "type": "user",
+    })
+}
+
+/// The `paper` object of Hugging Face's API.
+fn paper_json(p: &Paper, a: &community::PaperActivity, submitted_at: Option<i64>) -> Value {
+    let id = p.id.as_str();
+    let submitted_on_daily = submitted_at
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map(|t| Value::String(t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()))
+        .unwrap_or_else(|| day_time(p.announced_on));
+    json!({
+        "id": id,
+        "authors": p.authors.iter().enumerate().map(|(i, name)| json!({
+            "_id": object_id(&format!("author:{id}:{i}")),
+            "name": name,
+            "hidden": false,
+        })).collect::<Vec<_>>(),
+        "mediaUrls": [],
+        "publishedAt": day_time(p.submitted_on.or(p.announced_on)),
+        "submittedOnDailyAt": submitted_on_daily,
+        "title": p.title,
+        "submittedOnDailyBy": a.submitted_by.as_deref().map(user_object).unwrap_or(Value::Null),
+        "summary": p.abstract_text,
+        "upvotes": a.upvotes,
+        "discussionId": object_id(&format!("discussion:{id}")),
+        "projectPage": Value::Null,
+        "githubRepo": Value::Null,
+        "githubStars": 0,
+        "ai_summary": Value::Null,
+        "ai_keywords": [],
+    })
+}
+
+/// One item of `/api/daily_papers`.
+fn item_json(p: &Paper, a: &community::PaperActivity, submitted_at: Option<i64>) -> Value {
+    let paper = paper_json(p, a, submitted_at);
+    json!({
+        "title": p.title,
+        "summary": p.abstract_text,
+        "publishedAt": paper["publishedAt"].clone(),
+        "mediaUrls": [],
+        "thumbnail": Value::Null,
+        "numComments": a.comments,
+        "submittedBy": paper["submittedOnDailyBy"].clone(),
+        "isAuthorParticipating": false,
+        "paper": paper,
+    })
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct DailyQuery {
+    date: Option<String>,
+    week: Option<String>,
+    month: Option<String>,
+    sort: Option<String>,
+    p: Option<String>,
+    limit: Option<String>,
+    submitter: Option<String>,
+}
+
+/// The checked parameters of a `/api/daily_papers` request.
+#[derive(Debug, PartialEq)]
+struct DailyRequest {
+    period: Option<Period>,
+    trending: bool,
+    page: u32,
+    limit: u32,
+    submitter: Option<String>,
+}
+
+fn parse_daily(q: &DailyQuery) -> Result<DailyRequest, (&'static str, String)> {
+    let given: Vec<(&str, &String)> = [("date", &q.date), ("week", &q.week), ("month", &q.month)]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .collect();
+    let period = match given.as_slice() {
+        [] => None,
+        [(kind, value)] => {
+            let parsed = Period::parse(value).filter(|p| {
+                matches!(
+                    (kind, p),
+                    (&"date", Period::Day(_)) | (&"week", Period::Week { .. }) | (&"month", Period::Month { .. })
+                )
+            });
+            match parsed {
+                Some(p) => Some(p),
+                None => {
+                    let want = match *kind {
+                        "date" => "YYYY-MM-DD",
+                        "week" => "YYYY-Www, e.g. 2025-W32",
+                        _ => "YYYY-MM",
+                    };
+                    return Err(("invalid_period", format!("{kind}={value:?} is not valid: use {want}")));
+                }
+            }
+        }
+        _ => return Err(("invalid_period", "give at most one of date, week and month".into())),
+    };
+    let trending = match q.sort.as_deref() {
+        None | Some("publishedAt") => false,
+        Some("trending") => true,
+        Some(other) => {
+            return Err(("invalid_sort", format!("sort={other:?} is not supported: use publishedAt or trending")))
+        }
+    };
+    let page = match q.p.as_deref() {
+        None => 0,
+        Some(p) => p
+            .parse::<u32>()
+            .ok()
+            .filter(|p| *p <= 100_000)
+            .ok_or(("invalid_page", format!("p={p:?}: use a page number from 0")))?,
+    };
+    let limit = match q.limit.as_deref() {
+        None => 50,
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=100).contains(l))
+            .ok_or(("invalid_limit", format!("limit={l:?}: use 1 to 100")))?,
+    };
+    let submitter = q.submitter.clone().filter(|s| !s.is_empty());
+    if submitter.as_ref().is_some_and(|s| s.len() > 64) {
+        return Err(("invalid_submitter", "submitter: at most 64 characters".into()));
+    }
+    Ok(DailyRequest { period, trending, page, limit, submitter })
+}
+
+/// `GET /api/daily_papers`.
+pub async fn daily_papers(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    uri: axum::http::Uri,
+    Query(q): Query<DailyQuery>,
+) -> Response {
+    let req = match parse_daily(&q) {
+        Ok(r) => r,
+        Err((code, message)) => return error(StatusCode::BAD_REQUEST, code, message),
+    };
+    let period = match req.period {
+        Some(p) => p,
+        None => match state.store.latest_day(None).await {
+            Ok(Some(d)) => Period::Day(d),
+            Ok(None) => return Json(Vec::<Value>::new()).into_response(),
+            Err(e) => return store_error(&rid, e),
+        },
+    };
+    // The whole period is read when it must be re-ordered or filtered; otherwise one page.
+    let whole = req.trending || req.submitter.is_some();
+    let (limit, offset) = if whole { (100_000, 0) } else { (req.limit, req.page * req.limit) };
+    let listing = Listing { period, categories: vec![], limit, offset };
+    let (papers, total) =
+        match tokio::try_join!(state.store.list_papers(listing), state.store.count_papers(period, vec![])) {
+            Ok(x) => x,
+            Err(e) => return store_error(&rid, e),
+        };
+    let ids: Vec<String> = papers.iter().map(|p| p.id.as_str().to_string()).collect();
+    let i2 = ids.clone();
+    let found = state
+        .store
+        .read(move |db| {
+            let activity = community::activity(db, &i2)?;
+            let mut submitted_at = HashMap::new();
+            for chunk in i2.chunks(500) {
+                let marks = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+                let sql = format!(
+                    "SELECT paper_id, submitted_at FROM submissions WHERE removed = 0 AND paper_id IN ({marks})"
+                );
+                let params: Vec<crate::store::db::Val> = chunk.iter().map(Into::into).collect();
+                for r in db.query(&sql, &params)? {
+                    submitted_at.insert(r.text(0), r.int(1));
+                }
+            }
+            Ok((activity, submitted_at))
+        })
+        .await;
+    let (activity, submitted_at) = match found {
+        Ok(x) => x,
+        Err(e) => return store_error(&rid, e),
+    };
+    let none = community::PaperActivity::default();
+    let mut rows: Vec<(&Paper, &community::PaperActivity)> =
+        papers.iter().map(|p| (p, activity.get(p.id.as_str()).unwrap_or(&none))).collect();
+    if let Some(who) = &req.submitter {
+        rows.retain(|(_, a)| a.submitted_by.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(who)));
+    }
+    if req.trending {
+        let now = chrono::Utc::now().timestamp();
+        let score = |p: &Paper, a: &community::PaperActivity| {
+            let listed = submitted_at
+                .get(p.id.as_str())
+                .copied()
+                .or_else(|| p.announced_on.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc().timestamp()))
+                .unwrap_or(now);
+            hot_score(a.upvotes.max(0) as u64, a.comments.max(0) as u64, (now - listed) as f64 / 3600.0)
+        };
+        rows.sort_by(|x, y| score(y.0, y.1).total_cmp(&score(x.0, x.1)));
+    }
+    let (items, more): (Vec<Value>, bool) = if whole {
+        let start = (req.page * req.limit) as usize;
+        let page: Vec<Value> = rows
+            .iter()
+            .skip(start)
+            .take(req.limit as usize)
+            .map(|(p, a)| item_json(p, a, submitted_at.get(p.id.as_str()).copied()))
+            .collect();
+        (page, rows.len() > start + req.limit as usize)
+    } else {
+        let page = rows.iter().map(|(p, a)| item_json(p, a, submitted_at.get(p.id.as_str()).copied())).collect();
+        (page, u64::from(offset + req.limit) < total)
+    };
+    let mut response = Json(items).into_response();
+    if more {
+        // The same query, next page.
+        let mut pairs: Vec<(String, String)> = uri
+            .query()
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().filter(|(k, _)| k != "p").collect())
+            .unwrap_or_default();
+        pairs.push(("p".into(), (req.page + 1).to_string()));
+        let query: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+        let next = format!("{}/api/daily_papers?{query}", state.settings.public_url.trim_end_matches('/'));
+        if let Ok(v) = HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")) {
+            response.headers_mut().insert(header::LINK, v);
+        }
+    }
+    response
+}
+
+/// `GET /api/papers/{id}`: the paper object, or a 404.
+pub async fn paper(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+) -> Response {
+    let id = match ArxivId::parse(&id) {
+        Ok(id) => id,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_id", format!("{id:?} is not an arXiv id: {e}")),
+    };
+    let p = match state.store.paper(&id).await {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return error(StatusCode::NOT_FOUND, "not_found", format!("paperboy does not know arXiv:{}", id.as_str()))
+        }
+        Err(e) => return store_error(&rid, e),
+    };
+    let key = p.id.as_str().to_string();
+    let found = state
+        .store
+        .read(move |db| {
+            let a = community::activity(db, std::slice::from_ref(&key))?.remove(&key).unwrap_or_default();
+            let at = db
+                .query_one(
+                    "SELECT submitted_at FROM submissions WHERE removed = 0 AND paper_id = $1",
+                    &[key.as_str().into()],
+                )?
+                .map(|r| r.int(0));
+            Ok((a, at))
+        })
+        .await;
+    match found {
+        Ok((a, at)) => Json(paper_json(&p, &a, at)).into_response(),
+        Err(e) => store_error(&rid, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> DailyQuery {
+        let mut q = DailyQuery::default();
+        for (k, v) in pairs {
+            let v = Some(v.to_string());
+            match *k {
+                "date" => q.date = v,
+                "week" => q.week = v,
+                "month" => q.month = v,
+                "sort" => q.sort = v,
+                "p" => q.p = v,
+                "limit" => q.limit = v,
+                "submitter" => q.submitter = v,
+                _ => unreachable!(),
+            }
+        }
+        q
+    }
+
+    #[test]
+    fn parameters_are_checked_with_a_reason() {
+        let ok = parse_daily(&q(&[("week", "2025-W32"), ("sort", "trending"), ("p", "2"), ("limit", "10")])).unwrap();
+        assert_eq!((ok.trending, ok.page, ok.limit), (true, 2, 10));
+        assert_eq!(ok.period.map(|p| p.to_string()), Some("2025-W32".into()));
+        for (bad, code) in [
+            (vec![("date", "2025-13-01")], "invalid_period"),
+            (vec![("date", "2025-W32")], "invalid_period"),
+            (vec![("date", "2025-08-07"), ("week", "2025-W32")], "invalid_period"),
+            (vec![("sort", "votes")], "invalid_sort"),
+            (vec![("limit", "0")], "invalid_limit"),
+            (vec![("limit", "101")], "invalid_limit"),
+            (vec![("p", "-1")], "invalid_page"),
+        ] {
+            assert_eq!(parse_daily(&q(&bad)).unwrap_err().0, code, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn object_ids_look_like_hugging_faces() {
+        let a = object_id("x");
+        assert_eq!(a.len(), 24);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(a, object_id("x"));
+        assert_ne!(a, object_id("y"));
+    }
+}
