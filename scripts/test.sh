@@ -8,7 +8,8 @@
 #   - Chromium and its WebDriver from Debian's packages (`chromium`, `chromium-driver`), for the
 #     browser tests; each test starts its own chromedriver;
 #   - a real SMTP server for the email tests: aiosmtpd from Debian (`python3-aiosmtpd`, run by
-#     /usr/bin/python3); each test starts its own (tests/support/smtp_sink.py).
+#     /usr/bin/python3); each test starts its own (tests/support/smtp_sink.py);
+#   - a real feed parser for the feed tests: feedparser from Debian (`python3-feedparser`).
 # SQLite is compiled in, and arXiv and Hugging Face are played in the tests by local HTTP
 # servers answering with the recorded real responses in ../shared/fixtures.
 set -euo pipefail
@@ -36,10 +37,10 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     apt_install chromium chromium-driver
 fi
 
-# --- SMTP server (aiosmtpd) ------------------------------------------------------------------
-if ! /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1; then
-    echo "installing aiosmtpd (Debian package python3-aiosmtpd)…"
-    apt_install python3 python3-aiosmtpd
+# --- SMTP server (aiosmtpd) and feed parser (feedparser) -------------------------------------
+if ! /usr/bin/python3 -c "import aiosmtpd, feedparser" >/dev/null 2>&1; then
+    echo "installing aiosmtpd and feedparser (Debian packages python3-aiosmtpd, python3-feedparser)…"
+    apt_install python3 python3-aiosmtpd python3-feedparser
 fi
 
 # --- PostgreSQL ---------------------------------------------------------------------------

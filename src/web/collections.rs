@@ -189,7 +189,9 @@ pub async fn show(
             viewer.csrf_field()
         );
     }
-    Html(page_for(&viewer, &format!("{} · paperboy", c.name), &b)).into_response()
+    let head =
+        if c.public { super::feeds::alternates(&format!("collections/{}", c.id), &c.name, &[]) } else { String::new() };
+    Html(super::html::page_with_head(&viewer, &format!("{} · paperboy", c.name), &head, &b)).into_response()
 }
 
 pub async fn update(

@@ -24,13 +24,18 @@ const GUEST_NAV: &str =
 
 /// Wraps a page body in the site's layout, for anyone (cacheable: nothing personal in it).
 pub fn page(title: &str, body: &str) -> String {
-    layout(GUEST_NAV, title, body)
+    layout(GUEST_NAV, title, "", body)
 }
 
 /// Wraps a page body in the site's layout, with the viewer's navigation.
 pub fn page_for(viewer: &super::session::Viewer, title: &str, body: &str) -> String {
+    page_with_head(viewer, title, "", body)
+}
+
+/// Like [`page_for`], with extra `<head>` elements (feed autodiscovery links).
+pub fn page_with_head(viewer: &super::session::Viewer, title: &str, head: &str, body: &str) -> String {
     match &viewer.user {
-        None => page(title, body),
+        None => layout(GUEST_NAV, title, head, body),
         Some(u) => {
             let nav = format!(
                 r#"<a href="/papers/trending">Trending</a> <a href="/submit">Submit</a> <a href="/collections">Collections</a> {admin}<a href="/u/{name}">{name}</a> <a href="/settings">Settings</a> <form method="post" action="/logout" class="inline">{csrf}<button class="link">Log out</button></form>"#,
@@ -38,12 +43,12 @@ pub fn page_for(viewer: &super::session::Viewer, title: &str, body: &str) -> Str
                 csrf = viewer.csrf_field(),
                 admin = if u.is_admin() { r#"<a href="/admin">Admin</a> "# } else { "" },
             );
-            layout(&nav, title, body)
+            layout(&nav, title, head, body)
         }
     }
 }
 
-fn layout(nav: &str, title: &str, body: &str) -> String {
+fn layout(nav: &str, title: &str, head: &str, body: &str) -> String {
     let mut out = String::with_capacity(body.len() + 3072);
     let _ = write!(
         out,
@@ -84,6 +89,7 @@ footer{{margin-top:2rem;padding-top:1rem;border-top:1px solid var(--line);color:
 <script defer src="/static/katex/contrib/auto-render.min.js"></script>
 <script defer src="/static/render-math.js"></script>
 <script defer src="/static/site.js"></script>
+{}
 </head><body>
 <header><h1><a href="/">paperboy</a></h1><nav aria-label="site">{}</nav></header>
 <main>
@@ -92,6 +98,7 @@ footer{{margin-top:2rem;padding-top:1rem;border-top:1px solid var(--line);color:
 <footer><form method="get" action="/subscribe" class="subscribe"><label for="footer-email">Get trending papers in your email inbox</label> <input type="email" id="footer-email" name="email" placeholder="you@example.org" autocomplete="email"> <button type="submit">Subscribe</button></form></footer>
 </body></html>"#,
         escape(title),
+        head,
         nav,
         body
     );

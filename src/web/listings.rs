@@ -1,7 +1,7 @@
 //! Listing pages: the latest announcement day and any given day.
 
 use super::cache::Freshness;
-use super::html::{escape, page, page_for};
+use super::html::{escape, page, page_for, page_with_head};
 use super::session::Viewer;
 use super::RequestId;
 use crate::app::AppState;
@@ -366,7 +366,9 @@ async fn build_period_page(
         let _ = write!(body, r#"<a rel="next" href="{here}{q}{sep}page={}">next page →</a>"#, page_no + 1);
     }
     body.push_str("</nav>");
-    Ok(page_for(viewer, &format!("Papers of {period} · paperboy"), &body))
+    let feed_path = period_path(period).trim_start_matches("/papers/").to_string();
+    let head = super::feeds::alternates(&feed_path, &format!("Papers of {period}"), &categories);
+    Ok(page_with_head(viewer, &format!("Papers of {period} · paperboy"), &head, &body))
 }
 
 pub(super) fn in_categories(p: &Paper, categories: &[String]) -> bool {

@@ -8,6 +8,7 @@ mod cache;
 mod collections;
 mod community;
 mod digest;
+mod feeds;
 mod html;
 mod listings;
 mod markdown;
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router {
                 .route("/api/papers/{*id}", get(api::paper))
                 .layer(middleware::map_response(allow_any_origin)),
         )
+        .route("/feeds/{*spec}", get(feeds::serve))
         .route("/static/{*path}", get(assets::serve))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))

@@ -1,6 +1,6 @@
 //! `/papers/trending`: papers ranked by the formula in `crate::ranking`, explained on the page.
 
-use super::html::{escape, page_for};
+use super::html::escape;
 use super::listings::{in_categories, internal, render_rows, Filter, RowContext};
 use super::session::Viewer;
 use super::RequestId;
@@ -126,5 +126,6 @@ async fn render_html(
         let _ = write!(b, r#"<a rel="next" href="/papers/trending?{q}page={}">next page →</a>"#, page_no + 1);
     }
     b.push_str("</nav>");
-    Ok(page_for(viewer, "Trending papers · paperboy", &b))
+    let head = super::feeds::alternates("trending", "Trending papers", &categories);
+    Ok(super::html::page_with_head(viewer, "Trending papers · paperboy", &head, &b))
 }
