@@ -9,7 +9,8 @@
 #     browser tests; each test starts its own chromedriver;
 #   - a real SMTP server for the email tests: aiosmtpd from Debian (`python3-aiosmtpd`, run by
 #     /usr/bin/python3); each test starts its own (tests/support/smtp_sink.py);
-#   - a real feed parser for the feed tests: feedparser from Debian (`python3-feedparser`).
+#   - real parsers for the feed and citation tests: feedparser and bibtexparser from Debian
+#     (`python3-feedparser`, `python3-bibtexparser`).
 # SQLite is compiled in, and arXiv and Hugging Face are played in the tests by local HTTP
 # servers answering with the recorded real responses in ../shared/fixtures.
 set -euo pipefail
@@ -37,10 +38,10 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     apt_install chromium chromium-driver
 fi
 
-# --- SMTP server (aiosmtpd) and feed parser (feedparser) -------------------------------------
-if ! /usr/bin/python3 -c "import aiosmtpd, feedparser" >/dev/null 2>&1; then
-    echo "installing aiosmtpd and feedparser (Debian packages python3-aiosmtpd, python3-feedparser)…"
-    apt_install python3 python3-aiosmtpd python3-feedparser
+# --- SMTP server (aiosmtpd), feed and BibTeX parsers ------------------------------------------
+if ! /usr/bin/python3 -c "import aiosmtpd, feedparser, bibtexparser" >/dev/null 2>&1; then
+    echo "installing aiosmtpd, feedparser, bibtexparser (Debian packages python3-aiosmtpd, python3-feedparser, python3-bibtexparser)…"
+    apt_install python3 python3-aiosmtpd python3-feedparser python3-bibtexparser
 fi
 
 # --- PostgreSQL ---------------------------------------------------------------------------

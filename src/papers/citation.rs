@@ -1,5 +1,5 @@
 //! Citations: BibTeX in arXiv's style (`@misc` with `eprint`, `archivePrefix`, `primaryClass`;
-//! `@article` when the paper has a journal reference or a DOI).
+//! `@article` when the paper has a journal reference or a DOI), RIS, and CSL-JSON.
 
 use super::Paper;
 
@@ -60,12 +60,87 @@ pub fn bibtex(p: &Paper) -> String {
     if let Some(j) = &p.journal_ref {
         fields.push(("journal", bib_escape(j)));
     }
-    if let Some(doi) = &p.doi {
-        fields.push(("doi", doi.split_whitespace().next().unwrap_or(doi).to_string()));
+    if let Some(d) = doi(p) {
+        fields.push(("doi", d.to_string()));
     }
     fields.push(("url", p.id.abs_url()));
     let body: Vec<String> = fields.iter().map(|(k, v)| format!("  {k} = {{{v}}}")).collect();
     format!("@{kind}{{{},\n{}\n}}\n", cite_key(p), body.join(",\n"))
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn doi(p: &Paper) -> Option<&str> {
+    p.doi.as_deref().and_then(|d| d.split_whitespace().next())
+}
+
+/// RIS (one record): `TY` JOUR for published papers, UNPB for preprints.
+pub fn ris(p: &Paper) -> String {
+    let mut lines: Vec<(&str, String)> =
+        vec![("TY", if p.journal_ref.is_some() || p.doi.is_some() { "JOUR" } else { "UNPB" }.into())];
+    lines.push(("ID", cite_key(p)));
+    lines.push(("TI", one_line(&p.title)));
+    for a in &p.authors {
+        lines.push(("AU", one_line(a)));
+    }
+    if let Some(d) = p.submitted_on.or(p.announced_on) {
+        lines.push(("PY", d.format("%Y").to_string()));
+        lines.push(("DA", d.format("%Y/%m/%d").to_string()));
+    }
+    lines.push(("AB", one_line(&p.abstract_text)));
+    for c in &p.categories {
+        lines.push(("KW", c.code().to_string()));
+    }
+    if let Some(j) = &p.journal_ref {
+        lines.push(("JO", one_line(j)));
+    }
+    if let Some(d) = doi(p) {
+        lines.push(("DO", d.to_string()));
+    }
+    lines.push(("UR", p.id.abs_url()));
+    lines.push(("M1", format!("arXiv:{}", p.id.as_str())));
+    lines.push(("PB", "arXiv".into()));
+    let mut out: String = lines.iter().map(|(k, v)| format!("{k}  - {v}\r\n")).collect();
+    out.push_str("ER  - \r\n");
+    out
+}
+
+/// CSL-JSON (one item), as citation managers and citeproc read it.
+pub fn csl_json(p: &Paper) -> serde_json::Value {
+    let authors: Vec<serde_json::Value> = p
+        .authors
+        .iter()
+        .map(|a| match one_line(a).rsplit_once(' ') {
+            Some((given, family)) => serde_json::json!({"given": given, "family": family}),
+            None => serde_json::json!({"literal": one_line(a)}),
+        })
+        .collect();
+    let mut item = serde_json::json!({
+        "id": cite_key(p),
+        "type": if p.journal_ref.is_some() || p.doi.is_some() { "article-journal" } else { "article" },
+        "title": one_line(&p.title),
+        "author": authors,
+        "abstract": one_line(&p.abstract_text),
+        "URL": p.id.abs_url(),
+        "number": format!("arXiv:{}", p.id.as_str()),
+        "publisher": "arXiv",
+        "keyword": p.categories.iter().map(|c| c.code()).collect::<Vec<_>>().join(", "),
+    });
+    if let Some(d) = p.submitted_on.or(p.announced_on) {
+        use chrono::Datelike;
+        item["issued"] = serde_json::json!({"date-parts": [[d.year(), d.month(), d.day()]]});
+    }
+    if let Some(j) = &p.journal_ref {
+        item["container-title"] = one_line(j).into();
+    } else {
+        item["genre"] = "Preprint".into();
+    }
+    if let Some(d) = doi(p) {
+        item["DOI"] = d.into();
+    }
+    item
 }
 
 #[cfg(test)]

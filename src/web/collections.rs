@@ -184,6 +184,11 @@ pub async fn show(
         b.push_str(&edit_form(&viewer, &format!("/collections/{}", c.id), &c.name, &c.description, c.public, "Save"));
         let _ = write!(
             b,
+            r#"<p class="meta">Cite them all: <a href="/collections/{0}/cite.bib">BibTeX</a> · <a href="/collections/{0}/cite.ris">RIS</a> · <a href="/collections/{0}/cite.json">CSL-JSON</a></p>"#,
+            c.id
+        );
+        let _ = write!(
+            b,
             r#"<form method="post" action="/collections/{}/delete">{}<button class="link" type="submit">Delete this collection</button></form>"#,
             c.id,
             viewer.csrf_field()
@@ -280,6 +285,39 @@ pub async fn set_paper(
             Redirect::to(&safe_next(form.next.as_deref().or(Some(&format!("/collections/{id}"))))).into_response()
         }
         Ok(false) => problem(&viewer, StatusCode::NOT_FOUND, "There is no such collection of yours."),
+        Err(e) => internal(&rid, e),
+    }
+}
+
+/// `GET /collections/{id}/cite.bib|.ris|.json`: every paper's citation, for whoever may see
+/// the collection.
+pub async fn cite(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Extension(viewer): Extension<Viewer>,
+    Path((id, file)): Path<(i64, String)>,
+) -> Response {
+    let Some(format) = super::export::CiteFormat::from_file(&file) else {
+        return problem(&viewer, StatusCode::NOT_FOUND, "Citations are at cite.bib, cite.ris and cite.json.");
+    };
+    let found = state
+        .store
+        .read(move |db| {
+            let Some(c) = community::collection(db, id)? else { return Ok(None) };
+            let papers = community::collection_papers(db, id)?;
+            Ok(Some((c, papers)))
+        })
+        .await;
+    let (c, ids) = match found {
+        Ok(Some(x)) => x,
+        Ok(None) => return problem(&viewer, StatusCode::NOT_FOUND, "There is no such collection."),
+        Err(e) => return internal(&rid, e),
+    };
+    if !c.public && viewer.user.as_ref().is_none_or(|u| u.id != c.owner_id) {
+        return problem(&viewer, StatusCode::NOT_FOUND, "There is no such collection.");
+    }
+    match state.store.papers_by_ids(ids).await {
+        Ok(papers) => super::export::citations(&papers, format, &format!("collection-{id}")),
         Err(e) => internal(&rid, e),
     }
 }

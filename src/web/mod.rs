@@ -8,6 +8,7 @@ mod cache;
 mod collections;
 mod community;
 mod digest;
+mod export;
 mod feeds;
 mod html;
 mod listings;
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/collections", get(collections::index).post(collections::create))
         .route("/collections/{id}", get(collections::show).post(collections::update))
         .route("/collections/{id}/delete", post(collections::delete))
+        .route("/collections/{id}/{file}", get(collections::cite))
         .route("/collections/{id}/papers", post(collections::set_paper))
         .route("/subscribe", get(digest::subscribe_page).post(digest::subscribe))
         .route("/digest/confirm", get(digest::confirm))

@@ -20,6 +20,13 @@ pub async fn show(
     Extension(viewer): Extension<Viewer>,
     Path(id): Path<String>,
 ) -> Response {
+    // `/papers/{id}/cite.bib|.ris|.json`: the citation alone.
+    let cite =
+        id.rsplit_once('/').and_then(|(id, file)| Some((id.to_string(), super::export::CiteFormat::from_file(file)?)));
+    let (id, cite) = match cite {
+        Some((id, format)) => (id, Some(format)),
+        None => (id, None),
+    };
     let id = match ArxivId::parse(&id) {
         Ok(id) => id,
         Err(e) => {
@@ -39,6 +46,9 @@ pub async fn show(
         );
         return (StatusCode::NOT_FOUND, Html(page_for(&viewer, "Unknown paper", &body))).into_response();
     };
+    if let Some(format) = cite {
+        return super::export::citations(std::slice::from_ref(&p), format, &crate::papers::citation::cite_key(&p));
+    }
     let key = p.id.as_str().to_string();
     let user_id = viewer.user.as_ref().map(|u| u.id);
     let k = key.clone();
@@ -147,8 +157,9 @@ pub async fn show(
     }
     let _ = write!(
         b,
-        r#"<section id="cite"><h2>Cite</h2><details><summary>BibTeX</summary><pre class="bibtex">{}</pre></details></section>"#,
-        escape(&bibtex(&p))
+        r#"<section id="cite"><h2>Cite</h2><details><summary>BibTeX</summary><pre class="bibtex">{}</pre></details><p class="meta">Download: <a href="/papers/{key}/cite.bib">BibTeX</a> · <a href="/papers/{key}/cite.ris">RIS</a> · <a href="/papers/{key}/cite.json">CSL-JSON</a></p></section>"#,
+        escape(&bibtex(&p)),
+        key = escape(&key),
     );
     if viewer.user.is_some() {
         b.push_str(r#"<section id="collect"><h2>Collections</h2>"#);

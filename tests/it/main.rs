@@ -9,6 +9,7 @@ mod arxiv_api;
 mod browser;
 mod community;
 mod digest;
+mod export;
 mod feeds;
 mod follow;
 mod hf_daily;
