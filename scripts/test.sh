@@ -10,7 +10,9 @@
 #   - a real SMTP server for the email tests: aiosmtpd from Debian (`python3-aiosmtpd`, run by
 #     /usr/bin/python3); each test starts its own (tests/support/smtp_sink.py);
 #   - real parsers for the feed and citation tests: feedparser and bibtexparser from Debian
-#     (`python3-feedparser`, `python3-bibtexparser`).
+#     (`python3-feedparser`, `python3-bibtexparser`);
+#   - the `huggingface_hub` client from PyPI (pinned), in a virtual environment under
+#     target/hf-venv, for the API compatibility test.
 # SQLite is compiled in, and arXiv and Hugging Face are played in the tests by local HTTP
 # servers answering with the recorded real responses in ../shared/fixtures.
 set -euo pipefail
@@ -43,6 +45,18 @@ if ! /usr/bin/python3 -c "import aiosmtpd, feedparser, bibtexparser" >/dev/null 
     echo "installing aiosmtpd, feedparser, bibtexparser (Debian packages python3-aiosmtpd, python3-feedparser, python3-bibtexparser)…"
     apt_install python3 python3-aiosmtpd python3-feedparser python3-bibtexparser
 fi
+
+# --- huggingface_hub (PyPI) ------------------------------------------------------------------
+HF_VENV="$PWD/target/hf-venv"
+HF_HUB_VERSION=2.4.0
+if ! "$HF_VENV/bin/python" -c "import huggingface_hub, sys; sys.exit(huggingface_hub.__version__ != '$HF_HUB_VERSION')" >/dev/null 2>&1; then
+    echo "installing huggingface_hub $HF_HUB_VERSION from PyPI into $HF_VENV…"
+    /usr/bin/python3 -c "import venv, ensurepip" >/dev/null 2>&1 || apt_install python3-venv
+    rm -rf "$HF_VENV"
+    /usr/bin/python3 -m venv "$HF_VENV"
+    "$HF_VENV/bin/pip" install -q --disable-pip-version-check "huggingface_hub==$HF_HUB_VERSION"
+fi
+export PAPERBOY_TEST_HF_PYTHON="$HF_VENV/bin/python"
 
 # --- PostgreSQL ---------------------------------------------------------------------------
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }

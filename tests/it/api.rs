@@ -135,3 +135,34 @@ async fn bad_requests_get_a_400_that_says_what_to_fix() {
     assert_eq!(status, 200);
     assert_eq!(body[0]["paper"]["id"], "2508.04010");
 }
+
+#[tokio::test]
+async fn the_huggingface_hub_client_reads_paperboy() {
+    let python = std::env::var("PAPERBOY_TEST_HF_PYTHON").expect(
+        "PAPERBOY_TEST_HF_PYTHON is not set: run the tests with scripts/test.sh, which installs huggingface_hub",
+    );
+    let s = site(|_| {}).await;
+    let ada = Visitor::new(&s.base);
+    ada.signup("ada", "correct horse").await;
+    ada.upvote_json("2508.03983").await;
+    let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/hf_client.py");
+    let base = s.base.clone();
+    let out =
+        tokio::task::spawn_blocking(move || std::process::Command::new(python).arg(script).arg(base).output().unwrap())
+            .await
+            .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let by_date = got["by_date"].as_array().unwrap();
+    assert_eq!(by_date.len(), 10);
+    assert_eq!(by_date[0]["id"], "2508.04010");
+    assert_eq!(by_date[0]["authors"][0], "Yurun Chen");
+    assert!(by_date[0]["title"].as_str().unwrap().starts_with("HarmonyGuard"));
+    assert!(by_date[0]["published_at"].as_str().unwrap().starts_with("2025-"));
+    assert_eq!(got["by_week"].as_array().unwrap().len(), 100);
+    assert_eq!(got["trending"][0]["id"], "2508.03983", "the upvoted paper leads");
+    assert_eq!(got["trending"][0]["upvotes"], 1);
+    assert_eq!(got["paper"]["id"], "2508.03983");
+    assert_eq!(got["paper"]["upvotes"], 1);
+    assert!(got["paper"]["summary"].as_str().unwrap().len() > 100);
+}
