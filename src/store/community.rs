@@ -15,7 +15,8 @@ fn texts(ids: &[String]) -> Vec<Val> {
     ids.iter().map(Val::from).collect()
 }
 
-/// Moves the activity counter: cached pages that show votes, comments or submissions are stale.
+/// Moves the activity counter: cached pages, feeds and API answers that show votes, comments,
+/// submissions or collections are stale.
 pub fn bump_activity(db: &mut dyn Db) -> Result<()> {
     db.execute("UPDATE counters SET value = value + 1 WHERE name = 'activity'", &[])?;
     Ok(())
@@ -523,6 +524,8 @@ pub fn update_collection(
         "UPDATE collections SET name = $1, description = $2, public = $3, updated_at = $4 WHERE id = $5 AND user_id = $6",
         &[name.into(), description.into(), public.into(), now.into(), id.into(), owner_id.into()],
     )?;
+    // Cached collection feeds must not outlive a change (going private above all).
+    bump_activity(db)?;
     Ok(n > 0)
 }
 
@@ -532,6 +535,7 @@ pub fn delete_collection(db: &mut dyn Db, id: i64, owner_id: i64) -> Result<bool
         &[id.into(), owner_id.into()],
     )?;
     let n = db.execute("DELETE FROM collections WHERE id = $1 AND user_id = $2", &[id.into(), owner_id.into()])?;
+    bump_activity(db)?;
     Ok(n > 0)
 }
 
@@ -562,6 +566,7 @@ pub fn set_in_collection(
             &[id.into(), paper_id.into()],
         )?;
     }
+    bump_activity(db)?;
     Ok(true)
 }
 

@@ -190,18 +190,44 @@ pub async fn daily_papers(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
     uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
     Query(q): Query<DailyQuery>,
 ) -> Response {
     let req = match parse_daily(&q) {
         Ok(r) => r,
         Err((code, message)) => return error(StatusCode::BAD_REQUEST, code, message),
     };
+    // The answer depends on the store only: cached per node until its freshness pair moves.
+    let key = format!("api|{}", uri.query().unwrap_or(""));
+    let fresh = match super::listings::freshness(&state).await {
+        Ok(f) => f,
+        Err(e) => return store_error(&rid, e),
+    };
+    if let Some(cached) = state.pages.get(&key, fresh) {
+        return cached.respond(&headers);
+    }
+    let response = match daily_papers_fresh(&state, &rid, &uri, req).await {
+        Ok(page) => page,
+        Err(r) => return r,
+    };
+    state.pages.put(key, fresh, response.clone());
+    response.respond(&headers)
+}
+
+async fn daily_papers_fresh(
+    state: &AppState,
+    rid: &RequestId,
+    uri: &axum::http::Uri,
+    req: DailyRequest,
+) -> Result<super::cache::CachedPage, Response> {
+    let empty =
+        || super::cache::CachedPage::with_type(axum::body::Bytes::from_static(b"[]"), "application/json", Vec::new());
     let period = match req.period {
         Some(p) => p,
         None => match state.store.latest_day(None).await {
             Ok(Some(d)) => Period::Day(d),
-            Ok(None) => return Json(Vec::<Value>::new()).into_response(),
-            Err(e) => return store_error(&rid, e),
+            Ok(None) => return Ok(empty()),
+            Err(e) => return Err(store_error(rid, e)),
         },
     };
     // The whole period is read when it must be re-ordered or filtered; otherwise one page.
@@ -211,7 +237,7 @@ pub async fn daily_papers(
     let (papers, total) =
         match tokio::try_join!(state.store.list_papers(listing), state.store.count_papers(period, vec![])) {
             Ok(x) => x,
-            Err(e) => return store_error(&rid, e),
+            Err(e) => return Err(store_error(rid, e)),
         };
     let ids: Vec<String> = papers.iter().map(|p| p.id.as_str().to_string()).collect();
     let i2 = ids.clone();
@@ -235,7 +261,7 @@ pub async fn daily_papers(
         .await;
     let (activity, submitted_at) = match found {
         Ok(x) => x,
-        Err(e) => return store_error(&rid, e),
+        Err(e) => return Err(store_error(rid, e)),
     };
     let none = community::PaperActivity::default();
     let mut rows: Vec<(&Paper, &community::PaperActivity)> =
@@ -268,7 +294,8 @@ pub async fn daily_papers(
         let page = rows.iter().map(|(p, a)| item_json(p, a, submitted_at.get(p.id.as_str()).copied())).collect();
         (page, u64::from(offset + req.limit) < total)
     };
-    let mut response = Json(items).into_response();
+    let body = axum::body::Bytes::from(serde_json::to_vec(&items).unwrap_or_default());
+    let mut extra = Vec::new();
     if more {
         // The same query, next page.
         let mut pairs: Vec<(String, String)> = uri
@@ -279,10 +306,10 @@ pub async fn daily_papers(
         let query: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
         let next = format!("{}/api/daily_papers?{query}", state.settings.public_url.trim_end_matches('/'));
         if let Ok(v) = HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")) {
-            response.headers_mut().insert(header::LINK, v);
+            extra.push((header::LINK, v));
         }
     }
-    response
+    Ok(super::cache::CachedPage::with_type(body, "application/json", extra))
 }
 
 /// `GET /api/papers/{id}`: the paper object, or a 404.

@@ -13,23 +13,41 @@ const CAPACITY: usize = 512;
 /// The store's (paper change cursor, community activity counter) when a page was rendered.
 pub type Freshness = (i64, i64);
 
-/// A rendered page, as it is and gzip-compressed (sent to clients that accept gzip, i.e. every
-/// browser: a day's list shrinks about sevenfold).
+/// A rendered response body (a page, a JSON answer, a feed), as it is and gzip-compressed (sent
+/// to clients that accept gzip, i.e. every browser: a day's list shrinks about threefold), with
+/// its content type and any headers that belong to it (`Link`, `ETag`…).
 #[derive(Clone)]
 pub struct CachedPage {
     pub html: Bytes,
     pub gzip: Bytes,
+    pub content_type: axum::http::HeaderValue,
+    pub headers: Vec<(axum::http::HeaderName, axum::http::HeaderValue)>,
 }
 
 impl CachedPage {
+    /// An HTML page.
     pub fn new(html: Bytes) -> Self {
+        Self::with_type(html, "text/html; charset=utf-8", Vec::new())
+    }
+
+    /// Any other body, with its content type and headers.
+    pub fn with_type(
+        html: Bytes,
+        content_type: &'static str,
+        headers: Vec<(axum::http::HeaderName, axum::http::HeaderValue)>,
+    ) -> Self {
         use std::io::Write;
         let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(html.len() / 4), flate2::Compression::fast());
         let gzip = match enc.write_all(&html).and_then(|_| enc.finish()) {
             Ok(v) => Bytes::from(v),
             Err(_) => Bytes::new(),
         };
-        Self { html, gzip }
+        Self { html, gzip, content_type: axum::http::HeaderValue::from_static(content_type), headers }
+    }
+
+    /// The value of one of the stored headers.
+    pub fn header(&self, name: &axum::http::HeaderName) -> Option<&axum::http::HeaderValue> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
     /// The response for a request with these headers: compressed when the client says it can
@@ -44,11 +62,16 @@ impl CachedPage {
                 .filter_map(|v| v.to_str().ok())
                 .any(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")));
         let mut r = if gzip_ok {
-            ([(header::CONTENT_ENCODING, "gzip")], axum::response::Html(self.gzip.clone())).into_response()
+            ([(header::CONTENT_ENCODING, "gzip")], self.gzip.clone()).into_response()
         } else {
-            axum::response::Html(self.html.clone()).into_response()
+            self.html.clone().into_response()
         };
-        r.headers_mut().insert(header::VARY, header::HeaderValue::from_static("accept-encoding"));
+        let h = r.headers_mut();
+        h.insert(header::CONTENT_TYPE, self.content_type.clone());
+        h.insert(header::VARY, header::HeaderValue::from_static("accept-encoding"));
+        for (name, value) in &self.headers {
+            h.insert(name.clone(), value.clone());
+        }
         r
     }
 }

@@ -317,10 +317,61 @@ pub async fn serve(
         return not_found("No such feed. Feeds: /feeds/latest.rss, /feeds/date/YYYY-MM-DD.atom, /feeds/week/YYYY-Www.json, /feeds/trending.rss, /feeds/collections/ID.rss (each also .atom and .json; ?cat=… filters).");
     };
     let categories = filter.categories();
-    let (title, home, papers) = match papers_of(&state, &source, &categories).await {
-        Ok(Some(x)) => x,
-        Ok(None) => return not_found("No such public collection."),
+    // A feed depends on the store only: cached per node until its freshness pair moves.
+    let key = format!("feed|{spec}|{}", categories.join(","));
+    let fresh = match super::listings::freshness(&state).await {
+        Ok(f) => f,
         Err(e) => return super::listings::internal(&rid, e),
+    };
+    let cached = match state.pages.get(&key, fresh) {
+        Some(c) => c,
+        None => {
+            let built = match build(&state, &rid, &spec, source, format, &categories).await {
+                Ok(b) => b,
+                Err(r) => return r,
+            };
+            state.pages.put(key, fresh, built.clone());
+            built
+        }
+    };
+    let etag = cached.header(&header::ETAG).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let last_modified = cached
+        .header(&header::LAST_MODIFIED)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| DateTime::parse_from_rfc2822(&v.replace("GMT", "+0000")).ok());
+    let fresh_copy = match headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+        // If-None-Match wins over If-Modified-Since when both are sent (RFC 9110).
+        Some(tags) => tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"),
+        None => headers
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| DateTime::parse_from_rfc2822(&v.replace("GMT", "+0000")).ok())
+            .zip(last_modified)
+            .is_some_and(|(since, modified)| modified <= since),
+    };
+    if fresh_copy {
+        let mut r = StatusCode::NOT_MODIFIED.into_response();
+        for (name, value) in &cached.headers {
+            r.headers_mut().insert(name.clone(), value.clone());
+        }
+        return r;
+    }
+    cached.respond(&headers)
+}
+
+/// Renders a feed, with the headers that go with it.
+async fn build(
+    state: &AppState,
+    rid: &RequestId,
+    spec: &str,
+    source: Source,
+    format: Format,
+    categories: &[String],
+) -> Result<super::cache::CachedPage, Response> {
+    let (title, home, papers) = match papers_of(state, &source, categories).await {
+        Ok(Some(x)) => x,
+        Ok(None) => return Err(not_found("No such public collection.")),
+        Err(e) => return Err(super::listings::internal(rid, e)),
     };
     let base = state.settings.public_url.trim_end_matches('/').to_string();
     let title = if categories.is_empty() { title } else { format!("{title} in {}", categories.join(", ")) };
@@ -335,34 +386,23 @@ pub async fn serve(
         Ok(b) => b,
         Err(e) => {
             tracing::error!(request_id = %rid.0, error = %e, "writing a feed failed");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "could not write the feed").into_response();
+            return Err((StatusCode::INTERNAL_SERVER_ERROR, "could not write the feed").into_response());
         }
     };
     let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&body));
     let last_modified = updated(&feed).format("%a, %d %b %Y %H:%M:%S GMT").to_string();
-    let fresh = match headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
-        // If-None-Match wins over If-Modified-Since when both are sent (RFC 9110).
-        Some(tags) => tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"),
-        None => headers
-            .get(header::IF_MODIFIED_SINCE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| DateTime::parse_from_rfc2822(&v.replace("GMT", "+0000")).ok())
-            .is_some_and(|since| updated(&feed) <= since.with_timezone(&Utc)),
-    };
-    let mut response = if fresh {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        ([(header::CONTENT_TYPE, format.content_type())], body).into_response()
-    };
-    let h = response.headers_mut();
-    for (name, value) in [(header::ETAG, etag), (header::LAST_MODIFIED, last_modified)] {
+    let mut extra = Vec::new();
+    for (name, value) in [
+        (header::ETAG, etag),
+        (header::LAST_MODIFIED, last_modified),
+        (header::CACHE_CONTROL, "public, max-age=300".to_string()),
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".to_string()),
+    ] {
         if let Ok(v) = HeaderValue::from_str(&value) {
-            h.insert(name, v);
+            extra.push((name, v));
         }
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
-    h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
-    response
+    Ok(super::cache::CachedPage::with_type(axum::body::Bytes::from(body), format.content_type(), extra))
 }
 
 #[cfg(test)]
