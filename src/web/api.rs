@@ -199,19 +199,11 @@ pub async fn daily_papers(
     };
     // The answer depends on the store only: cached per node until its freshness pair moves.
     let key = format!("api|{}", uri.query().unwrap_or(""));
-    let fresh = match super::listings::freshness(&state).await {
-        Ok(f) => f,
-        Err(e) => return store_error(&rid, e),
-    };
-    if let Some(cached) = state.pages.get(&key, fresh) {
-        return cached.respond(&headers);
+    let on_error = |e| store_error(&rid, e);
+    match super::cache::cached(&state, key, None, on_error, || daily_papers_fresh(&state, &rid, &uri, req)).await {
+        Ok(page) => page.respond(&headers),
+        Err(r) => r,
     }
-    let response = match daily_papers_fresh(&state, &rid, &uri, req).await {
-        Ok(page) => page,
-        Err(r) => return r,
-    };
-    state.pages.put(key, fresh, response.clone());
-    response.respond(&headers)
 }
 
 async fn daily_papers_fresh(

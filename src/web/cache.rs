@@ -2,8 +2,12 @@
 //! still. Every node keeps its own; both counters are shared, so no node serves a page older
 //! than the store.
 
+use crate::app::AppState;
+use crate::store::{community, StoreError};
 use axum::body::Bytes;
+use axum::response::Response;
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Mutex;
 
 /// At most this many pages are kept; past it the cache starts over (listings are cheap to
@@ -95,4 +99,34 @@ impl PageCache {
         }
         pages.insert(key, (cursor, html));
     }
+}
+
+/// The store's freshness pair now: what was rendered at the same pair is still right.
+pub async fn freshness(state: &AppState) -> Result<Freshness, StoreError> {
+    state.store.read(community::freshness).await
+}
+
+/// The response body under `key` while the store's freshness stands still; otherwise `build`
+/// renders it (or gives the response to send instead) and it is kept, also under `alias`.
+/// `on_error` answers when the store cannot say how fresh it is.
+pub async fn cached<Fut>(
+    state: &AppState,
+    key: String,
+    alias: Option<String>,
+    on_error: impl FnOnce(StoreError) -> Response,
+    build: impl FnOnce() -> Fut,
+) -> Result<CachedPage, Response>
+where
+    Fut: Future<Output = Result<CachedPage, Response>>,
+{
+    let fresh = freshness(state).await.map_err(on_error)?;
+    if let Some(page) = state.pages.get(&key, fresh) {
+        return Ok(page);
+    }
+    let page = build().await?;
+    if let Some(alias) = alias {
+        state.pages.put(alias, fresh, page.clone());
+    }
+    state.pages.put(key, fresh, page.clone());
+    Ok(page)
 }

@@ -319,20 +319,11 @@ pub async fn serve(
     let categories = filter.categories();
     // A feed depends on the store only: cached per node until its freshness pair moves.
     let key = format!("feed|{spec}|{}", categories.join(","));
-    let fresh = match super::listings::freshness(&state).await {
-        Ok(f) => f,
-        Err(e) => return super::listings::internal(&rid, e),
-    };
-    let cached = match state.pages.get(&key, fresh) {
-        Some(c) => c,
-        None => {
-            let built = match build(&state, &rid, &spec, source, format, &categories).await {
-                Ok(b) => b,
-                Err(r) => return r,
-            };
-            state.pages.put(key, fresh, built.clone());
-            built
-        }
+    let on_error = |e| super::listings::internal(&rid, e);
+    let build = || build(&state, &rid, &spec, source, format, &categories);
+    let cached = match super::cache::cached(&state, key, None, on_error, build).await {
+        Ok(c) => c,
+        Err(r) => return r,
     };
     let etag = cached.header(&header::ETAG).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let last_modified = cached

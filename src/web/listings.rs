@@ -1,6 +1,5 @@
 //! Listing pages: the latest announcement day and any given day.
 
-use super::cache::Freshness;
 use super::html::{escape, page, page_for, page_with_head};
 use super::session::Viewer;
 use super::RequestId;
@@ -75,7 +74,7 @@ pub async fn latest(
     let alias = match viewer.user {
         None => {
             let key = format!("latest|{}|{}", filter.categories().join(","), filter.page.unwrap_or(1).clamp(1, 10_000));
-            let fresh = match freshness(&state).await {
+            let fresh = match super::cache::freshness(&state).await {
                 Ok(f) => f,
                 Err(e) => return internal(&rid, e),
             };
@@ -197,11 +196,6 @@ pub(super) fn period_path(p: Period) -> String {
     }
 }
 
-/// The store's freshness: pages rendered at the same pair are still right.
-pub(super) async fn freshness(state: &AppState) -> Result<Freshness, crate::store::StoreError> {
-    state.store.read(community::freshness).await
-}
-
 async fn render_period(
     state: &AppState,
     rid: &RequestId,
@@ -223,22 +217,16 @@ async fn render_period(
     // A guest's page depends on papers and community counters only, so it stays valid while
     // neither moves.
     let key = format!("{period}|{}|{page_no}", categories.join(","));
-    let fresh = match freshness(state).await {
-        Ok(c) => c,
-        Err(e) => return internal(rid, e),
+    let build = || async {
+        match build_period_page(state, viewer, period, &categories, page_no).await {
+            Ok(html) => Ok(super::cache::CachedPage::new(axum::body::Bytes::from(html))),
+            Err(e) => Err(internal(rid, e)),
+        }
     };
-    if let Some(page) = state.pages.get(&key, fresh) {
-        return page.respond(headers);
+    match super::cache::cached(state, key, alias, |e| internal(rid, e), build).await {
+        Ok(page) => page.respond(headers),
+        Err(r) => r,
     }
-    let page = match build_period_page(state, viewer, period, &categories, page_no).await {
-        Ok(html) => super::cache::CachedPage::new(axum::body::Bytes::from(html)),
-        Err(e) => return internal(rid, e),
-    };
-    if let Some(alias) = alias {
-        state.pages.put(alias, fresh, page.clone());
-    }
-    state.pages.put(key, fresh, page.clone());
-    page.respond(headers)
 }
 
 /// How many of a week's or month's most upvoted papers head its page.

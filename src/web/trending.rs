@@ -32,22 +32,15 @@ pub async fn show(
     }
     // Guests share one rendering until the ranks, votes or papers move.
     let key = format!("trending|{}|{page_no}", categories.join(","));
-    let fresh = match super::listings::freshness(&state).await {
-        Ok(f) => f,
-        Err(e) => return internal(&rid, e),
+    let on_error = |e| internal(&rid, e);
+    let build = || async {
+        let html = render_html(&state, &rid, &viewer, &categories, page_no).await?;
+        Ok(super::cache::CachedPage::new(axum::body::Bytes::from(html)))
     };
-    if let Some(page) = state.pages.get(&key, fresh) {
-        return page.respond(&headers);
+    match super::cache::cached(&state, key, None, on_error, build).await {
+        Ok(page) => page.respond(&headers),
+        Err(r) => r,
     }
-    let html = match render_html(&state, &rid, &viewer, &categories, page_no).await {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let page = super::cache::CachedPage::new(axum::body::Bytes::from(html));
-    // Rendering may have computed the ranks for the first time: file it under the new state.
-    let fresh = super::listings::freshness(&state).await.unwrap_or(fresh);
-    state.pages.put(key, fresh, page.clone());
-    page.respond(&headers)
 }
 
 /// The page, or the error response to send instead.
