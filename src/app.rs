@@ -21,6 +21,8 @@ pub struct AppState {
     /// The instance's secret (CSRF tokens, signed links): made once, kept in the store, so
     /// every node shares it.
     pub secret: Arc<[u8]>,
+    /// This node's search index (opened by `serve`; absent in one-off commands).
+    pub search: Option<Arc<crate::search::SearchIndex>>,
 }
 
 /// A name unique to this process: host, pid and a random suffix.
@@ -44,6 +46,7 @@ impl AppState {
             metrics: Arc::default(),
             pages: Arc::default(),
             secret,
+            search: None,
         })
     }
 }
@@ -74,12 +77,16 @@ pub struct Application {
 impl Application {
     /// Opens the store, loads the sample into an empty one, and binds the port.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let state = AppState::build(settings).await?;
+        let mut state = AppState::build(settings).await?;
         if state.settings.load_sample {
             let report = crate::sample::load_if_empty(&state.store).await?;
             if let Some(r) = report {
                 tracing::info!(inserted = r.counts.inserted, "loaded the bundled sample of real arXiv papers");
             }
+        }
+        if state.settings.search.enabled {
+            let index = crate::search::SearchIndex::open(&state.settings.index_dir(), state.settings.search.clone())?;
+            state.search = Some(Arc::new(index));
         }
         let listener = TcpListener::bind(&state.settings.bind).await?;
         Ok(Self { listener, state })
@@ -109,8 +116,19 @@ impl Application {
         if self.state.settings.digest.schedule {
             tokio::spawn(crate::digest::schedule::schedule_loop(self.state.clone()));
         }
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let search_task = self.state.search.clone().map(|index| {
+            let http = reqwest::Client::new();
+            tokio::spawn(crate::search::load_model(index.clone(), http, self.state.settings.data_dir.clone()));
+            tokio::spawn(crate::search::follow(index, self.state.store.clone(), stopped))
+        });
         let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await?;
+        // Let the search follower save the vector index before the process ends.
+        let _ = stop.send(true);
+        if let Some(task) = search_task {
+            let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
+        }
         Ok(())
     }
 }

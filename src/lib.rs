@@ -9,6 +9,7 @@ pub mod migrate;
 pub mod papers;
 pub mod ranking;
 pub mod sample;
+pub mod search;
 pub mod settings;
 pub mod store;
 pub mod telemetry;

@@ -27,6 +27,7 @@ pub struct Settings {
     pub community: CommunitySettings,
     pub mail: MailSettings,
     pub digest: DigestSettings,
+    pub search: crate::search::SearchSettings,
 }
 
 /// A secret from the settings: never printed, not even in debug output.
@@ -213,6 +214,7 @@ impl Default for Settings {
                 confirm_hours: 48,
             },
             trust_proxy_headers: false,
+            search: crate::search::SearchSettings::default(),
             community: CommunitySettings {
                 session_days: 30,
                 submit_daily_cap: 5,
@@ -245,6 +247,11 @@ impl Settings {
 
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("paperboy.db").display()))
+    }
+
+    /// This node's search index folder.
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
     }
 
     pub fn http(&self) -> crate::ingest::http::HttpSettings {

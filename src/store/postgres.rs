@@ -15,6 +15,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_announced_exact", include_str!("../../migrations/postgres/0003_announced_exact.sql")),
     ("0004_community", include_str!("../../migrations/postgres/0004_community.sql")),
     ("0005_digests", include_str!("../../migrations/postgres/0005_digests.sql")),
+    ("0006_embeddings", include_str!("../../migrations/postgres/0006_embeddings.sql")),
 ];
 
 /// Any fixed key: serialises migrations between nodes starting at once.

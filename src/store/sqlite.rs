@@ -16,6 +16,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_announced_exact", include_str!("../../migrations/sqlite/0003_announced_exact.sql")),
     ("0004_community", include_str!("../../migrations/sqlite/0004_community.sql")),
     ("0005_digests", include_str!("../../migrations/sqlite/0005_digests.sql")),
+    ("0006_embeddings", include_str!("../../migrations/sqlite/0006_embeddings.sql")),
 ];
 
 const MAX_IDLE_READERS: usize = 8;

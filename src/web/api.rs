@@ -22,7 +22,7 @@ pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Resp
     (status, Json(body)).into_response()
 }
 
-fn store_error(rid: &RequestId, e: StoreError) -> Response {
+pub(crate) fn store_error(rid: &RequestId, e: StoreError) -> Response {
     if e.is_unavailable() {
         tracing::warn!(request_id = %rid.0, error = %e, "store unavailable");
         let mut r =
@@ -91,7 +91,7 @@ fn paper_json(p: &Paper, a: &community::PaperActivity, submitted_at: Option<i64>
 }
 
 /// One item of `/api/daily_papers`.
-fn item_json(p: &Paper, a: &community::PaperActivity, submitted_at: Option<i64>) -> Value {
+pub(crate) fn item_json(p: &Paper, a: &community::PaperActivity, submitted_at: Option<i64>) -> Value {
     let paper = paper_json(p, a, submitted_at);
     json!({
         "title": p.title,

@@ -19,8 +19,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// The navigation for someone not logged in.
-const GUEST_NAV: &str =
-    r#"<a href="/papers/trending">Trending</a> <a href="/login">Log in</a> <a href="/signup">Sign up</a>"#;
+const GUEST_NAV: &str = r#"<a href="/search">Search</a> <a href="/papers/trending">Trending</a> <a href="/login">Log in</a> <a href="/signup">Sign up</a>"#;
 
 /// Wraps a page body in the site's layout, for anyone (cacheable: nothing personal in it).
 pub fn page(title: &str, body: &str) -> String {
@@ -38,7 +37,7 @@ pub fn page_with_head(viewer: &super::session::Viewer, title: &str, head: &str, 
         None => layout(GUEST_NAV, title, head, body),
         Some(u) => {
             let nav = format!(
-                r#"<a href="/papers/trending">Trending</a> <a href="/submit">Submit</a> <a href="/collections">Collections</a> {admin}<a href="/u/{name}">{name}</a> <a href="/settings">Settings</a> <form method="post" action="/logout" class="inline">{csrf}<button class="link">Log out</button></form>"#,
+                r#"<a href="/search">Search</a> <a href="/papers/trending">Trending</a> <a href="/submit">Submit</a> <a href="/collections">Collections</a> {admin}<a href="/u/{name}">{name}</a> <a href="/settings">Settings</a> <form method="post" action="/logout" class="inline">{csrf}<button class="link">Log out</button></form>"#,
                 name = escape(&u.username),
                 csrf = viewer.csrf_field(),
                 admin = if u.is_admin() { r#"<a href="/admin">Admin</a> "# } else { "" },

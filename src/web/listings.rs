@@ -363,7 +363,7 @@ pub(super) fn in_categories(p: &Paper, categories: &[String]) -> bool {
     categories.is_empty() || p.categories.iter().any(|c| categories.iter().any(|x| x == c.code()))
 }
 
-fn short_authors(authors: &[String]) -> String {
+pub(crate) fn short_authors(authors: &[String]) -> String {
     match authors.len() {
         0 => String::new(),
         1..=4 => authors.join(", "),
@@ -379,6 +379,8 @@ pub struct RowContext {
     /// The CSRF field for vote forms; `None` for guests, who get a link to log in.
     csrf_field: Option<String>,
     muted: Option<crate::accounts::User>,
+    /// Highlighted (title, abstract) HTML from a search, by paper id.
+    pub snippets: HashMap<String, (Option<String>, Option<String>)>,
 }
 
 impl RowContext {
@@ -401,6 +403,7 @@ impl RowContext {
             voted,
             csrf_field: viewer.user.as_ref().map(|_| viewer.csrf_field()),
             muted: viewer.user.clone().filter(|u| !u.muted_words.is_empty()),
+            snippets: HashMap::new(),
         })
     }
 }
@@ -440,7 +443,12 @@ fn render_paper(out: &mut String, p: &Paper, ctx: &RowContext) {
     let id = p.id.with_version(p.version);
     let key = p.id.as_str();
     let activity = ctx.activity.get(key).cloned().unwrap_or_default();
-    let teaser: String = p.abstract_text.chars().take(280).collect();
+    let (title_html, abstract_html) = ctx.snippets.get(key).cloned().unwrap_or_default();
+    let teaser = match abstract_html {
+        // A search snippet, already escaped, with the matched words in <b>.
+        Some(html) => html,
+        None => escape(&p.abstract_text.chars().take(280).collect::<String>()),
+    };
     let mut extra = String::new();
     if let Some(by) = &activity.submitted_by {
         let _ = write!(extra, r#" · submitted by <a href="/u/{0}">{0}</a>"#, escape(by));
@@ -460,9 +468,8 @@ fn render_paper(out: &mut String, p: &Paper, ctx: &RowContext) {
         id = escape(&id.to_string()),
         abs = escape(&id.abs_url()),
         pdf = escape(&id.pdf_url()),
-        title = escape(&p.title),
+        title = title_html.unwrap_or_else(|| escape(&p.title)),
         authors = escape(&short_authors(&p.authors)),
-        teaser = escape(&teaser),
         more = if p.abstract_text.chars().count() > 280 { "…" } else { "" },
         abstract_text = escape(&p.abstract_text),
         cats = p

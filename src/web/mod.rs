@@ -15,6 +15,7 @@ mod listings;
 mod markdown;
 mod metrics;
 mod paper;
+mod search;
 pub mod session;
 mod trending;
 
@@ -25,7 +26,7 @@ use crate::app::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/papers/week/{week}", get(listings::by_week))
         .route("/papers/month/{month}", get(listings::by_month))
         .route("/papers/go", get(listings::go_to_day))
+        .route("/search", get(search::page))
         .route("/papers/trending", get(trending::show))
         .route("/papers/{*id}", get(paper::show).post(community::paper_action))
         .route("/submit", get(community::submit_get).post(community::submit_post))
@@ -61,12 +63,16 @@ pub fn router(state: AppState) -> Router {
         .merge(
             Router::new()
                 .route("/api/daily_papers", get(api::daily_papers))
+                .route("/api/papers/search", get(search::hf_search))
                 .route("/api/papers/{*id}", get(api::paper))
+                .route("/api/v1/search", get(search::v1_search))
+                .route("/api/v1/papers/{*id}", get(search::v1_similar))
                 .layer(middleware::map_response(allow_any_origin)),
         )
         .route("/feeds/{*spec}", get(feeds::serve))
         .route("/static/{*path}", get(assets::serve))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::render))
         .layer(middleware::from_fn_with_state(state.clone(), session::guard))
         .layer(middleware::from_fn_with_state(state.clone(), request_context))
@@ -107,6 +113,49 @@ async fn request_context(State(state): State<AppState>, mut req: Request, next: 
 async fn allow_any_origin(mut response: Response) -> Response {
     response.headers_mut().insert("access-control-allow-origin", HeaderValue::from_static("*"));
     response
+}
+
+/// Ready when the store answers and this node's keyword index has caught up with the
+/// store's change cursor (vectors follow behind; their lag is reported, not waited for).
+async fn readyz(State(state): State<AppState>) -> Response {
+    let head = match state.store.change_cursor().await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check: store unavailable");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"ready": false, "reason": "store unavailable"})),
+            )
+                .into_response();
+        }
+    };
+    let Some(index) = &state.search else {
+        return axum::Json(serde_json::json!({"ready": true, "store_cursor": head, "search": "off"})).into_response();
+    };
+    match index.status() {
+        Ok(s) => {
+            let ready = s.keyword_cursor >= head;
+            let body = serde_json::json!({
+                "ready": ready,
+                "store_cursor": head,
+                "keyword_cursor": s.keyword_cursor,
+                "keyword_docs": s.keyword_docs,
+                "vector_cursor": s.vector_cursor,
+                "vectors": s.vectors,
+                "semantic": s.semantic,
+            });
+            let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+            (status, axum::Json(body)).into_response()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check: index unreadable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"ready": false, "reason": "index unreadable"})),
+            )
+                .into_response()
+        }
+    }
 }
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {

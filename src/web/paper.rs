@@ -181,7 +181,7 @@ pub async fn show(
         }
         b.push_str("</section>");
     }
-    b.push_str(r#"<section id="similar"><h2>Similar papers</h2><p class="meta">Similar papers are not computed on this instance yet.</p></section>"#);
+    b.push_str(&super::search::similar_section(&state, &key).await);
     render_comments(&mut b, &viewer, &key, &comments);
     b.push_str("</article>");
     Html(page_for(&viewer, &format!("{} · paperboy", p.title), &b)).into_response()

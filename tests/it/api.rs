@@ -145,6 +145,7 @@ async fn the_huggingface_hub_client_reads_paperboy() {
     let ada = Visitor::new(&s.base);
     ada.signup("ada", "correct horse").await;
     ada.upvote_json("2508.03983").await;
+    crate::search::wait_ready(&s.base, 0).await;
     let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/hf_client.py");
     let base = s.base.clone();
     let out =
@@ -165,4 +166,8 @@ async fn the_huggingface_hub_client_reads_paperboy() {
     assert_eq!(got["paper"]["id"], "2508.03983");
     assert_eq!(got["paper"]["upvotes"], 1);
     assert!(got["paper"]["summary"].as_str().unwrap().len() > 100);
+    let found = got["search"].as_array().unwrap();
+    assert!(!found.is_empty() && found.len() <= 5, "{found:?}");
+    assert_eq!(found[0]["id"], "2508.04010");
+    assert_eq!(found[0]["authors"][0], "Yurun Chen");
 }

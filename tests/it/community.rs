@@ -31,6 +31,7 @@ pub async fn site(tweak: impl FnOnce(&mut Settings)) -> Site {
     settings.community.rank_refresh_secs = 0;
     settings.mail.enabled = false;
     settings.digest.schedule = false;
+    settings.search.fetch_model = false;
     // The sample is from 2025: let it be submitted.
     settings.community.submit_max_age_days = 100_000;
     tweak(&mut settings);

@@ -513,6 +513,7 @@ async fn two_nodes_deliver_on_postgresql_and_one_killed_midway_is_taken_over() {
             .arg(data)
             .args(args)
             .env("PAPERBOY_DATABASE_URL", &url)
+            .env("PAPERBOY_SEARCH__FETCH_MODEL", "false")
             .env("PAPERBOY_MAIL__SMTP_HOST", "127.0.0.1")
             .env("PAPERBOY_MAIL__SMTP_PORT", sink.port.to_string())
             .env("PAPERBOY_MAIL__CLAIM_SECS", "2")

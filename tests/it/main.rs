@@ -19,5 +19,6 @@ mod migrate;
 mod nodes;
 mod oai_pmh;
 mod rss;
+mod search;
 mod serve;
 mod store_contract;

@@ -16,6 +16,7 @@ async fn spawn_node(database_url: &str, configure: impl FnOnce(&mut Settings)) -
         ..Default::default()
     };
     settings.arxiv.follow = false;
+    settings.search.fetch_model = false;
     configure(&mut settings);
     let app = Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
@@ -75,6 +76,9 @@ async fn two_nodes_share_one_store_and_one_follower() {
     let paper = listed_paper("2508.09998", "Written through node A", "2025-08-07", "cs.LG");
     store_a.upsert_papers(vec![paper], None).await.unwrap();
     assert!(get(&format!("{b}/papers/date/2025-08-07")).await.1.contains("Written through node A"));
+    // ...and in node B's own search index within seconds (it follows the shared store).
+    found_within(&b, "written through node", "2508.09998").await;
+    let before_follow = store_a.change_cursor().await.unwrap();
 
     // Following arXiv: give both followers a few rounds; only the lease holder ever asks.
     let start = Instant::now();
@@ -88,6 +92,27 @@ async fn two_nodes_share_one_store_and_one_follower() {
     let queries: Vec<_> = arxiv.seen().iter().filter_map(|s| s.query.get("search_query").cloned()).collect();
     let distinct: std::collections::BTreeSet<_> = queries.iter().collect();
     assert_eq!(queries.len(), distinct.len(), "{queries:?}");
+    // A paper the follower (on whichever node) ingested is found through node B's search.
+    let ingested = store_a.changes_since(before_follow, 1).await.unwrap();
+    let (_, paper) = ingested.first().expect("the follower stored the recorded day");
+    found_within(&b, &format!("id:{}", paper.id.as_str()), paper.id.as_str()).await;
+}
+
+/// Polls a node's search API until `query` finds `id`.
+async fn found_within(base: &str, query: &str, id: &str) {
+    let start = Instant::now();
+    loop {
+        let url = format!(
+            "{base}/api/v1/search?mode=keyword&q={}",
+            form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>()
+        );
+        let (status, body) = get(&url).await;
+        if status == 200 && body.contains(&format!("\"id\":\"{id}\"")) {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{query} never found {id} on {base}: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// A TCP proxy standing in for a database server that goes away and comes back: when down, it

@@ -6,6 +6,7 @@ use paperboy::settings::Settings;
 async fn spawn_app(dir: &std::path::Path) -> (String, paperboy::store::Store) {
     let mut settings = Settings { data_dir: dir.to_path_buf(), bind: "127.0.0.1:0".into(), ..Default::default() };
     settings.arxiv.follow = false;
+    settings.search.fetch_model = false;
     let app = Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     let store = app.state().store.clone();
@@ -95,6 +96,7 @@ fn the_binary_serves_on_the_configured_address() {
             &format!("127.0.0.1:{port}"),
         ])
         .env("RUST_LOG", "warn")
+        .env("PAPERBOY_SEARCH__FETCH_MODEL", "false")
         .spawn()
         .unwrap();
     let mut body = String::new();

@@ -24,5 +24,6 @@ out = {
     "by_week": [info(p) for p in api.list_daily_papers(week="2025-W32", limit=100)],
     "trending": [info(p) for p in api.list_daily_papers(date="2025-08-07", sort="trending", limit=3)],
     "paper": info(api.paper_info("2508.03983")),
+    "search": [info(p) for p in api.list_papers(query="HarmonyGuard web agents", limit=5)],
 }
 print(json.dumps(out))

