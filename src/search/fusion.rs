@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 /// Weight of the keyword side, tuned on SciFact train (`paperboy eval --split train --tune`).
-pub const DEFAULT_KEYWORD_WEIGHT: f32 = 0.5;
+pub const DEFAULT_KEYWORD_WEIGHT: f32 = 0.3;
 
 fn min_max(scores: impl Iterator<Item = f32> + Clone) -> (f32, f32) {
     let lo = scores.clone().fold(f32::INFINITY, f32::min);

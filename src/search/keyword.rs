@@ -22,7 +22,7 @@ use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 /// How much a title match outweighs an abstract match, by default (`search.title_boost`).
-pub const TITLE_BOOST: f32 = 2.0;
+pub const TITLE_BOOST: f32 = 1.0;
 const LOWER_RAW: &str = "lower_raw";
 const TEXT: &str = "en_stem";
 
