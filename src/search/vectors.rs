@@ -198,25 +198,21 @@ impl VectorIndex {
 
     /// The `k` nearest ids to `query` (a unit vector) with their cosine similarity.
     pub fn search(&self, query: &[f32], k: usize) -> Result<Vec<(String, f32)>, SearchError> {
-        let inner = self.inner.read().expect("vector index");
-        if inner.ids.is_empty() || k == 0 {
-            return Ok(Vec::new());
-        }
-        let m = inner.index.search(query, k).map_err(cxx)?;
-        Ok(m.keys
-            .iter()
-            .zip(&m.distances)
-            .filter_map(|(key, d)| inner.ids.get(key).map(|id| (id.clone(), 1.0 - d)))
-            .collect())
+        self.nearest(query, k, false)
     }
 
     /// The exact `k` nearest (a scan of every vector), for measuring recall.
     pub fn exact_search(&self, query: &[f32], k: usize) -> Result<Vec<(String, f32)>, SearchError> {
+        self.nearest(query, k, true)
+    }
+
+    fn nearest(&self, query: &[f32], k: usize, exact: bool) -> Result<Vec<(String, f32)>, SearchError> {
         let inner = self.inner.read().expect("vector index");
         if inner.ids.is_empty() || k == 0 {
             return Ok(Vec::new());
         }
-        let m = inner.index.exact_search(query, k).map_err(cxx)?;
+        let m = if exact { inner.index.exact_search(query, k) } else { inner.index.search(query, k) }.map_err(cxx)?;
+        // Inner-product distance is 1 − cosine.
         Ok(m.keys
             .iter()
             .zip(&m.distances)

@@ -223,6 +223,22 @@ fn failed(rid: &RequestId, e: anyhow::Error) -> Response {
     }
 }
 
+/// An API search: a query is required; errors become JSON answers.
+async fn api_run(
+    state: &AppState,
+    rid: &RequestId,
+    req: &SearchRequest,
+) -> Result<(SearchResults, Vec<Paper>), Response> {
+    if req.text.is_empty() {
+        return Err(error(StatusCode::BAD_REQUEST, "missing_query", "q is required: the words to search for"));
+    }
+    match run(state, req).await {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => Err(unavailable()),
+        Err(e) => Err(search_error(rid, e)),
+    }
+}
+
 fn unavailable() -> Response {
     error(StatusCode::SERVICE_UNAVAILABLE, "search_unavailable", "search is turned off on this instance")
 }
@@ -238,13 +254,9 @@ pub async fn hf_search(
         Err((code, message)) => return error(StatusCode::BAD_REQUEST, code, message),
     };
     req.mode = Mode::Hybrid;
-    if req.text.is_empty() {
-        return error(StatusCode::BAD_REQUEST, "missing_query", "q is required: the words to search for");
-    }
-    let (_, papers) = match run(&state, &req).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return unavailable(),
-        Err(e) => return search_error(&rid, e),
+    let (_, papers) = match api_run(&state, &rid, &req).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     match activity(&state, &papers).await {
         Ok(a) => Json(
@@ -302,13 +314,9 @@ pub async fn v1_search(
         Ok(r) => r,
         Err((code, message)) => return error(StatusCode::BAD_REQUEST, code, message),
     };
-    if req.text.is_empty() {
-        return error(StatusCode::BAD_REQUEST, "missing_query", "q is required: the words to search for");
-    }
-    let (results, papers) = match run(&state, &req).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return unavailable(),
-        Err(e) => return search_error(&rid, e),
+    let (results, papers) = match api_run(&state, &rid, &req).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let by_id: HashMap<&str, &Paper> = papers.iter().map(|p| (p.id.as_str(), p)).collect();
     let items: Vec<_> = results
