@@ -338,7 +338,17 @@ fn main() {
     if only.is_empty() || only == "embed" {
         embedding_bench(&embedder, &corpus);
     }
-    if only == "embed" {
+    if only.is_empty() || only == "embed" || only == "query" {
+        let (_, short) = queries(&corpus);
+        let mut times = Vec::new();
+        for q in short.iter().take(100) {
+            let t = Instant::now();
+            std::hint::black_box(embedder.embed(&[q.as_str()]).unwrap());
+            times.push(t.elapsed());
+        }
+        report("query embedding (3 words), one at a time", &mut times);
+    }
+    if only == "embed" || only == "query" {
         return;
     }
     let keyword = (only.is_empty() || only == "keyword").then(|| keyword_bench(&corpus, docs, dir.path()));
