@@ -17,7 +17,7 @@ pub mod vectors;
 use crate::store::{Store, StoreError};
 use chrono::NaiveDate;
 use embed::Embedder;
-use keyword::{KeywordIndex, Parsed, Snippet};
+use keyword::{KeywordIndex, Snippet};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -206,7 +206,8 @@ pub struct SearchIndex {
     embedder: OnceLock<Arc<Embedder>>,
     vectors: OnceLock<Arc<VectorIndex>>,
     vector_cursor: AtomicI64,
-    last_save: Mutex<Option<Instant>>,
+    /// When the vector index was last saved (or loaded), and at which cursor.
+    last_save: Mutex<Option<(Instant, i64)>>,
     settings: SearchSettings,
 }
 
@@ -266,6 +267,7 @@ impl SearchIndex {
         let index = match loaded {
             Some((index, cursor)) => {
                 self.vector_cursor.store(cursor, Ordering::SeqCst);
+                *self.last_save.lock().expect("save clock") = Some((Instant::now(), cursor));
                 index
             }
             None => VectorIndex::new(dims, params)?,
@@ -324,6 +326,7 @@ impl SearchIndex {
     }
 
     /// Saves the vector index when it is due (or `force`), so that a restart resumes from it.
+    /// An index that has not moved since it was last saved or loaded is not written again.
     pub fn save_vectors(&self, force: bool) -> Result<(), SearchError> {
         let Some(vectors) = self.vectors.get() else { return Ok(()) };
         if self.dir.as_os_str().is_empty() {
@@ -331,10 +334,13 @@ impl SearchIndex {
         }
         let mut last = self.last_save.lock().expect("save clock");
         let cursor = self.vector_cursor.load(Ordering::SeqCst);
-        let due = last.is_none_or(|t| t.elapsed() >= Duration::from_secs(self.settings.save_secs));
+        if last.is_some_and(|(_, saved)| saved == cursor) {
+            return Ok(());
+        }
+        let due = last.is_none_or(|(t, _)| t.elapsed() >= Duration::from_secs(self.settings.save_secs));
         if force || due {
             vectors.save(&self.dir, cursor)?;
-            *last = Some(Instant::now());
+            *last = Some((Instant::now(), cursor));
         }
         Ok(())
     }
@@ -428,11 +434,6 @@ impl SearchIndex {
         let Some(v) = vectors.vector(id) else { return Ok(None) };
         let found = vectors.search(&v, k + 1)?;
         Ok(Some(found.into_iter().filter(|(other, _)| other != id).take(k).collect()))
-    }
-
-    /// Parses `q` as the keyword index would (for tests and the API's error messages).
-    pub fn parse(&self, q: &str) -> Parsed {
-        self.keyword.parse(q)
     }
 }
 
