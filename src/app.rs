@@ -23,6 +23,8 @@ pub struct AppState {
     pub secret: Arc<[u8]>,
     /// This node's search index (opened by `serve`; absent in one-off commands).
     pub search: Option<Arc<crate::search::SearchIndex>>,
+    /// This node's JSON API request counters (per address and per token).
+    pub api_limits: Arc<crate::web::RateWindows>,
 }
 
 /// A name unique to this process: host, pid and a random suffix.
@@ -47,6 +49,7 @@ impl AppState {
             pages: Arc::default(),
             secret,
             search: None,
+            api_limits: Arc::default(),
         })
     }
 }

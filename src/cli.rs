@@ -488,7 +488,7 @@ async fn digest_command(settings: Settings, cmd: DigestCommand) -> anyhow::Resul
             });
             let candidates = compose::candidates(&state.store, period, chrono::Utc::now().timestamp()).await?;
             let liked = match subscriber.user_id {
-                Some(uid) => Some(compose::Liked::of(&state.store, uid).await?),
+                Some(uid) => Some(crate::recommend::Liked::of(&state.store, uid).await?),
                 None => None,
             };
             let chosen = compose::select(&candidates, &subscriber.prefs, liked.as_ref());

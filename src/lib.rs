@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod migrate;
 pub mod papers;
 pub mod ranking;
+pub mod recommend;
 pub mod sample;
 pub mod search;
 pub mod settings;

@@ -134,6 +134,11 @@ pub struct RateLimits {
     pub comment: [u64; 2],
     /// Upvotes per user.
     pub vote: [u64; 2],
+    /// JSON API requests per client address without a token. Counted in memory by each node
+    /// (so behind N nodes a client gets up to N times this), unlike the limits above.
+    pub api_anonymous: [u64; 2],
+    /// JSON API requests per personal API token, counted like `api_anonymous`.
+    pub api_token: [u64; 2],
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -227,6 +232,8 @@ impl Default for Settings {
                     submit: [20, 3600],
                     comment: [10, 600],
                     vote: [120, 60],
+                    api_anonymous: [600, 60],
+                    api_token: [3000, 60],
                 },
             },
         }

@@ -5,9 +5,10 @@ use super::store::{self as dstore, NewMessage};
 use super::{Frequency, Mode, Preferences, Subscriber};
 use crate::papers::{Paper, Period};
 use crate::ranking::hot_score;
+use crate::recommend::Liked;
 use crate::store::{community, Listing, Store, StoreError};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 fn templates() -> &'static minijinja::Environment<'static> {
@@ -82,53 +83,6 @@ pub async fn candidates(store: &Store, period: Period, now: i64) -> Result<Vec<C
     Ok(out)
 }
 
-/// What an account liked (upvoted or collected): for "for me" digests.
-#[derive(Debug, Clone, Default)]
-pub struct Liked {
-    ids: HashSet<String>,
-    categories: HashMap<String, u32>,
-    words: HashSet<String>,
-}
-
-fn title_words(title: &str) -> impl Iterator<Item = String> + '_ {
-    title.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 5).map(str::to_lowercase)
-}
-
-impl Liked {
-    pub async fn of(store: &Store, user_id: i64) -> Result<Self, StoreError> {
-        let ids = store
-            .read(move |db| {
-                let mut ids = community::upvoted_by(db, user_id, 500)?;
-                for c in community::collections_of(db, user_id, true)? {
-                    ids.extend(community::collection_papers(db, c.id)?);
-                }
-                Ok(ids)
-            })
-            .await?;
-        let papers = store.papers_by_ids(ids).await?;
-        let mut liked = Liked::default();
-        for p in &papers {
-            liked.ids.insert(p.id.as_str().to_string());
-            for c in &p.categories {
-                *liked.categories.entry(c.code().to_string()).or_default() += 1;
-            }
-            liked.words.extend(title_words(&p.title));
-        }
-        Ok(liked)
-    }
-
-    fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-
-    /// How much a paper resembles what was liked: shared categories and title words.
-    fn affinity(&self, p: &Paper) -> u32 {
-        let cats: u32 = p.categories.iter().map(|c| self.categories.get(c.code()).copied().unwrap_or(0)).sum();
-        let words = title_words(&p.title).filter(|w| self.words.contains(w)).count() as u32;
-        2 * cats + words
-    }
-}
-
 /// The papers a subscriber gets, in order: filtered by their categories, keywords and muted
 /// words, ranked by the trending score (or, "for me", by resemblance to what they liked first).
 pub fn select<'a>(candidates: &'a [Candidate], prefs: &Preferences, liked: Option<&Liked>) -> Vec<&'a Candidate> {
@@ -142,7 +96,7 @@ pub fn select<'a>(candidates: &'a [Candidate], prefs: &Preferences, liked: Optio
         .filter(|c| !prefs.muted_words.iter().any(|m| c.text.contains(m.as_str())))
         .collect();
     if let (Mode::ForMe, Some(liked)) = (prefs.mode, liked.filter(|l| !l.is_empty())) {
-        chosen.retain(|c| !liked.ids.contains(c.paper.id.as_str()));
+        chosen.retain(|c| !liked.contains(c.paper.id.as_str()));
         // Stable: equal affinity keeps the trending order.
         chosen.sort_by_key(|c| std::cmp::Reverse(liked.affinity(&c.paper)));
     }

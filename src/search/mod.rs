@@ -429,6 +429,26 @@ impl SearchIndex {
     }
 
     /// The `k` papers most like `id` (itself excluded). `None` when the paper has no vector.
+    /// The papers nearest to the mean of the vectors of `ids` (those of them that are embedded),
+    /// leaving out `ids` themselves: "more like these". `None` when none of them is embedded.
+    pub fn like(&self, ids: &[String], k: usize) -> Result<Option<Vec<(String, f32)>>, SearchError> {
+        let Some(vectors) = self.vectors.get() else { return Ok(None) };
+        let mut mean = vec![0f32; vectors.dims()];
+        let mut found = 0;
+        for v in ids.iter().filter_map(|id| vectors.vector(id)) {
+            mean.iter_mut().zip(&v).for_each(|(m, x)| *m += x);
+            found += 1;
+        }
+        let norm = mean.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if found == 0 || norm == 0.0 {
+            return Ok(None);
+        }
+        mean.iter_mut().for_each(|m| *m /= norm);
+        let skip: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let near = vectors.search(&mean, k + skip.len())?;
+        Ok(Some(near.into_iter().filter(|(id, _)| !skip.contains(id.as_str())).take(k).collect()))
+    }
+
     pub fn similar(&self, id: &str, k: usize) -> Result<Option<Vec<(String, f32)>>, SearchError> {
         let Some(vectors) = self.vectors.get() else { return Ok(None) };
         let Some(v) = vectors.vector(id) else { return Ok(None) };

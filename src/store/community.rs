@@ -164,6 +164,63 @@ pub fn delete_other_sessions(db: &mut dyn Db, user_id: i64, keep: &str) -> Resul
     Ok(())
 }
 
+// --- personal API tokens -------------------------------------------------------------------
+
+/// A personal API token as its owner sees it in settings (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+pub fn create_api_token(db: &mut dyn Db, user_id: i64, name: &str, token_hash: &str, now: i64) -> Result<i64> {
+    let r = db.query_one(
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        &[user_id.into(), name.into(), token_hash.into(), now.into()],
+    )?;
+    Ok(r.map(|r| r.int(0)).unwrap_or_default())
+}
+
+/// The live (not revoked) tokens of a user, newest first.
+pub fn api_tokens_of(db: &mut dyn Db, user_id: i64) -> Result<Vec<ApiToken>> {
+    let rows = db.query(
+        "SELECT id, name, created_at, last_used_at FROM api_tokens
+         WHERE user_id = $1 AND revoked_at IS NULL ORDER BY id DESC",
+        &[user_id.into()],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| ApiToken { id: r.int(0), name: r.text(1), created_at: r.int(2), last_used_at: r.opt_int(3) })
+        .collect())
+}
+
+/// Revokes one of the user's tokens; false when it is not theirs or already revoked.
+pub fn revoke_api_token(db: &mut dyn Db, user_id: i64, token_id: i64, now: i64) -> Result<bool> {
+    let n = db.execute(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+        &[now.into(), token_id.into(), user_id.into()],
+    )?;
+    Ok(n > 0)
+}
+
+/// The token's id and the user behind a live token of a user who is not suspended. The
+/// token's last use is recorded at most once a minute.
+pub fn api_token_user(db: &mut dyn Db, token_hash: &str, now: i64) -> Result<Option<(i64, User)>> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS}, t.id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.suspended = 0"
+    );
+    let Some(r) = db.query_one(&sql, &[token_hash.into()])? else { return Ok(None) };
+    let (id, last_used) = (r.int(8), r.opt_int(9));
+    let user = user_from(&r);
+    if last_used.is_none_or(|t| now - t >= 60) {
+        db.execute("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2", &[now.into(), id.into()])?;
+    }
+    Ok(Some((id, user)))
+}
+
 // --- votes and counters -------------------------------------------------------------------
 
 fn touch_stats(db: &mut dyn Db, paper_id: &str, announced_on: &str, now: i64) -> Result<()> {
@@ -813,6 +870,19 @@ pub const COPIED_TABLES: &[(&str, Columns, &str)] = &[
         "id",
     ),
     ("paper_ranks", &[("paper_id", 't'), ("score", 'r'), ("refreshed_at", 'i')], "paper_id"),
+    (
+        "api_tokens",
+        &[
+            ("id", 'i'),
+            ("user_id", 'i'),
+            ("name", 't'),
+            ("token_hash", 't'),
+            ("created_at", 'i'),
+            ("last_used_at", 'i'),
+            ("revoked_at", 'i'),
+        ],
+        "id",
+    ),
 ];
 
 fn column_list(columns: Columns) -> String {
@@ -855,7 +925,7 @@ pub fn table_count(db: &mut dyn Db, table: usize) -> Result<i64> {
 /// After rows were copied in with their ids, PostgreSQL's identity sequences must move past
 /// them (SQLite needs nothing: it takes the largest id plus one).
 pub fn advance_identities(db: &mut dyn Db) -> Result<()> {
-    for table in ["users", "comments", "collections", "moderation_log"] {
+    for table in ["users", "comments", "collections", "moderation_log", "api_tokens"] {
         db.query(
             &format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM {table}"

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_community", include_str!("../../migrations/postgres/0004_community.sql")),
     ("0005_digests", include_str!("../../migrations/postgres/0005_digests.sql")),
     ("0006_embeddings", include_str!("../../migrations/postgres/0006_embeddings.sql")),
+    ("0007_api_tokens", include_str!("../../migrations/postgres/0007_api_tokens.sql")),
 ];
 
 /// Any fixed key: serialises migrations between nodes starting at once.

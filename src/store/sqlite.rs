@@ -17,6 +17,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_community", include_str!("../../migrations/sqlite/0004_community.sql")),
     ("0005_digests", include_str!("../../migrations/sqlite/0005_digests.sql")),
     ("0006_embeddings", include_str!("../../migrations/sqlite/0006_embeddings.sql")),
+    ("0007_api_tokens", include_str!("../../migrations/sqlite/0007_api_tokens.sql")),
 ];
 
 const MAX_IDLE_READERS: usize = 8;

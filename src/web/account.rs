@@ -254,7 +254,8 @@ fn settings_form(viewer: &Viewer, u: &accounts::User, notice: Option<&str>, erro
 <label for="current">Current password</label><input type="password" id="current" name="current_password" autocomplete="current-password" required>
 <label for="new">New password</label><input type="password" id="new" name="new_password" autocomplete="new-password" required minlength="8">
 <button class="primary" type="submit">Change password</button></form>
-<h3>Email digest</h3><p><a href="/subscribe">Subscribe to the digest</a> with your account's address: daily or weekly, trending or picked for you from what you upvoted and collected. Every digest has a link to change these preferences.</p>"#,
+<h3>Email digest</h3><p><a href="/subscribe">Subscribe to the digest</a> with your account's address: daily or weekly, trending or picked for you from what you upvoted and collected. Every digest has a link to change these preferences.</p>
+<h3>API tokens and private feeds</h3><p><a href="/settings/tokens">Personal API tokens</a>: for scripts that upvote, comment, submit or edit collections through the JSON API, and for the private feed of your recommendations.</p>"#,
         csrf = viewer.csrf_field(),
         email = escape(u.email.as_deref().unwrap_or("")),
         muted = escape(&u.muted_words.join(", ")),

@@ -12,13 +12,25 @@ use crate::store::{community, Listing, StoreError};
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use std::collections::HashMap;
+
+/// Every API error: a stable machine `code`, a `message` that says what to fix, and the HTTP
+/// `status` again.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApiError {
+    #[schema(example = "invalid_limit")]
+    pub code: String,
+    #[schema(example = "limit=\"500\": use 1 to 100")]
+    pub message: String,
+    #[schema(example = 400)]
+    pub status: u16,
+}
 
 /// An API error: `{"code": …, "message": …, "status": …}`.
 pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let body = json!({"code": code, "message": message.into(), "status": status.as_u16()});
+    let body = ApiError { code: code.into(), message: message.into(), status: status.as_u16() };
     (status, Json(body)).into_response()
 }
 
@@ -44,76 +56,157 @@ fn object_id(seed: &str) -> String {
     format!("{:024x}", h & ((1u128 << 96) - 1))
 }
 
-fn day_time(d: Option<chrono::NaiveDate>) -> Value {
-    d.map(|d| Value::String(format!("{d}T00:00:00.000Z"))).unwrap_or(Value::Null)
+fn day_time(d: Option<chrono::NaiveDate>) -> Option<String> {
+    d.map(|d| format!("{d}T00:00:00.000Z"))
 }
 
-fn user_object(username: &str) -> Value {
-    json!({
-        "_id": object_id(&format!("user:{username}")),
-        "avatarUrl": "",
-        "isPro": false,
-        "fullname": username,
-        "user": username,
-        "name": username,
-        "type": "user",
-    })
+/// An author in Hugging Face's paper objects.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HfAuthor {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub name: String,
+    pub hidden: bool,
 }
 
-/// The `paper` object of Hugging Face's API.
-fn paper_json(p: &Paper, a: &community::PaperActivity, submitted_at: Option<i64>) -> Value {
+/// A user in Hugging Face's paper objects (here: the member who submitted the paper).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HfUser {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub avatar_url: String,
+    pub is_pro: bool,
+    pub fullname: String,
+    pub user: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+fn user_object(username: &str) -> HfUser {
+    HfUser {
+        id: object_id(&format!("user:{username}")),
+        avatar_url: String::new(),
+        is_pro: false,
+        fullname: username.into(),
+        user: username.into(),
+        name: username.into(),
+        kind: "user".into(),
+    }
+}
+
+/// The `paper` object of Hugging Face's API. Fields paperboy has no data for are present with
+/// the types clients expect.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HfPaper {
+    #[schema(example = "2508.04705")]
+    pub id: String,
+    pub authors: Vec<HfAuthor>,
+    pub media_urls: Vec<String>,
+    pub published_at: Option<String>,
+    pub submitted_on_daily_at: Option<String>,
+    pub title: String,
+    pub submitted_on_daily_by: Option<HfUser>,
+    pub summary: String,
+    pub upvotes: i64,
+    pub discussion_id: String,
+    pub project_page: Option<String>,
+    pub github_repo: Option<String>,
+    pub github_stars: i64,
+    #[serde(rename = "ai_summary")]
+    pub ai_summary: Option<String>,
+    #[serde(rename = "ai_keywords")]
+    pub ai_keywords: Vec<String>,
+}
+
+/// One item of `/api/daily_papers` (and of `/api/papers/search`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HfDailyItem {
+    pub title: String,
+    pub summary: String,
+    pub published_at: Option<String>,
+    pub media_urls: Vec<String>,
+    pub thumbnail: Option<String>,
+    pub num_comments: i64,
+    pub submitted_by: Option<HfUser>,
+    pub is_author_participating: bool,
+    pub paper: HfPaper,
+}
+
+fn paper_json(p: &Paper, a: &community::PaperActivity, submitted_at: Option<i64>) -> HfPaper {
     let id = p.id.as_str();
     let submitted_on_daily = submitted_at
         .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-        .map(|t| Value::String(t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()))
-        .unwrap_or_else(|| day_time(p.announced_on));
-    json!({
-        "id": id,
-        "authors": p.authors.iter().enumerate().map(|(i, name)| json!({
-            "_id": object_id(&format!("author:{id}:{i}")),
-            "name": name,
-            "hidden": false,
-        })).collect::<Vec<_>>(),
-        "mediaUrls": [],
-        "publishedAt": day_time(p.submitted_on.or(p.announced_on)),
-        "submittedOnDailyAt": submitted_on_daily,
-        "title": p.title,
-        "submittedOnDailyBy": a.submitted_by.as_deref().map(user_object).unwrap_or(Value::Null),
-        "summary": p.abstract_text,
-        "upvotes": a.upvotes,
-        "discussionId": object_id(&format!("discussion:{id}")),
-        "projectPage": Value::Null,
-        "githubRepo": Value::Null,
-        "githubStars": 0,
-        "ai_summary": Value::Null,
-        "ai_keywords": [],
-    })
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .or_else(|| day_time(p.announced_on));
+    HfPaper {
+        id: id.into(),
+        authors: p
+            .authors
+            .iter()
+            .enumerate()
+            .map(|(i, name)| HfAuthor { id: object_id(&format!("author:{id}:{i}")), name: name.clone(), hidden: false })
+            .collect(),
+        media_urls: vec![],
+        published_at: day_time(p.submitted_on.or(p.announced_on)),
+        submitted_on_daily_at: submitted_on_daily,
+        title: p.title.clone(),
+        submitted_on_daily_by: a.submitted_by.as_deref().map(user_object),
+        summary: p.abstract_text.clone(),
+        upvotes: a.upvotes,
+        discussion_id: object_id(&format!("discussion:{id}")),
+        project_page: None,
+        github_repo: None,
+        github_stars: 0,
+        ai_summary: None,
+        ai_keywords: vec![],
+    }
 }
 
 /// One item of `/api/daily_papers`.
-pub(crate) fn item_json(p: &Paper, a: &community::PaperActivity, submitted_at: Option<i64>) -> Value {
+pub(crate) fn item_json(p: &Paper, a: &community::PaperActivity, submitted_at: Option<i64>) -> HfDailyItem {
     let paper = paper_json(p, a, submitted_at);
-    json!({
-        "title": p.title,
-        "summary": p.abstract_text,
-        "publishedAt": paper["publishedAt"].clone(),
-        "mediaUrls": [],
-        "thumbnail": Value::Null,
-        "numComments": a.comments,
-        "submittedBy": paper["submittedOnDailyBy"].clone(),
-        "isAuthorParticipating": false,
-        "paper": paper,
-    })
+    HfDailyItem {
+        title: p.title.clone(),
+        summary: p.abstract_text.clone(),
+        published_at: paper.published_at.clone(),
+        media_urls: vec![],
+        thumbnail: None,
+        num_comments: a.comments,
+        submitted_by: paper.submitted_on_daily_by.clone(),
+        is_author_participating: false,
+        paper,
+    }
 }
 
-#[derive(Debug, Deserialize, Default)]
+/// The query of `/api/daily_papers`, as Hugging Face's. Values are read as text and checked by
+/// [`parse_daily`], so that a bad one gets a JSON 400 that says what to fix.
+#[derive(Debug, Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DailyQuery {
+    /// An announcement day, `YYYY-MM-DD` (at most one of date, week and month; none: the latest day).
+    #[param(example = "2025-08-07")]
     date: Option<String>,
+    /// An ISO week, `YYYY-Www`.
+    #[param(example = "2025-W32")]
     week: Option<String>,
+    /// A month, `YYYY-MM`.
+    #[param(example = "2025-08")]
     month: Option<String>,
+    /// `publishedAt` (the day's order, the default) or `trending`.
+    #[param(value_type = Option<String>, pattern = "^(publishedAt|trending)$")]
     sort: Option<String>,
+    /// The page, from 0.
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 100000)]
     p: Option<String>,
+    /// Items a page, 1 to 100 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
+    /// Only papers submitted by this member.
+    #[param(max_length = 64)]
     submitter: Option<String>,
 }
 
@@ -185,7 +278,16 @@ fn parse_daily(q: &DailyQuery) -> Result<DailyRequest, (&'static str, String)> {
     Ok(DailyRequest { period, trending, page, limit, submitter })
 }
 
-/// `GET /api/daily_papers`.
+/// The papers of an announcement day, week or month, as Hugging Face's `/api/daily_papers`. A
+/// `Link: <…>; rel="next"` header points to the next page when there is one.
+#[utoipa::path(get, path = "/api/daily_papers", tag = "Hugging Face compatible", params(DailyQuery),
+    responses(
+        (status = 200, description = "One page of the listing", body = [HfDailyItem]),
+        (status = 400, description = "A parameter is out of range or malformed", body = ApiError),
+        (status = 401, description = "The bearer token is unknown or revoked", body = ApiError),
+        (status = 429, description = "Too many requests; see Retry-After", body = ApiError),
+        (status = 503, description = "The database cannot be reached", body = ApiError),
+    ))]
 pub async fn daily_papers(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
@@ -273,9 +375,9 @@ async fn daily_papers_fresh(
         };
         rows.sort_by(|x, y| score(y.0, y.1).total_cmp(&score(x.0, x.1)));
     }
-    let (items, more): (Vec<Value>, bool) = if whole {
+    let (items, more): (Vec<HfDailyItem>, bool) = if whole {
         let start = (req.page * req.limit) as usize;
-        let page: Vec<Value> = rows
+        let page: Vec<HfDailyItem> = rows
             .iter()
             .skip(start)
             .take(req.limit as usize)
@@ -304,7 +406,17 @@ async fn daily_papers_fresh(
     Ok(super::cache::CachedPage::with_type(body, "application/json", extra))
 }
 
-/// `GET /api/papers/{id}`: the paper object, or a 404.
+/// One paper, as Hugging Face's `/api/papers/{id}`.
+#[utoipa::path(get, path = "/api/papers/{id}", tag = "Hugging Face compatible",
+    params(("id" = String, Path, description = "An arXiv id, e.g. 2508.04705 or hep-th/9901001", example = "2508.04705")),
+    responses(
+        (status = 200, description = "The paper", body = HfPaper),
+        (status = 400, description = "Not an arXiv id", body = ApiError),
+        (status = 401, description = "The bearer token is unknown or revoked", body = ApiError),
+        (status = 404, description = "paperboy does not know this paper", body = ApiError),
+        (status = 429, description = "Too many requests; see Retry-After", body = ApiError),
+        (status = 503, description = "The database cannot be reached", body = ApiError),
+    ))]
 pub async fn paper(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,

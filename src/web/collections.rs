@@ -26,7 +26,7 @@ fn problem(viewer: &Viewer, status: StatusCode, text: &str) -> Response {
 }
 
 /// A collection's name and description, checked.
-fn fields(name: &str, description: &str) -> Result<(String, String), String> {
+pub(crate) fn fields(name: &str, description: &str) -> Result<(String, String), String> {
     let name = name.trim();
     let description = description.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME {

@@ -209,56 +209,97 @@ pub async fn submit_post(
     {
         return r;
     }
-    let paper = match state.store.paper(&id).await {
-        Ok(Some(p)) => p,
-        Ok(None) => {
+    match submit_paper(&state, &rid, user.id, &id).await {
+        Ok(paper) => Redirect::to(&format!("/papers/{}", paper.id.as_str())).into_response(),
+        Err(SubmitRefused::Store(e)) => internal(&rid, e),
+        Err(SubmitRefused::Rejected { status, message, .. }) => refuse(status, &message),
+    }
+}
+
+/// Why a submission was not taken.
+#[derive(Debug)]
+pub enum SubmitRefused {
+    Rejected { status: StatusCode, code: &'static str, message: String },
+    Store(crate::store::StoreError),
+}
+
+impl From<crate::store::StoreError> for SubmitRefused {
+    fn from(e: crate::store::StoreError) -> Self {
+        SubmitRefused::Store(e)
+    }
+}
+
+fn rejected(status: StatusCode, code: &'static str, message: String) -> SubmitRefused {
+    SubmitRefused::Rejected { status, code, message }
+}
+
+/// Submits paper `id` for `user_id` to the list the front page shows (the latest announcement
+/// day), fetching it from arXiv when paperboy does not know it yet. Used by the page and the API.
+pub async fn submit_paper(
+    state: &AppState,
+    rid: &RequestId,
+    user_id: i64,
+    id: &ArxivId,
+) -> Result<Paper, SubmitRefused> {
+    let paper = match state.store.paper(id).await? {
+        Some(p) => p,
+        None => {
             // Unknown here: fetched from arXiv through the ingestion code, like any other paper.
             let api = ArxivApi { http: &state.http, base_url: state.settings.arxiv.api_url.clone() };
-            match api.fetch_one(&state.store, &id).await {
+            match api.fetch_one(&state.store, id).await {
                 Ok(Some(p)) => p,
-                Ok(None) => return refuse(StatusCode::NOT_FOUND, &format!("arXiv does not know {}.", id.as_str())),
+                Ok(None) => {
+                    return Err(rejected(
+                        StatusCode::NOT_FOUND,
+                        "unknown_paper",
+                        format!("arXiv does not know {}.", id.as_str()),
+                    ))
+                }
                 Err(e) => {
                     tracing::warn!(request_id = %rid.0, error = %e, "fetching a submitted paper failed");
-                    return refuse(StatusCode::BAD_GATEWAY, "arXiv could not be reached; try again in a few minutes.");
+                    return Err(rejected(
+                        StatusCode::BAD_GATEWAY,
+                        "arxiv_unreachable",
+                        "arXiv could not be reached; try again in a few minutes.".into(),
+                    ));
                 }
             }
         }
-        Err(e) => return internal(&rid, e),
     };
     let today = chrono::Utc::now().date_naive();
     let max_age = i64::from(state.settings.community.submit_max_age_days);
     let first_seen = paper.announced_on.or(paper.submitted_on);
     if first_seen.is_none_or(|d| (today - d).num_days() > max_age) {
-        return refuse(
+        return Err(rejected(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &format!("Only recent papers can be submitted: this one is older than {max_age} days."),
-        );
+            "too_old",
+            format!("Only recent papers can be submitted: this one is older than {max_age} days."),
+        ));
     }
     // The paper joins the list the front page shows: the latest announcement day.
-    let day = match state.store.latest_day(None).await {
-        Ok(d) => d.unwrap_or(today),
-        Err(e) => return internal(&rid, e),
-    };
+    let day = state.store.latest_day(None).await?.unwrap_or(today);
     let cap = i64::from(state.settings.community.submit_daily_cap);
-    let (pid, announced, uid, day_s) = (paper.id.as_str().to_string(), day_of(&paper), user.id, day.to_string());
+    let (pid, announced, day_s) = (paper.id.as_str().to_string(), day_of(&paper), day.to_string());
     let now = now();
     let outcome = state
         .store
-        .transaction(move |db| community::submit(db, &pid, &announced, uid, &day_s, now, now - 86_400, cap))
-        .await;
+        .transaction(move |db| community::submit(db, &pid, &announced, user_id, &day_s, now, now - 86_400, cap))
+        .await?;
     match outcome {
-        Ok(SubmitOutcome::Accepted) => Redirect::to(&format!("/papers/{}", paper.id.as_str())).into_response(),
-        Ok(SubmitOutcome::Duplicate(by)) if by.is_empty() => {
-            refuse(StatusCode::CONFLICT, "This paper was already submitted.")
+        SubmitOutcome::Accepted => Ok(paper),
+        SubmitOutcome::Duplicate(by) if by.is_empty() => {
+            Err(rejected(StatusCode::CONFLICT, "already_submitted", "This paper was already submitted.".into()))
         }
-        Ok(SubmitOutcome::Duplicate(by)) => {
-            refuse(StatusCode::CONFLICT, &format!("This paper was already submitted by {by}."))
-        }
-        Ok(SubmitOutcome::CapReached) => refuse(
+        SubmitOutcome::Duplicate(by) => Err(rejected(
+            StatusCode::CONFLICT,
+            "already_submitted",
+            format!("This paper was already submitted by {by}."),
+        )),
+        SubmitOutcome::CapReached => Err(rejected(
             StatusCode::TOO_MANY_REQUESTS,
-            &format!("You have submitted {cap} papers in the last 24 hours; that is the daily limit."),
-        ),
-        Err(e) => internal(&rid, e),
+            "daily_cap",
+            format!("You have submitted {cap} papers in the last 24 hours; that is the daily limit."),
+        )),
     }
 }
 

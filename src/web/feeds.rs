@@ -50,6 +50,18 @@ pub enum Source {
     Period(Period),
     Trending,
     Collection(i64),
+    Search,
+    Recommendations,
+}
+
+/// The parameters of the search and recommendations feeds.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct FeedParams {
+    q: Option<String>,
+    mode: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    token: Option<String>,
 }
 
 /// Parses `latest.rss`, `date/2025-08-07.atom`, `collections/3.json`, …
@@ -64,6 +76,8 @@ pub fn parse_spec(spec: &str) -> Option<(Source, Format)> {
     let source = match path.split_once('/') {
         None if path == "latest" => Source::Latest,
         None if path == "trending" => Source::Trending,
+        None if path == "search" => Source::Search,
+        None if path == "recommendations" => Source::Recommendations,
         Some(("date", d)) => Source::Period(Period::parse(d).filter(|p| matches!(p, Period::Day(_)))?),
         Some(("week", w)) => Source::Period(Period::parse(w).filter(|p| matches!(p, Period::Week { .. }))?),
         Some(("month", m)) => Source::Period(Period::parse(m).filter(|p| matches!(p, Period::Month { .. }))?),
@@ -251,6 +265,51 @@ fn json_feed(feed: &Feed, base: &str) -> Vec<u8> {
     serde_json::to_vec_pretty(&doc).unwrap_or_default()
 }
 
+fn bad_request(message: &str) -> Response {
+    (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message.to_string()).into_response()
+}
+
+/// What the search and recommendations feeds need beyond the URL's path.
+#[derive(Default)]
+struct Extra {
+    search: Option<crate::search::SearchRequest>,
+    user: Option<crate::accounts::User>,
+}
+
+/// The papers of a search or recommendations feed: title, home page, papers.
+async fn extra_papers(
+    state: &AppState,
+    rid: &RequestId,
+    ctx: &Extra,
+) -> Result<Option<(String, String, Vec<Paper>)>, Response> {
+    if let Some(req) = &ctx.search {
+        let found = super::search::run(state, req).await.map_err(|e| {
+            tracing::error!(request_id = %rid.0, error = %e, "a search feed failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "the search failed").into_response()
+        })?;
+        let Some((_, mut papers)) = found else {
+            return Err((StatusCode::SERVICE_UNAVAILABLE, "search is turned off on this instance").into_response());
+        };
+        // The best matches, newest first: what a feed reader expects.
+        papers.sort_by(|a, b| b.announced_on.cmp(&a.announced_on).then_with(|| a.id.as_str().cmp(b.id.as_str())));
+        let home = format!(
+            "/search?{}",
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("q", &req.text)
+                .append_pair("mode", req.mode.as_str())
+                .finish()
+        );
+        return Ok(Some((format!("Search: {}", req.text), home, papers)));
+    }
+    if let Some(user) = &ctx.user {
+        let found = crate::recommend::for_user(&state.store, state.search.as_deref(), user.id, 50).await;
+        let (_, scored) = found.map_err(|e| super::listings::internal(rid, e))?;
+        let papers = scored.into_iter().map(|(p, _)| p).collect();
+        return Ok(Some((format!("Recommended for {}", user.username), "/".into(), papers)));
+    }
+    Ok(None)
+}
+
 fn not_found(message: &str) -> Response {
     (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message.to_string()).into_response()
 }
@@ -302,6 +361,8 @@ async fn papers_of(
                 None => None,
             }
         }
+        // Built by `extra_papers` from the request's parameters.
+        Source::Search | Source::Recommendations => None,
     })
 }
 
@@ -311,16 +372,55 @@ pub async fn serve(
     Extension(rid): Extension<RequestId>,
     Path(spec): Path<String>,
     Query(filter): Query<Filter>,
+    Query(params): Query<FeedParams>,
     headers: HeaderMap,
 ) -> Response {
     let Some((source, format)) = parse_spec(&spec) else {
-        return not_found("No such feed. Feeds: /feeds/latest.rss, /feeds/date/YYYY-MM-DD.atom, /feeds/week/YYYY-Www.json, /feeds/trending.rss, /feeds/collections/ID.rss (each also .atom and .json; ?cat=… filters).");
+        return not_found("No such feed. Feeds: /feeds/latest.rss, /feeds/date/YYYY-MM-DD.atom, /feeds/week/YYYY-Www.json, /feeds/trending.rss, /feeds/collections/ID.rss, /feeds/search.rss?q=…, /feeds/recommendations.rss?token=… (each also .atom and .json; ?cat=… filters).");
     };
     let categories = filter.categories();
-    // A feed depends on the store only: cached per node until its freshness pair moves.
-    let key = format!("feed|{spec}|{}", categories.join(","));
+    // A feed depends on the store only (and the index, for searches): cached per node until
+    // the store's freshness pair moves.
+    let mut key = format!("feed|{spec}|{}", categories.join(","));
+    let mut ctx = Extra::default();
+    match source {
+        Source::Search => {
+            let p = super::search::SearchParams {
+                q: params.q.clone(),
+                mode: Some(params.mode.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| "keyword".into())),
+                cat: filter.cat.clone(),
+                from: params.from.clone(),
+                to: params.to.clone(),
+                page: None,
+                limit: Some("50".into()),
+            };
+            let req = match super::search::parse_params(&p, 50, 50) {
+                Ok(r) if !r.text.is_empty() => r,
+                Ok(_) => return bad_request("A search feed needs a query: /feeds/search.rss?q=…"),
+                Err((_, message)) => return bad_request(&message),
+            };
+            key = format!("{key}|{}|{}|{:?}|{:?}", req.text, req.mode.as_str(), req.window.from, req.window.to);
+            ctx.search = Some(req);
+        }
+        Source::Recommendations => {
+            let hash = crate::accounts::token_hash(params.token.as_deref().unwrap_or(""));
+            let found = state
+                .store
+                .transaction(move |db| community::api_token_user(db, &hash, super::session::now()))
+                .await;
+            match found {
+                Ok(Some((_, user))) => {
+                    key = format!("{key}|user:{}", user.id);
+                    ctx.user = Some(user);
+                }
+                Ok(None) => return not_found("No such feed: the token in this address is unknown or was revoked."),
+                Err(e) => return super::listings::internal(&rid, e),
+            }
+        }
+        _ => {}
+    }
     let on_error = |e| super::listings::internal(&rid, e);
-    let build = || build(&state, &rid, &spec, source, format, &categories);
+    let build = || build(&state, &rid, &spec, source, format, &categories, ctx);
     let cached = match super::cache::cached(&state, key, None, on_error, build).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -358,16 +458,38 @@ async fn build(
     source: Source,
     format: Format,
     categories: &[String],
+    ctx: Extra,
 ) -> Result<super::cache::CachedPage, Response> {
-    let (title, home, papers) = match papers_of(state, &source, categories).await {
+    let private = ctx.user.is_some();
+    let found = match extra_papers(state, rid, &ctx).await? {
+        Some(x) => Ok(Some(x)),
+        None => papers_of(state, &source, categories).await,
+    };
+    let (title, home, mut papers) = match found {
         Ok(Some(x)) => x,
         Ok(None) => return Err(not_found("No such public collection.")),
         Err(e) => return Err(super::listings::internal(rid, e)),
     };
+    if ctx.search.is_some() || private {
+        papers.retain(|p| in_categories(p, categories));
+    }
     let base = state.settings.public_url.trim_end_matches('/').to_string();
     let title = if categories.is_empty() { title } else { format!("{title} in {}", categories.join(", ")) };
     let q = if categories.is_empty() { String::new() } else { format!("?cat={}", categories.join(",")) };
-    let feed = Feed { title, home: format!("{home}{q}"), self_url: format!("{base}/feeds/{spec}{q}"), papers };
+    // The feed's own address: its path and query (a private token stays out of the document).
+    let self_query = match &ctx.search {
+        Some(req) => {
+            let mut s = form_urlencoded::Serializer::new(String::new());
+            s.append_pair("q", &req.text).append_pair("mode", req.mode.as_str());
+            if !categories.is_empty() {
+                s.append_pair("cat", &categories.join(","));
+            }
+            format!("?{}", s.finish())
+        }
+        None => q.clone(),
+    };
+    let home = if ctx.search.is_some() { home } else { format!("{home}{q}") };
+    let feed = Feed { title, home, self_url: format!("{base}/feeds/{spec}{self_query}"), papers };
     let body = match format {
         Format::Rss => rss(&feed, &base),
         Format::Atom => atom(&feed, &base),
@@ -383,12 +505,14 @@ async fn build(
     let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&body));
     let last_modified = updated(&feed).format("%a, %d %b %Y %H:%M:%S GMT").to_string();
     let mut extra = Vec::new();
-    for (name, value) in [
-        (header::ETAG, etag),
-        (header::LAST_MODIFIED, last_modified),
-        (header::CACHE_CONTROL, "public, max-age=300".to_string()),
-        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".to_string()),
-    ] {
+    let mut headers = vec![(header::ETAG, etag), (header::LAST_MODIFIED, last_modified)];
+    if private {
+        headers.push((header::CACHE_CONTROL, "private, max-age=300".to_string()));
+    } else {
+        headers.push((header::CACHE_CONTROL, "public, max-age=300".to_string()));
+        headers.push((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".to_string()));
+    }
+    for (name, value) in headers {
         if let Ok(v) = HeaderValue::from_str(&value) {
             extra.push((name, v));
         }
@@ -406,6 +530,8 @@ mod tests {
         assert_eq!(parse_spec("trending.json"), Some((Source::Trending, Format::Json)));
         assert_eq!(parse_spec("date/2025-08-07.atom").map(|s| s.1), Some(Format::Atom));
         assert_eq!(parse_spec("collections/3.rss"), Some((Source::Collection(3), Format::Rss)));
+        assert_eq!(parse_spec("search.atom"), Some((Source::Search, Format::Atom)));
+        assert_eq!(parse_spec("recommendations.json"), Some((Source::Recommendations, Format::Json)));
         for bad in
             ["latest", "latest.html", "date/2025-W32.rss", "week/2025-08-07.rss", "collections/x.rss", "nope.rss"]
         {

@@ -3,6 +3,8 @@
 mod account;
 mod admin;
 mod api;
+mod api_tokens;
+mod api_v1;
 mod assets;
 mod cache;
 mod collections;
@@ -14,20 +16,23 @@ mod html;
 mod listings;
 mod markdown;
 mod metrics;
+mod openapi;
 mod paper;
+mod ratelimit;
 mod search;
 pub mod session;
 mod trending;
 
 pub use cache::PageCache;
 pub use metrics::Metrics;
+pub use ratelimit::Windows as RateWindows;
 
 use crate::app::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post, put};
 use axum::Router;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -48,6 +53,8 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(account::login_page).post(account::login))
         .route("/logout", post(account::logout))
         .route("/settings", get(account::settings_page).post(account::save_settings))
+        .route("/settings/tokens", get(api_tokens::page).post(api_tokens::create))
+        .route("/settings/tokens/{id}/revoke", post(api_tokens::revoke))
         .route("/u/{username}", get(account::user_page))
         .route("/collections", get(collections::index).post(collections::create))
         .route("/collections/{id}", get(collections::show).post(collections::update))
@@ -65,8 +72,27 @@ pub fn router(state: AppState) -> Router {
                 .route("/api/daily_papers", get(api::daily_papers))
                 .route("/api/papers/search", get(search::hf_search))
                 .route("/api/papers/{*id}", get(api::paper))
+                .route("/api/openapi.json", get(openapi::document))
+                .route("/api/v1/papers", get(api_v1::list_papers))
+                .route("/api/v1/trending", get(api_v1::trending))
                 .route("/api/v1/search", get(search::v1_search))
-                .route("/api/v1/papers/{*id}", get(search::v1_similar))
+                .route(
+                    "/api/v1/papers/{*id}",
+                    get(api_v1::paper_get).post(api_v1::paper_post).delete(api_v1::paper_delete),
+                )
+                .route("/api/v1/submissions", post(api_v1::submit))
+                .route("/api/v1/collections", post(api_v1::create_collection))
+                .route("/api/v1/collections/{id}", get(api_v1::collection).delete(api_v1::delete_collection))
+                .route(
+                    "/api/v1/collections/{id}/papers/{*paper}",
+                    put(api_v1::collection_paper).delete(api_v1::collection_paper),
+                )
+                .route("/api/v1/users/{username}/collections", get(api_v1::user_collections))
+                .route("/api/v1/users/{username}/upvotes", get(api_v1::user_upvotes))
+                .route("/api/v1/me", get(api_v1::me))
+                .route("/api/v1/me/recommendations", get(api_v1::recommendations))
+                .route("/api/{*rest}", any(api_v1::not_found))
+                .layer(middleware::from_fn_with_state(state.clone(), api_v1::guard))
                 .layer(middleware::map_response(allow_any_origin)),
         )
         .route("/feeds/{*spec}", get(feeds::serve))
@@ -109,9 +135,13 @@ async fn request_context(State(state): State<AppState>, mut req: Request, next: 
     response
 }
 
-/// The read-only JSON API may be called from any web page.
+/// The JSON API may be read from any web page (writes need a token, never a cookie).
 async fn allow_any_origin(mut response: Response) -> Response {
     response.headers_mut().insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    response.headers_mut().insert(
+        "access-control-expose-headers",
+        HeaderValue::from_static("Link, RateLimit, RateLimit-Policy, Retry-After"),
+    );
     response
 }
 

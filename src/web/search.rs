@@ -1,7 +1,7 @@
 //! Search over HTTP: the `/search` page, Hugging Face's `/api/papers/search`, paperboy's own
 //! `/api/v1/search` and `/api/v1/papers/{id}/similar`, and the paper page's similar papers.
 
-use super::api::{error, item_json, store_error};
+use super::api::{error, item_json, store_error, ApiError, HfDailyItem};
 use super::html::{escape, page_for};
 use super::listings::{internal, render_rows, RowContext};
 use super::session::Viewer;
@@ -10,11 +10,11 @@ use crate::app::AppState;
 use crate::papers::{ArxivId, Paper};
 use crate::search::{Mode, SearchRequest, SearchResults, Window};
 use crate::store::community;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Json, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -22,14 +22,44 @@ use std::fmt::Write;
 pub const MAX_QUERY: usize = 250;
 const PAGE_SIZE: usize = 20;
 
-#[derive(Debug, Deserialize, Default)]
+/// The query of `/search` and `/api/v1/search`. Values are read as text and checked by
+/// [`parse_params`], so that a bad one gets an answer that says what to fix.
+#[derive(Debug, Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
+    /// The words to search for (at most 250 characters): `"phrases"`, `-word`, `AND`/`OR`, and
+    /// the fields `ti:`, `au:`, `abs:`, `cat:`, `id:`.
+    #[param(example = "diffusion language models", max_length = 250)]
     pub q: Option<String>,
+    /// `hybrid` (the default), `keyword` or `semantic`.
+    #[param(value_type = Option<String>, pattern = "^(hybrid|keyword|semantic)$")]
     pub mode: Option<String>,
+    /// Categories, comma-separated: papers in any of them.
+    #[param(example = "cs.LG")]
     pub cat: Option<String>,
+    /// Announced on or after, `YYYY-MM-DD`.
+    #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
+    /// Announced on or before, `YYYY-MM-DD`.
+    #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
+    /// From 1.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     pub page: Option<String>,
+    /// 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+}
+
+/// The query of Hugging Face's `/api/papers/search`.
+#[derive(Debug, Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HfSearchParams {
+    /// The words to search for (at most 250 characters).
+    #[param(example = "diffusion language models", max_length = 250)]
+    pub q: Option<String>,
+    /// 1 to 120 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 120)]
     pub limit: Option<String>,
 }
 
@@ -87,7 +117,7 @@ pub fn parse_params(p: &SearchParams, default_limit: usize, max_limit: usize) ->
 }
 
 /// Runs a search and loads the papers found, in rank order.
-async fn run(state: &AppState, req: &SearchRequest) -> anyhow::Result<Option<(SearchResults, Vec<Paper>)>> {
+pub(crate) async fn run(state: &AppState, req: &SearchRequest) -> anyhow::Result<Option<(SearchResults, Vec<Paper>)>> {
     let Some(index) = &state.search else { return Ok(None) };
     let results = index.search(req).await?;
     let ids: Vec<String> = results.hits.iter().map(|h| h.id.clone()).collect();
@@ -243,13 +273,22 @@ fn unavailable() -> Response {
     error(StatusCode::SERVICE_UNAVAILABLE, "search_unavailable", "search is turned off on this instance")
 }
 
-/// `GET /api/papers/search?q=…&limit=…` as Hugging Face answers it: a list of items.
+/// Searches papers (hybrid: keywords and meaning), as Hugging Face's `/api/papers/search`.
+#[utoipa::path(get, path = "/api/papers/search", tag = "Hugging Face compatible", params(HfSearchParams),
+    responses(
+        (status = 200, description = "The papers found, best first", body = [HfDailyItem]),
+        (status = 400, description = "q is missing or too long, or limit is out of range", body = ApiError),
+        (status = 401, description = "The bearer token is unknown or revoked", body = ApiError),
+        (status = 429, description = "Too many requests; see Retry-After", body = ApiError),
+        (status = 503, description = "Search is off, or the database cannot be reached", body = ApiError),
+    ))]
 pub async fn hf_search(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
-    Query(params): Query<SearchParams>,
+    Query(params): Query<HfSearchParams>,
 ) -> Response {
-    let mut req = match parse_params(&SearchParams { mode: None, page: None, ..params }, 50, 120) {
+    let params = SearchParams { q: params.q, limit: params.limit, ..Default::default() };
+    let mut req = match parse_params(&params, 50, 120) {
         Ok(r) => r,
         Err((code, message)) => return error(StatusCode::BAD_REQUEST, code, message),
     };
@@ -292,19 +331,75 @@ fn search_error(rid: &RequestId, e: anyhow::Error) -> Response {
     }
 }
 
-fn brief(p: &Paper, score: f32) -> serde_json::Value {
-    json!({
-        "id": p.id.as_str(),
-        "title": p.title,
-        "authors": p.authors,
-        "categories": p.categories.iter().map(|c| c.code()).collect::<Vec<_>>(),
-        "announcedOn": p.announced_on,
-        "url": format!("/papers/{}", p.id.as_str()),
-        "score": score,
-    })
+/// A paper found by a search or as a similar paper, with its score.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FoundPaper {
+    #[schema(example = "2508.04705")]
+    pub id: String,
+    pub title: String,
+    pub authors: Vec<String>,
+    pub categories: Vec<String>,
+    /// `YYYY-MM-DD`.
+    pub announced_on: Option<String>,
+    /// The paper's page here (a path).
+    pub url: String,
+    pub score: f32,
 }
 
-/// `GET /api/v1/search?q=…&mode=…&cat=…&from=…&to=…&page=…&limit=…`.
+/// A search result: the paper, and its title and abstract with the matched words in `<b>`
+/// (the rest HTML-escaped).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHit {
+    #[serde(flatten)]
+    pub paper: FoundPaper,
+    pub title_highlight: Option<String>,
+    pub abstract_highlight: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchAnswer {
+    pub query: String,
+    /// The mode used (semantic and hybrid fall back to keyword when no model is loaded).
+    pub mode: String,
+    /// Matches in all (keyword matches, or the candidates ranked).
+    pub total: usize,
+    pub page: usize,
+    pub limit: usize,
+    /// What the reader should know: a query read as plain words, semantic search off, …
+    pub notices: Vec<String>,
+    pub results: Vec<SearchHit>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimilarAnswer {
+    pub id: String,
+    /// Nearest first; the paper itself and its other versions are left out.
+    pub similar: Vec<FoundPaper>,
+}
+
+fn brief(p: &Paper, score: f32) -> FoundPaper {
+    FoundPaper {
+        id: p.id.as_str().to_string(),
+        title: p.title.clone(),
+        authors: p.authors.clone(),
+        categories: p.categories.iter().map(|c| c.code().to_string()).collect(),
+        announced_on: p.announced_on.map(|d| d.to_string()),
+        url: format!("/papers/{}", p.id.as_str()),
+        score,
+    }
+}
+
+/// Searches papers by keyword, meaning, or both, with filters and highlighted snippets.
+#[utoipa::path(get, path = "/api/v1/search", tag = "Search", params(SearchParams),
+    responses(
+        (status = 200, description = "One page of results", body = SearchAnswer),
+        (status = 400, description = "q is missing or too long, or a filter is malformed", body = ApiError),
+        (status = 401, description = "The bearer token is unknown or revoked", body = ApiError),
+        (status = 429, description = "Too many requests; see Retry-After", body = ApiError),
+        (status = 503, description = "Search is off, or the database cannot be reached", body = ApiError),
+    ))]
 pub async fn v1_search(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
@@ -323,21 +418,22 @@ pub async fn v1_search(
         .hits
         .iter()
         .filter_map(|h| {
-            let mut item = brief(by_id.get(h.id.as_str())?, h.score);
-            item["titleHighlight"] = json!(h.title_html);
-            item["abstractHighlight"] = json!(h.abstract_html);
-            Some(item)
+            Some(SearchHit {
+                paper: brief(by_id.get(h.id.as_str())?, h.score),
+                title_highlight: h.title_html.clone(),
+                abstract_highlight: h.abstract_html.clone(),
+            })
         })
         .collect();
-    Json(json!({
-        "query": req.text,
-        "mode": results.mode.as_str(),
-        "total": results.total,
-        "page": req.offset / req.limit + 1,
-        "limit": req.limit,
-        "notices": results.notices,
-        "results": items,
-    }))
+    Json(SearchAnswer {
+        query: req.text.clone(),
+        mode: results.mode.as_str().to_string(),
+        total: results.total,
+        page: req.offset / req.limit + 1,
+        limit: req.limit,
+        notices: results.notices.clone(),
+        results: items,
+    })
     .into_response()
 }
 
@@ -351,21 +447,27 @@ pub async fn similar_papers(state: &AppState, id: &str, k: usize) -> anyhow::Res
     Ok(Some(found.into_iter().filter_map(|(id, s)| by_id.remove(&id).map(|p| (p, s))).collect()))
 }
 
-#[derive(Debug, Deserialize)]
+/// The query of `/api/v1/papers/{id}/similar`.
+#[derive(Debug, Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SimilarParams {
+    /// 1 to 50 (default 10).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 50)]
     limit: Option<String>,
 }
 
-/// `GET /api/v1/papers/{id}/similar?limit=…`.
-pub async fn v1_similar(
-    State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
-    Path(path): Path<String>,
-    Query(params): Query<SimilarParams>,
-) -> Response {
-    let Some(id) = path.strip_suffix("/similar") else {
-        return error(StatusCode::NOT_FOUND, "not_found", "no such endpoint: use /api/v1/papers/{id}/similar");
-    };
+/// The papers most like this one, by their embeddings.
+#[utoipa::path(get, path = "/api/v1/papers/{id}/similar", tag = "Search",
+    params(("id" = String, Path, description = "An arXiv id", example = "2508.04705"), SimilarParams),
+    responses(
+        (status = 200, description = "The nearest papers", body = SimilarAnswer),
+        (status = 400, description = "Not an arXiv id, or limit out of range", body = ApiError),
+        (status = 401, description = "The bearer token is unknown or revoked", body = ApiError),
+        (status = 404, description = "Unknown paper", body = ApiError),
+        (status = 429, description = "Too many requests; see Retry-After", body = ApiError),
+        (status = 503, description = "The paper has no embedding yet, or the database cannot be reached", body = ApiError),
+    ))]
+pub async fn v1_similar(state: &AppState, rid: &RequestId, id: &str, params: &SimilarParams) -> Response {
     let id = match ArxivId::parse(id) {
         Ok(id) => id,
         Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_id", format!("{id:?} is not an arXiv id: {e}")),
@@ -382,20 +484,20 @@ pub async fn v1_similar(
         Ok(None) => {
             return error(StatusCode::NOT_FOUND, "not_found", format!("paperboy does not know arXiv:{}", id.as_str()))
         }
-        Err(e) => return store_error(&rid, e),
+        Err(e) => return store_error(rid, e),
     }
-    match similar_papers(&state, id.as_str(), limit).await {
-        Ok(Some(found)) => Json(json!({
-            "id": id.as_str(),
-            "similar": found.iter().map(|(p, s)| brief(p, *s)).collect::<Vec<_>>(),
-        }))
+    match similar_papers(state, id.as_str(), limit).await {
+        Ok(Some(found)) => Json(SimilarAnswer {
+            id: id.as_str().to_string(),
+            similar: found.iter().map(|(p, s)| brief(p, *s)).collect(),
+        })
         .into_response(),
         Ok(None) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             "not_embedded",
             "this paper has no embedding yet (semantic search is off or still catching up); try again later",
         ),
-        Err(e) => search_error(&rid, e),
+        Err(e) => search_error(rid, e),
     }
 }
 

@@ -140,7 +140,9 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let mut req = req;
     // One-click unsubscribe links carry their own signature (and mail clients post them with
     // no cookie): the only state-changing route without a CSRF token.
-    let exempt = req.uri().path().starts_with("/digest/unsubscribe/");
+    // The JSON API authenticates writes with bearer tokens only, never with cookies, so a
+    // forged cross-site request carries no credential there.
+    let exempt = req.uri().path().starts_with("/digest/unsubscribe/") || req.uri().path().starts_with("/api/");
     if !exempt && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         let from_header = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
         let (token, rebuilt) = match from_header {
@@ -192,21 +194,22 @@ impl Limit {
     }
 }
 
-/// Counts a hit for `who` under `limit`; past the limit, a 429 with `Retry-After`.
-pub async fn check_limit(state: &AppState, rid: &RequestId, limit: Limit, who: &str) -> Result<(), Response> {
+/// Counts a hit for `who` under `limit` in the store (so it holds across nodes); past the
+/// limit, the seconds until the window ends.
+pub async fn count_hit(state: &AppState, limit: Limit, who: &str) -> Result<Option<i64>, crate::store::StoreError> {
     let now = now();
     let window = limit.window as i64;
     let start = now - now.rem_euclid(window);
     let key = format!("{}:{who}", limit.name);
-    let hits = state
-        .store
-        .transaction(move |db| community::hit(db, &key, start))
-        .await
-        .map_err(|e| super::listings::internal(rid, e))?;
-    if hits as u64 <= limit.hits {
+    let hits = state.store.transaction(move |db| community::hit(db, &key, start)).await?;
+    Ok((hits as u64 > limit.hits).then(|| (start + window - now).max(1)))
+}
+
+/// Counts a hit for `who` under `limit`; past the limit, a 429 page with `Retry-After`.
+pub async fn check_limit(state: &AppState, rid: &RequestId, limit: Limit, who: &str) -> Result<(), Response> {
+    let Some(retry) = count_hit(state, limit, who).await.map_err(|e| super::listings::internal(rid, e))? else {
         return Ok(());
-    }
-    let retry = (start + window - now).max(1);
+    };
     let body = format!("<p>Too many attempts. Try again in {} seconds.</p>", retry);
     let mut r = (StatusCode::TOO_MANY_REQUESTS, Html(page("Slow down", &body))).into_response();
     if let Ok(v) = HeaderValue::from_str(&retry.to_string()) {

@@ -51,39 +51,10 @@ async fn render_html(
     categories: &[String],
     page_no: usize,
 ) -> Result<String, Response> {
-    let categories = categories.to_vec();
-    let refreshed = match state.store.read(community::ranks_refreshed_at).await {
-        // Never computed (a new instance): compute now rather than show nothing.
-        Ok(None) => {
-            let now = chrono::Utc::now().timestamp();
-            if let Err(e) = crate::ranking::refresh(&state.store, state.settings.community.trending_days, now).await {
-                return Err(internal(rid, e));
-            }
-            Some(now)
-        }
-        Ok(Some(t)) => Some(t),
+    let (refreshed, papers, more) = match ranked_page(state, categories, page_no, PAGE_SIZE).await {
+        Ok(x) => x,
         Err(e) => return Err(internal(rid, e)),
     };
-    let (limit, offset) = if categories.is_empty() {
-        (PAGE_SIZE as i64 + 1, ((page_no - 1) * PAGE_SIZE) as i64)
-    } else {
-        (FILTER_DEPTH, 0)
-    };
-    let ranked = match state.store.read(move |db| community::top_ranked(db, limit, offset)).await {
-        Ok(r) => r,
-        Err(e) => return Err(internal(rid, e)),
-    };
-    let ids: Vec<String> = ranked.iter().map(|(id, _)| id.clone()).collect();
-    let mut papers = match state.store.papers_by_ids(ids).await {
-        Ok(p) => p,
-        Err(e) => return Err(internal(rid, e)),
-    };
-    if !categories.is_empty() {
-        papers.retain(|p| in_categories(p, &categories));
-        papers = papers.into_iter().skip((page_no - 1) * PAGE_SIZE).take(PAGE_SIZE + 1).collect();
-    }
-    let more = papers.len() > PAGE_SIZE;
-    papers.truncate(PAGE_SIZE);
     let ctx = match RowContext::load(state, viewer, &papers).await {
         Ok(c) => c,
         Err(e) => return Err(internal(rid, e)),
@@ -121,4 +92,38 @@ async fn render_html(
     b.push_str("</nav>");
     let head = super::feeds::alternates("trending", "Trending papers", &categories);
     Ok(super::html::page_with_head(viewer, "Trending papers · paperboy", &head, &b))
+}
+
+/// One page of the trending ranking, filtered by categories: when the ranks were last
+/// computed (they are computed now if they never were), the papers, and whether more follow.
+pub async fn ranked_page(
+    state: &AppState,
+    categories: &[String],
+    page_no: usize,
+    page_size: usize,
+) -> Result<(Option<i64>, Vec<crate::papers::Paper>, bool), crate::store::StoreError> {
+    let refreshed = match state.store.read(community::ranks_refreshed_at).await? {
+        // Never computed (a new instance): compute now rather than show nothing.
+        None => {
+            let now = chrono::Utc::now().timestamp();
+            crate::ranking::refresh(&state.store, state.settings.community.trending_days, now).await?;
+            Some(now)
+        }
+        Some(t) => Some(t),
+    };
+    let (limit, offset) = if categories.is_empty() {
+        (page_size as i64 + 1, ((page_no - 1) * page_size) as i64)
+    } else {
+        (FILTER_DEPTH, 0)
+    };
+    let ranked = state.store.read(move |db| community::top_ranked(db, limit, offset)).await?;
+    let ids: Vec<String> = ranked.iter().map(|(id, _)| id.clone()).collect();
+    let mut papers = state.store.papers_by_ids(ids).await?;
+    if !categories.is_empty() {
+        papers.retain(|p| in_categories(p, categories));
+        papers = papers.into_iter().skip((page_no - 1) * page_size).take(page_size + 1).collect();
+    }
+    let more = papers.len() > page_size;
+    papers.truncate(page_size);
+    Ok((refreshed, papers, more))
 }
