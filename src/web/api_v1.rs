@@ -11,7 +11,7 @@
 //! - Errors are `{"code", "message", "status"}` ([`ApiError`]).
 //! - Pages are numbered from 1 with a `limit`; the order is stable (ties broken by id).
 
-use super::api::{error, store_error, ApiError};
+use super::api::{error, store_error, ApiError, ApiPath, ApiQuery};
 use super::community::{submit_paper, SubmitRefused, MAX_COMMENT_CHARS};
 use super::session::{client_ip, count_hit, now, Limit};
 use super::RequestId;
@@ -20,7 +20,7 @@ use crate::app::AppState;
 use crate::papers::{ArxivId, Paper, Period};
 use crate::store::{community, Listing, StoreError};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Extension, Path, Query, Request, State};
+use axum::extract::{Extension, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Json, Response};
@@ -45,7 +45,11 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
         let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
         let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 128) else {
-            return error(StatusCode::UNAUTHORIZED, "invalid_token", "send a personal token as Authorization: Bearer <token>");
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "send a personal token as Authorization: Bearer <token>",
+            );
         };
         let hash = accounts::token_hash(token);
         match state.store.transaction(move |db| community::api_token_user(db, &hash, now())).await {
@@ -434,7 +438,7 @@ pub async fn list_papers(
     Extension(rid): Extension<RequestId>,
     uri: axum::http::Uri,
     headers: HeaderMap,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Response {
     let checked = parse_period(&q)
         .and_then(|p| Ok((p, parse_categories(q.cat.as_deref())?)))
@@ -460,8 +464,8 @@ pub async fn list_papers(
         let (papers, total) = found.map_err(|e| store_error(&rid, e))?;
         let items = with_activity(&state, &papers).await.map_err(|e| store_error(&rid, e))?;
         let next_page = (u64::from(page) * u64::from(limit) < total).then_some(page + 1);
-        let body = serde_json::to_vec(&PaperPage { items, page, limit, total: Some(total), next_page })
-            .unwrap_or_default();
+        let body =
+            serde_json::to_vec(&PaperPage { items, page, limit, total: Some(total), next_page }).unwrap_or_default();
         Ok(super::cache::CachedPage::with_type(body.into(), "application/json", Vec::new()))
     };
     match super::cache::cached(&state, key, None, on_error, build).await {
@@ -497,7 +501,7 @@ pub struct TrendingQuery {
 pub async fn trending(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
-    Query(q): Query<TrendingQuery>,
+    ApiQuery(q): ApiQuery<TrendingQuery>,
 ) -> Response {
     let checked = parse_categories(q.cat.as_deref())
         .and_then(|c| Ok((c, parse_page(q.page.as_deref(), q.limit.as_deref(), 50)?)));
@@ -524,8 +528,8 @@ pub async fn trending(
 pub async fn paper_get(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
-    Path(rest): Path<String>,
-    Query(params): Query<super::search::SimilarParams>,
+    ApiPath(rest): ApiPath<String>,
+    ApiQuery(params): ApiQuery<super::search::SimilarParams>,
 ) -> Response {
     if let Some(id) = rest.strip_suffix("/comments") {
         return comments(&state, &rid, id).await;
@@ -541,7 +545,7 @@ pub async fn paper_post(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
     Extension(caller): Extension<ApiCaller>,
-    Path(rest): Path<String>,
+    ApiPath(rest): ApiPath<String>,
     parsed: Result<Json<NewComment>, JsonRejection>,
 ) -> Response {
     if let Some(id) = rest.strip_suffix("/upvote") {
@@ -558,11 +562,13 @@ pub async fn paper_delete(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
     Extension(caller): Extension<ApiCaller>,
-    Path(rest): Path<String>,
+    ApiPath(rest): ApiPath<String>,
 ) -> Response {
     match rest.strip_suffix("/upvote") {
         Some(id) => vote(&state, &rid, &caller, id, false).await,
-        None => error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "DELETE goes to /api/v1/papers/{id}/upvote"),
+        None => {
+            error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "DELETE goes to /api/v1/papers/{id}/upvote")
+        }
     }
 }
 
@@ -658,7 +664,8 @@ async fn unvote_doc() {}
 
 /// A 429 for one of the site's own (store-counted) limits.
 fn limited(retry: i64, what: &str) -> Response {
-    let mut r = error(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("too many {what}; try again in {retry} s"));
+    let mut r =
+        error(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("too many {what}; try again in {retry} s"));
     if let Ok(v) = HeaderValue::from_str(&retry.to_string()) {
         r.headers_mut().insert(header::RETRY_AFTER, v);
     }
@@ -682,7 +689,8 @@ async fn vote(state: &AppState, rid: &RequestId, caller: &ApiCaller, id: &str, w
         Ok(p) => p,
         Err(r) => return r,
     };
-    if let Err(r) = site_limit(state, rid, Limit::new("vote", state.settings.community.limits.vote), &user, "votes").await
+    if let Err(r) =
+        site_limit(state, rid, Limit::new("vote", state.settings.community.limits.vote), &user, "votes").await
     {
         return r;
     }
@@ -702,9 +710,7 @@ async fn vote(state: &AppState, rid: &RequestId, caller: &ApiCaller, id: &str, w
         })
         .await;
     match done {
-        Ok((voted, upvotes)) => {
-            Json(VoteState { paper_id: p.id.as_str().to_string(), voted, upvotes }).into_response()
-        }
+        Ok((voted, upvotes)) => Json(VoteState { paper_id: p.id.as_str().to_string(), voted, upvotes }).into_response(),
         Err(e) => store_error(rid, e),
     }
 }
@@ -883,7 +889,7 @@ pub async fn collection(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
     Extension(caller): Extension<ApiCaller>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Response {
     let id = match collection_id(&id) {
         Ok(id) => id,
@@ -969,7 +975,7 @@ pub async fn delete_collection(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
     Extension(caller): Extension<ApiCaller>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Response {
     let user = match require_user(&caller) {
         Ok(u) => u,
@@ -992,7 +998,7 @@ pub async fn collection_paper(
     Extension(rid): Extension<RequestId>,
     Extension(caller): Extension<ApiCaller>,
     method: Method,
-    Path((id, paper)): Path<(String, String)>,
+    ApiPath((id, paper)): ApiPath<(String, String)>,
 ) -> Response {
     let user = match require_user(&caller) {
         Ok(u) => u,
@@ -1081,7 +1087,7 @@ pub async fn user_collections(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
     Extension(caller): Extension<ApiCaller>,
-    Path(username): Path<String>,
+    ApiPath(username): ApiPath<String>,
 ) -> Response {
     let u = match member(&state, &rid, &username).await {
         Ok(u) => u,
@@ -1120,8 +1126,8 @@ pub struct PageQuery {
 pub async fn user_upvotes(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
-    Path(username): Path<String>,
-    Query(q): Query<PageQuery>,
+    ApiPath(username): ApiPath<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Response {
     let (page, limit) = match parse_page(q.page.as_deref(), q.limit.as_deref(), 50) {
         Ok(x) => x,
@@ -1188,7 +1194,7 @@ pub async fn recommendations(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
     Extension(caller): Extension<ApiCaller>,
-    Query(q): Query<RecommendQuery>,
+    ApiQuery(q): ApiQuery<RecommendQuery>,
 ) -> Response {
     let user = match require_user(&caller) {
         Ok(u) => u,
@@ -1207,7 +1213,11 @@ pub async fn recommendations(
     match with_activity(&state, &papers).await {
         Ok(items) => Json(Recommendations {
             method: method.as_str().into(),
-            items: items.into_iter().zip(&scored).map(|(paper, (_, score))| ScoredPaper { paper, score: *score }).collect(),
+            items: items
+                .into_iter()
+                .zip(&scored)
+                .map(|(paper, (_, score))| ScoredPaper { paper, score: *score })
+                .collect(),
         })
         .into_response(),
         Err(e) => store_error(&rid, e),

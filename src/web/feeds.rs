@@ -90,6 +90,11 @@ pub fn parse_spec(spec: &str) -> Option<(Source, Format)> {
 /// The feed links of a listing page, for `<link rel="alternate">` autodiscovery.
 pub fn alternates(path: &str, title: &str, categories: &[String]) -> String {
     let q = if categories.is_empty() { String::new() } else { format!("?cat={}", categories.join(",")) };
+    alternates_with_query(path, title, &q)
+}
+
+/// The same, for feeds whose address has a query (`?q=…&mode=…` for a search).
+pub fn alternates_with_query(path: &str, title: &str, query: &str) -> String {
     [
         ("application/rss+xml", "rss", "RSS"),
         ("application/atom+xml", "atom", "Atom"),
@@ -98,8 +103,9 @@ pub fn alternates(path: &str, title: &str, categories: &[String]) -> String {
     .iter()
     .map(|(ty, ext, name)| {
         format!(
-            r#"<link rel="alternate" type="{ty}" title="{} ({name})" href="/feeds/{path}.{ext}{q}">"#,
-            super::html::escape(title)
+            r#"<link rel="alternate" type="{ty}" title="{} ({name})" href="{}">"#,
+            super::html::escape(title),
+            super::html::escape(&format!("/feeds/{path}.{ext}{query}")),
         )
     })
     .collect()
@@ -266,7 +272,8 @@ fn json_feed(feed: &Feed, base: &str) -> Vec<u8> {
 }
 
 fn bad_request(message: &str) -> Response {
-    (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message.to_string()).into_response()
+    (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message.to_string())
+        .into_response()
 }
 
 /// What the search and recommendations feeds need beyond the URL's path.
@@ -404,10 +411,8 @@ pub async fn serve(
         }
         Source::Recommendations => {
             let hash = crate::accounts::token_hash(params.token.as_deref().unwrap_or(""));
-            let found = state
-                .store
-                .transaction(move |db| community::api_token_user(db, &hash, super::session::now()))
-                .await;
+            let found =
+                state.store.transaction(move |db| community::api_token_user(db, &hash, super::session::now())).await;
             match found {
                 Ok(Some((_, user))) => {
                     key = format!("{key}|user:{}", user.id);

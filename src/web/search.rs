@@ -1,7 +1,7 @@
 //! Search over HTTP: the `/search` page, Hugging Face's `/api/papers/search`, paperboy's own
 //! `/api/v1/search` and `/api/v1/papers/{id}/similar`, and the paper page's similar papers.
 
-use super::api::{error, item_json, store_error, ApiError, HfDailyItem};
+use super::api::{error, item_json, store_error, ApiError, ApiQuery, HfDailyItem};
 use super::html::{escape, page_for};
 use super::listings::{internal, render_rows, RowContext};
 use super::session::Viewer;
@@ -14,9 +14,9 @@ use axum::extract::{Extension, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Json, Response};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 use std::collections::HashMap;
 use std::fmt::Write;
+use utoipa::{IntoParams, ToSchema};
 
 /// The longest query accepted (as Hugging Face's API).
 pub const MAX_QUERY: usize = 250;
@@ -238,7 +238,15 @@ pub async fn page(
         let _ = write!(body, r#"<nav class="pager">{nav}</nav>"#);
     }
     let title = format!("{} – Search", req.text);
-    Html(page_for(&viewer, &title, &body)).into_response()
+    // Feed readers can follow this query (keyword mode unless another was chosen).
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("q", &req.text).append_pair("mode", req.mode.as_str());
+    if !req.window.categories.is_empty() {
+        q.append_pair("cat", &req.window.categories.join(","));
+    }
+    let head =
+        super::feeds::alternates_with_query("search", &format!("Search: {}", req.text), &format!("?{}", q.finish()));
+    Html(super::html::page_with_head(&viewer, &title, &head, &body)).into_response()
 }
 
 /// A failed search on the page: the store's errors as the site shows them, the rest opaque.
@@ -285,7 +293,7 @@ fn unavailable() -> Response {
 pub async fn hf_search(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
-    Query(params): Query<HfSearchParams>,
+    ApiQuery(params): ApiQuery<HfSearchParams>,
 ) -> Response {
     let params = SearchParams { q: params.q, limit: params.limit, ..Default::default() };
     let mut req = match parse_params(&params, 50, 120) {
@@ -375,6 +383,9 @@ pub struct SearchAnswer {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SimilarAnswer {
     pub id: String,
+    /// False while the paper has no embedding yet (semantic search is off, or still catching
+    /// up): `similar` is then empty; ask again later.
+    pub embedded: bool,
     /// Nearest first; the paper itself and its other versions are left out.
     pub similar: Vec<FoundPaper>,
 }
@@ -403,7 +414,7 @@ fn brief(p: &Paper, score: f32) -> FoundPaper {
 pub async fn v1_search(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
-    Query(params): Query<SearchParams>,
+    ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Response {
     let req = match parse_params(&params, 20, 100) {
         Ok(r) => r,
@@ -465,7 +476,7 @@ pub struct SimilarParams {
         (status = 401, description = "The bearer token is unknown or revoked", body = ApiError),
         (status = 404, description = "Unknown paper", body = ApiError),
         (status = 429, description = "Too many requests; see Retry-After", body = ApiError),
-        (status = 503, description = "The paper has no embedding yet, or the database cannot be reached", body = ApiError),
+        (status = 503, description = "The database cannot be reached", body = ApiError),
     ))]
 pub async fn v1_similar(state: &AppState, rid: &RequestId, id: &str, params: &SimilarParams) -> Response {
     let id = match ArxivId::parse(id) {
@@ -489,14 +500,13 @@ pub async fn v1_similar(state: &AppState, rid: &RequestId, id: &str, params: &Si
     match similar_papers(state, id.as_str(), limit).await {
         Ok(Some(found)) => Json(SimilarAnswer {
             id: id.as_str().to_string(),
+            embedded: true,
             similar: found.iter().map(|(p, s)| brief(p, *s)).collect(),
         })
         .into_response(),
-        Ok(None) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not_embedded",
-            "this paper has no embedding yet (semantic search is off or still catching up); try again later",
-        ),
+        Ok(None) => {
+            Json(SimilarAnswer { id: id.as_str().to_string(), embedded: false, similar: vec![] }).into_response()
+        }
         Err(e) => search_error(rid, e),
     }
 }

@@ -483,7 +483,7 @@ async fn for_me_digests_favour_what_the_account_liked() {
     for id in &audio {
         ada.upvote_json(id).await;
     }
-    let liked = compose::Liked::of(&s.store, uid).await.unwrap();
+    let liked = paperboy::recommend::Liked::of(&s.store, uid).await.unwrap();
     let candidates = compose::candidates(&s.store, day(), 1_754_654_400).await.unwrap();
     let trending = compose::select(&candidates, &Preferences { max_papers: 5, ..Default::default() }, None);
     let for_me = compose::select(

@@ -7,7 +7,7 @@ use paperboy::papers::{PaperDraft, Source};
 use serde_json::Value;
 
 /// What feedparser makes of a feed.
-fn feedparser(body: &[u8]) -> Value {
+pub fn feedparser(body: &[u8]) -> Value {
     use std::io::Write;
     let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/parse_feed.py");
     let mut child = std::process::Command::new("/usr/bin/python3")
@@ -22,7 +22,7 @@ fn feedparser(body: &[u8]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-async fn fetch(url: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+pub async fn fetch(url: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
     let r = reqwest::get(url).await.unwrap();
     (r.status().as_u16(), r.headers().clone(), r.bytes().await.unwrap().to_vec())
 }

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod api;
+mod api_v1;
 mod arxiv_api;
 mod browser;
 mod community;
