@@ -22,6 +22,10 @@ pub struct Settings {
     pub public_url: String,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_proxy_headers: bool,
+    /// Cached pages, API answers and feeds ask the store whether it moved at most this often
+    /// (milliseconds; 0: on every request). Writes made through this node are seen at once;
+    /// other nodes' writes within this time.
+    pub cache_check_ms: u64,
     pub arxiv: ArxivSettings,
     pub huggingface: HuggingFaceSettings,
     pub community: CommunitySettings,
@@ -219,6 +223,7 @@ impl Default for Settings {
                 confirm_hours: 48,
             },
             trust_proxy_headers: false,
+            cache_check_ms: 250,
             search: crate::search::SearchSettings::default(),
             community: CommunitySettings {
                 session_days: 30,

@@ -17,6 +17,29 @@ use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+/// Writes this process made that can change what listings show (papers, listings, community
+/// data), counted so that caches may skip asking the store whether it moved when nothing was
+/// written here (`web::cache`). Process-wide: several stores in one process (tests) only make
+/// caches ask more often, never less.
+static LOCAL_WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub fn local_writes() -> u64 {
+    LOCAL_WRITES.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+fn wrote() {
+    LOCAL_WRITES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Counts a write when dropped, whether the write succeeded, failed or was cancelled.
+struct WroteOnDrop;
+
+impl Drop for WroteOnDrop {
+    fn drop(&mut self) {
+        wrote();
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
@@ -188,6 +211,7 @@ impl Store {
     }
 
     pub async fn upsert_papers(&self, papers: Vec<Paper>, resume: Option<ResumePoint>) -> Result<UpsertCounts> {
+        let _wrote = WroteOnDrop;
         match self {
             Store::Sqlite(s) => s.write(move |tx| sqlite::upsert_papers(tx, papers, resume.as_ref())).await,
             Store::Postgres(s) => s.upsert_papers(papers, resume).await,
@@ -269,6 +293,7 @@ impl Store {
     }
 
     pub async fn upsert_hf_listings(&self, listings: Vec<HfListing>) -> Result<UpsertCounts> {
+        let _wrote = WroteOnDrop;
         match self {
             Store::Sqlite(s) => s.write(move |tx| sqlite::upsert_hf_listings(tx, &listings)).await,
             Store::Postgres(s) => s.upsert_hf_listings(listings).await,
@@ -388,10 +413,12 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut dyn db::Db) -> Result<T> + Send + 'static,
     {
-        match self {
+        let done = match self {
             Store::Sqlite(s) => s.write(move |tx| f(&mut db::SqliteDb(tx))).await,
             Store::Postgres(s) => s.run_blocking(true, f).await,
-        }
+        };
+        wrote();
+        done
     }
 
     /// Runs read-only work written once for both backends, outside a write transaction.

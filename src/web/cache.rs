@@ -83,6 +83,8 @@ impl CachedPage {
 #[derive(Default)]
 pub struct PageCache {
     pages: Mutex<HashMap<String, (Freshness, CachedPage)>>,
+    /// The last freshness read from the store, when, and this process's write count then.
+    checked: Mutex<Option<(Freshness, std::time::Instant, u64)>>,
 }
 
 impl PageCache {
@@ -101,9 +103,22 @@ impl PageCache {
     }
 }
 
-/// The store's freshness pair now: what was rendered at the same pair is still right.
+/// The store's freshness pair now: what was rendered at the same pair is still right. Asked
+/// of the store at most every `cache_check_ms`, and at once after a write through this process.
 pub async fn freshness(state: &AppState) -> Result<Freshness, StoreError> {
-    state.store.read(community::freshness).await
+    let ttl = std::time::Duration::from_millis(state.settings.cache_check_ms);
+    let writes = crate::store::local_writes();
+    if !ttl.is_zero() {
+        let checked = *state.pages.checked.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((fresh, at, w)) = checked {
+            if w == writes && at.elapsed() < ttl {
+                return Ok(fresh);
+            }
+        }
+    }
+    let fresh = state.store.read(community::freshness).await?;
+    *state.pages.checked.lock().unwrap_or_else(|e| e.into_inner()) = Some((fresh, std::time::Instant::now(), writes));
+    Ok(fresh)
 }
 
 /// The response body under `key` while the store's freshness stands still; otherwise `build`
