@@ -21,6 +21,8 @@ if ! "$PGBIN/pg_isready" -q -h 127.0.0.1 -p 55432; then
 fi
 psql -q -h 127.0.0.1 -p 55432 -U postgres -c 'DROP DATABASE IF EXISTS pb_nodes_bench' -c 'CREATE DATABASE pb_nodes_bench'
 export PAPERBOY_DATABASE_URL=postgres://postgres@127.0.0.1:55432/pb_nodes_bench
+# The API's per-address limit out of the way: wrk is one address.
+export PAPERBOY_COMMUNITY__LIMITS__API_ANONYMOUS='[1000000000, 60]'
 export PAPERBOY_SEARCH__FETCH_MODEL=false RUST_LOG=warn
 WORK="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT

@@ -18,7 +18,10 @@ use tantivy::schema::{
     Field, IndexRecordOption, Schema, TantivyDocument, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
+use tantivy::tokenizer::{
+    LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream,
+    Tokenizer,
+};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 /// How much a title match outweighs an abstract match, by default (`search.title_boost`).
@@ -130,6 +133,18 @@ impl KeywordIndex {
         index
             .tokenizers()
             .register(LOWER_RAW, TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser).build());
+        // tantivy's own `en_stem` (simple tokenizer, tokens over 40 bytes dropped, lower case,
+        // English stemmer), with the stems remembered: the same tokens, so indexes made with
+        // the original read the same, but stemming (40 % of a search with 20 snippets, which
+        // stem every result's title and abstract again) is done once per word.
+        index.tokenizers().register(
+            TEXT,
+            TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(RemoveLongFilter::limit(40))
+                .filter(LowerCaser)
+                .filter(MemoStemmer)
+                .build(),
+        );
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let writer = index.writer_with_num_threads(1, 64_000_000)?;
         Ok(Self { index, reader, writer: Mutex::new(writer), fields, title_boost: TITLE_BOOST })
@@ -344,6 +359,82 @@ impl KeywordIndex {
     }
 }
 
+/// The English (Porter 2) stemmer with a per-thread memory of the stems it made.
+#[derive(Clone, Copy, Default)]
+struct MemoStemmer;
+
+/// Words remembered per thread before the memory is emptied.
+const MAX_STEMS: usize = 200_000;
+
+thread_local! {
+    static STEMS: std::cell::RefCell<(rust_stemmers::Stemmer, HashMap<String, String>)> =
+        std::cell::RefCell::new((rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English), HashMap::new()));
+}
+
+/// The stem of a lower-case word, as tantivy's `Stemmer` makes it.
+fn stem(word: &str, out: &mut String) {
+    STEMS.with(|cell| {
+        let (stemmer, memo) = &mut *cell.borrow_mut();
+        out.clear();
+        if let Some(s) = memo.get(word) {
+            out.push_str(s);
+            return;
+        }
+        let s = stemmer.stem(word).into_owned();
+        if memo.len() >= MAX_STEMS {
+            memo.clear();
+        }
+        memo.insert(word.to_string(), s.clone());
+        out.push_str(&s);
+    })
+}
+
+impl TokenFilter for MemoStemmer {
+    type Tokenizer<T: Tokenizer> = MemoStemmerFilter<T>;
+
+    fn transform<T: Tokenizer>(self, inner: T) -> MemoStemmerFilter<T> {
+        MemoStemmerFilter { inner }
+    }
+}
+
+#[derive(Clone)]
+struct MemoStemmerFilter<T> {
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for MemoStemmerFilter<T> {
+    type TokenStream<'a> = MemoStemmerStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        MemoStemmerStream { tail: self.inner.token_stream(text), buffer: String::new() }
+    }
+}
+
+struct MemoStemmerStream<T> {
+    tail: T,
+    buffer: String,
+}
+
+impl<T: TokenStream> TokenStream for MemoStemmerStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        stem(&token.text, &mut self.buffer);
+        std::mem::swap(&mut token.text, &mut self.buffer);
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
 /// Highlighted fragments; `None` where the query matched nothing in that field.
 #[derive(Debug, Clone, Default)]
 pub struct Snippet {
@@ -391,4 +482,40 @@ pub fn plain_words(q: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remembered_stems_are_tantivys_stems() {
+        use tantivy::tokenizer::Stemmer;
+        let text = "Graph neural networks generalize; generalization of generalizing networks, \
+            running runners ran. Supercalifragilisticexpialidociousnesslesslynessful words";
+        let tokens = |mut a: TextAnalyzer| {
+            let mut out = Vec::new();
+            // Twice: the second time from the memory.
+            for _ in 0..2 {
+                let mut stream = a.token_stream(text);
+                while stream.advance() {
+                    out.push((stream.token().text.clone(), stream.token().position));
+                }
+            }
+            out
+        };
+        let original = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .filter(Stemmer::default())
+            .build();
+        let ours = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .filter(MemoStemmer)
+            .build();
+        let want = tokens(original);
+        assert!(want.iter().any(|(t, _)| t == "general"), "{want:?}");
+        assert_eq!(tokens(ours), want);
+    }
 }

@@ -19,6 +19,7 @@ use chrono::NaiveDate;
 use embed::Embedder;
 use keyword::{KeywordIndex, Snippet};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -208,8 +209,14 @@ pub struct SearchIndex {
     vector_cursor: AtomicI64,
     /// When the vector index was last saved (or loaded), and at which cursor.
     last_save: Mutex<Option<(Instant, i64)>>,
+    /// Vectors of recent queries: the next page of a search, a feed polled again, the same
+    /// query on the API do not embed it again.
+    query_vectors: Arc<Mutex<HashMap<String, Arc<Vec<f32>>>>>,
     settings: SearchSettings,
 }
+
+/// Query vectors remembered before the memory is emptied.
+const MAX_QUERY_VECTORS: usize = 1_024;
 
 impl SearchIndex {
     /// Opens the index in `dir`. A keyword index that cannot be opened is moved aside and
@@ -243,7 +250,35 @@ impl SearchIndex {
             vectors: OnceLock::new(),
             vector_cursor: AtomicI64::new(0),
             last_save: Mutex::new(None),
+            query_vectors: Arc::default(),
             settings,
+        }
+    }
+
+    /// The embedding of a query, remembered for the next time; computed on the blocking pool
+    /// (the returned future starts that work at once, so other work can overlap it).
+    fn query_vector(
+        &self,
+        embedder: Arc<Embedder>,
+        text: &str,
+    ) -> impl std::future::Future<Output = Result<Arc<Vec<f32>>, SearchError>> + Send + 'static {
+        let known = self.query_vectors.lock().unwrap_or_else(|p| p.into_inner()).get(text).cloned();
+        let (text, memory) = (text.to_string(), self.query_vectors.clone());
+        let task = known.is_none().then(|| {
+            let t = text.clone();
+            tokio::task::spawn_blocking(move || embedder.embed(&[t.as_str()]))
+        });
+        async move {
+            if let Some(v) = known {
+                return Ok(v);
+            }
+            let v = Arc::new(task.expect("started above").await??.into_iter().next().unwrap_or_default());
+            let mut m = memory.lock().unwrap_or_else(|p| p.into_inner());
+            if m.len() >= MAX_QUERY_VECTORS {
+                m.clear();
+            }
+            m.insert(text, v.clone());
+            Ok(v)
         }
     }
 
@@ -378,15 +413,17 @@ impl SearchIndex {
                 (hits.into_iter().map(|h| (h.id, h.score)).collect(), total)
             }
             (Mode::Semantic, Some((embedder, vectors))) => {
-                let q = embed_query(embedder, &req.text).await?;
+                let q = self.query_vector(embedder, &req.text).await?;
                 let dense = self.dense(&vectors, &q, window, req.offset + req.limit)?;
                 let total = dense.len();
                 (dense.into_iter().skip(req.offset).take(req.limit).collect(), total)
             }
             (Mode::Hybrid, Some((embedder, vectors))) => {
                 let depth = self.settings.hybrid_depth.max(req.offset + req.limit);
-                let q = embed_query(embedder, &req.text).await?;
+                // The query is embedded on the blocking pool while the keyword search runs here.
+                let embedding = self.query_vector(embedder, &req.text);
                 let (kw, _) = self.keyword.search(&parsed, window, 0, depth)?;
+                let q = embedding.await?;
                 let dense = self.dense(&vectors, &q, window, depth)?;
                 let fused = fusion::fuse(
                     &kw.into_iter().map(|h| (h.id, h.score)).collect::<Vec<_>>(),
@@ -428,7 +465,6 @@ impl SearchIndex {
         Ok(found.into_iter().filter(|(id, _)| keep.contains(id)).take(k).collect())
     }
 
-    /// The `k` papers most like `id` (itself excluded). `None` when the paper has no vector.
     /// The papers nearest to the mean of the vectors of `ids` (those of them that are embedded),
     /// leaving out `ids` themselves: "more like these". `None` when none of them is embedded.
     pub fn like(&self, ids: &[String], k: usize) -> Result<Option<Vec<(String, f32)>>, SearchError> {
@@ -449,6 +485,7 @@ impl SearchIndex {
         Ok(Some(near.into_iter().filter(|(id, _)| !skip.contains(id.as_str())).take(k).collect()))
     }
 
+    /// The `k` papers most like `id` (itself excluded). `None` when the paper has no vector.
     pub fn similar(&self, id: &str, k: usize) -> Result<Option<Vec<(String, f32)>>, SearchError> {
         let Some(vectors) = self.vectors.get() else { return Ok(None) };
         let Some(v) = vectors.vector(id) else { return Ok(None) };
