@@ -147,7 +147,7 @@ pub fn run(
     let mut keyword = Vec::new();
     for (_, text) in &collection.queries {
         let parsed = index.parse(text);
-        let (hits, _) = index.search(&parsed, &window, 0, DEPTH)?;
+        let hits = index.search_top(&parsed, &window, 0, DEPTH)?;
         keyword.push(hits.into_iter().map(|h| (h.id, h.score)).collect());
     }
     let (mut dense, mut query_vectors) = (Vec::new(), Vec::new());

@@ -309,6 +309,29 @@ impl KeywordIndex {
         Ok((hits, total))
     }
 
+    /// The best `limit` matches after `offset`, without counting every match: tantivy can then
+    /// skip the blocks of documents that cannot reach the top (block-max WAND). For hybrid
+    /// candidates, which need no total.
+    pub fn search_top(
+        &self,
+        parsed: &Parsed,
+        window: &Window,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<KeywordHit>, SearchError> {
+        let query = self.filtered(parsed, window);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&*query, &TopDocs::with_limit(limit.max(1)).and_offset(offset))?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            if let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_str()) {
+                hits.push(KeywordHit { id: id.to_string(), score });
+            }
+        }
+        Ok(hits)
+    }
+
     /// The ids among `ids` that pass the window's filters (for dense results).
     pub fn filter_ids(&self, ids: &[String], window: &Window) -> Result<Vec<String>, SearchError> {
         if window.is_open() {

@@ -422,7 +422,7 @@ impl SearchIndex {
                 let depth = self.settings.hybrid_depth.max(req.offset + req.limit);
                 // The query is embedded on the blocking pool while the keyword search runs here.
                 let embedding = self.query_vector(embedder, &req.text);
-                let (kw, _) = self.keyword.search(&parsed, window, 0, depth)?;
+                let kw = self.keyword.search_top(&parsed, window, 0, depth)?;
                 let q = embedding.await?;
                 let dense = self.dense(&vectors, &q, window, depth)?;
                 let fused = fusion::fuse(
