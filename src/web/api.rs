@@ -248,34 +248,40 @@ struct DailyRequest {
     submitter: Option<String>,
 }
 
-fn parse_daily(q: &DailyQuery) -> Result<DailyRequest, (&'static str, String)> {
-    let given: Vec<(&str, &String)> = [("date", &q.date), ("week", &q.week), ("month", &q.month)]
+/// At most one of `date`, `week` and `month`, each in its own format; none: `None`.
+pub(crate) fn parse_period(
+    date: Option<&str>,
+    week: Option<&str>,
+    month: Option<&str>,
+) -> Result<Option<Period>, (&'static str, String)> {
+    let given: Vec<(&str, &str)> = [("date", date), ("week", week), ("month", month)]
         .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
         .collect();
-    let period = match given.as_slice() {
-        [] => None,
-        [(kind, value)] => {
-            let parsed = Period::parse(value).filter(|p| {
+    match given.as_slice() {
+        [] => Ok(None),
+        [(kind, value)] => Period::parse(value)
+            .filter(|p| {
                 matches!(
                     (kind, p),
                     (&"date", Period::Day(_)) | (&"week", Period::Week { .. }) | (&"month", Period::Month { .. })
                 )
-            });
-            match parsed {
-                Some(p) => Some(p),
-                None => {
-                    let want = match *kind {
-                        "date" => "YYYY-MM-DD",
-                        "week" => "YYYY-Www, e.g. 2025-W32",
-                        _ => "YYYY-MM",
-                    };
-                    return Err(("invalid_period", format!("{kind}={value:?} is not valid: use {want}")));
-                }
-            }
-        }
-        _ => return Err(("invalid_period", "give at most one of date, week and month".into())),
-    };
+            })
+            .map(Some)
+            .ok_or_else(|| {
+                let want = match *kind {
+                    "date" => "YYYY-MM-DD",
+                    "week" => "YYYY-Www, e.g. 2025-W32",
+                    _ => "YYYY-MM",
+                };
+                ("invalid_period", format!("{kind}={value:?} is not valid: use {want}"))
+            }),
+        _ => Err(("invalid_period", "give at most one of date, week and month".into())),
+    }
+}
+
+fn parse_daily(q: &DailyQuery) -> Result<DailyRequest, (&'static str, String)> {
+    let period = parse_period(q.date.as_deref(), q.week.as_deref(), q.month.as_deref())?;
     let trending = match q.sort.as_deref() {
         None | Some("publishedAt") => false,
         Some("trending") => true,

@@ -395,30 +395,8 @@ pub struct ListQuery {
 }
 
 fn parse_period(q: &ListQuery) -> Result<Option<Period>, Response> {
-    let given: Vec<(&str, &String)> = [("date", &q.date), ("week", &q.week), ("month", &q.month)]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().filter(|v| !v.is_empty()).map(|v| (k, v)))
-        .collect();
-    match given.as_slice() {
-        [] => Ok(None),
-        [(kind, value)] => Period::parse(value)
-            .filter(|p| {
-                matches!(
-                    (kind, p),
-                    (&"date", Period::Day(_)) | (&"week", Period::Week { .. }) | (&"month", Period::Month { .. })
-                )
-            })
-            .map(Some)
-            .ok_or_else(|| {
-                let want = match *kind {
-                    "date" => "YYYY-MM-DD",
-                    "week" => "YYYY-Www, e.g. 2025-W32",
-                    _ => "YYYY-MM",
-                };
-                error(StatusCode::BAD_REQUEST, "invalid_period", format!("{kind}={value:?} is not valid: use {want}"))
-            }),
-        _ => Err(error(StatusCode::BAD_REQUEST, "invalid_period", "give at most one of date, week and month")),
-    }
+    super::api::parse_period(q.date.as_deref(), q.week.as_deref(), q.month.as_deref())
+        .map_err(|(code, message)| error(StatusCode::BAD_REQUEST, code, message))
 }
 
 // --- listings --------------------------------------------------------------------------------
