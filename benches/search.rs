@@ -127,6 +127,28 @@ fn keyword_bench(corpus: &[(String, String)], docs: usize, dir: &Path) -> Keywor
     );
     let (claims, short) = queries(corpus);
     let window = Window::default();
+    let segments_now = index.segment_count().unwrap();
+    let measure = |label: &str| {
+        for (name, qs) in [("SciFact claims", &claims), ("3-word title queries", &short)] {
+            let mut times = Vec::new();
+            for q in qs.iter().chain(qs.iter()) {
+                let t = Instant::now();
+                std::hint::black_box(index.search_top(&index.parse(q), &window, 0, 10).unwrap());
+                times.push(t.elapsed());
+            }
+            report(&format!("keyword top-10 only, {name}, {label}"), &mut times);
+        }
+    };
+    measure(&format!("{segments_now} segments (straight after the build)"));
+    // tantivy merges segments in the background after commits: wait until it has settled.
+    let (mut last, mut stable) = (segments_now, 0);
+    while stable < 5 {
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        let n = index.segment_count().unwrap();
+        stable = if n == last { stable + 1 } else { 0 };
+        last = n;
+    }
+    measure(&format!("{last} segments (merges settled)"));
     for (name, qs) in [("keyword top-10, SciFact claims", &claims), ("keyword top-10, 3-word title queries", &short)] {
         let mut times = Vec::new();
         for q in qs.iter().chain(qs.iter()) {

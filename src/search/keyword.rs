@@ -162,6 +162,13 @@ impl KeywordIndex {
         Ok(meta.payload.as_deref().and_then(|p| p.parse().ok()).unwrap_or(0))
     }
 
+    /// How many segments searches go through, after picking up merges finished since the last
+    /// commit.
+    pub fn segment_count(&self) -> Result<usize, SearchError> {
+        self.reader.reload()?;
+        Ok(self.reader.searcher().segment_readers().len())
+    }
+
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
     }

@@ -424,8 +424,12 @@ async fn the_openapi_document_holds_and_schemathesis_finds_no_fault() {
     crate::search::wait_ready(&s.base, 0).await;
 
     let url = format!("{}/api/openapi.json", s.base);
+    // schemathesis keeps a cache in its working directory: a temporary one, not the checkout.
+    let scratch = tempfile::tempdir().unwrap();
+    let cwd = scratch.path().to_path_buf();
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(schemathesis)
+            .current_dir(cwd)
             .args(["run", &url, "--checks"])
             .arg("not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance")
             .args(["--max-examples", "25", "--seed", "20261126", "--generation-database", "none", "--no-color"])
