@@ -251,7 +251,7 @@ impl KeywordIndex {
     /// whose syntax cannot be read is searched as plain words, and `fallback` says so.
     pub fn parse(&self, q: &str) -> Parsed {
         let parser = self.parser();
-        let rewritten = rewrite_prefixes(q);
+        let rewritten = split_joined_words(&rewrite_prefixes(q));
         match parser.parse_query(&rewritten) {
             Ok(query) => Parsed { query, fallback: None },
             Err(e) => {
@@ -504,6 +504,34 @@ pub fn rewrite_prefixes(q: &str) -> String {
     out
 }
 
+/// Words joined by a hyphen, dot, slash, apostrophe or underscore (`self-supervised`, `GPT-4o`,
+/// `3.5`) outside quotes and field prefixes, as separate words. The tokenizer splits them
+/// anyway, and the query parser would make each such word a phrase query; one phrase among the
+/// `OR` clauses stops tantivy from skipping the documents that cannot reach the top (block-max
+/// WAND), so that every document holding any of the words gets scored. A quoted `"…"` phrase
+/// stays a phrase.
+pub fn split_joined_words(q: &str) -> String {
+    let chars: Vec<char> = q.chars().collect();
+    let mut out = String::with_capacity(q.len());
+    let (mut quoted, mut fielded) = (false, false);
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '"' => quoted = !quoted,
+            ':' => fielded = true,
+            c if c.is_whitespace() => fielded = false,
+            _ => {}
+        }
+        let joins = matches!(c, '-' | '.' | '/' | '\'' | '\u{2019}' | '_')
+            && !quoted
+            && !fielded
+            && i > 0
+            && chars[i - 1].is_alphanumeric()
+            && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+        out.push(if joins { ' ' } else { c });
+    }
+    out
+}
+
 /// The query's words, with every character the query language gives meaning to removed.
 pub fn plain_words(q: &str) -> String {
     q.chars()
@@ -517,6 +545,27 @@ pub fn plain_words(q: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joined_words_are_searched_as_words_and_quoted_phrases_stay() {
+        for (q, want) in [
+            ("self-supervised vision-language", "self supervised vision language"),
+            ("GPT-4o on COVID-19 and 3.5 don't", "GPT 4o on COVID 19 and 3 5 don t"),
+            ("\"self-supervised learning\" -transformer", "\"self-supervised learning\" -transformer"),
+            ("id:hep-th/9901001 ti:self-supervised x-y", "id:hep-th/9901001 ti:self-supervised x y"),
+            ("a - b", "a - b"),
+        ] {
+            assert_eq!(split_joined_words(q), want, "{q}");
+        }
+        // No phrase query left in an unquoted query: one flat OR of term queries.
+        let index = KeywordIndex::in_memory().unwrap();
+        let parsed = index.parse("Self-Supervised Vision-Language Learning");
+        let b = parsed.query.downcast_ref::<BooleanQuery>().expect("a boolean query");
+        assert!(b.clauses().iter().all(|(o, q)| *o == Occur::Should && q.downcast_ref::<TermQuery>().is_some()));
+        let quoted = index.parse("\"self-supervised\"");
+        let b = quoted.query.downcast_ref::<BooleanQuery>().expect("a boolean query");
+        assert!(b.clauses().iter().all(|(_, q)| q.downcast_ref::<tantivy::query::PhraseQuery>().is_some()));
+    }
 
     #[test]
     fn remembered_stems_are_tantivys_stems() {
