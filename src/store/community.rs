@@ -205,20 +205,18 @@ pub fn revoke_api_token(db: &mut dyn Db, user_id: i64, token_id: i64, now: i64) 
     Ok(n > 0)
 }
 
-/// The token's id and the user behind a live token of a user who is not suspended. The
-/// token's last use is recorded at most once a minute.
-pub fn api_token_user(db: &mut dyn Db, token_hash: &str, now: i64) -> Result<Option<(i64, User)>> {
+/// A live token of a user who is not suspended: its id, when it was last used, and the user.
+pub fn api_token_user(db: &mut dyn Db, token_hash: &str) -> Result<Option<(i64, Option<i64>, User)>> {
     let sql = format!(
         "SELECT {USER_COLUMNS}, t.id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.suspended = 0"
     );
-    let Some(r) = db.query_one(&sql, &[token_hash.into()])? else { return Ok(None) };
-    let (id, last_used) = (r.int(8), r.opt_int(9));
-    let user = user_from(&r);
-    if last_used.is_none_or(|t| now - t >= 60) {
-        db.execute("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2", &[now.into(), id.into()])?;
-    }
-    Ok(Some((id, user)))
+    Ok(db.query_one(&sql, &[token_hash.into()])?.map(|r| (r.int(8), r.opt_int(9), user_from(&r))))
+}
+
+pub fn touch_api_token(db: &mut dyn Db, token_id: i64, now: i64) -> Result<()> {
+    db.execute("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2", &[now.into(), token_id.into()])?;
+    Ok(())
 }
 
 // --- votes and counters -------------------------------------------------------------------

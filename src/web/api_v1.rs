@@ -51,8 +51,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
                 "send a personal token as Authorization: Bearer <token>",
             );
         };
-        let hash = accounts::token_hash(token);
-        match state.store.transaction(move |db| community::api_token_user(db, &hash, now())).await {
+        match token_user(&state, token).await {
             Ok(Some((id, user))) => caller = ApiCaller { user: Some(user), token_id: Some(id) },
             Ok(None) => {
                 return error(
@@ -86,6 +85,20 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     let mut response = next.run(req).await;
     decision.write_headers(response.headers_mut());
     response
+}
+
+/// The token's id and its member, for a live token; its last use is recorded at most once a
+/// minute, so that most requests only read.
+pub(crate) async fn token_user(state: &AppState, token: &str) -> Result<Option<(i64, User)>, StoreError> {
+    let hash = accounts::token_hash(token);
+    let Some((id, last_used, user)) = state.store.read(move |db| community::api_token_user(db, &hash)).await? else {
+        return Ok(None);
+    };
+    let now = now();
+    if last_used.is_none_or(|t| now - t >= 60) {
+        state.store.transaction(move |db| community::touch_api_token(db, id, now)).await?;
+    }
+    Ok(Some((id, user)))
 }
 
 /// Browsers may read the API from any page, with GET only.
@@ -359,7 +372,7 @@ fn parse_id(id: &str) -> Result<ArxivId, Response> {
         .map_err(|e| error(StatusCode::BAD_REQUEST, "invalid_id", format!("{id:?} is not an arXiv id: {e}")))
 }
 
-async fn known_paper(state: &AppState, rid: &RequestId, id: &str) -> Result<Paper, Response> {
+pub(super) async fn known_paper(state: &AppState, rid: &RequestId, id: &str) -> Result<Paper, Response> {
     let id = parse_id(id)?;
     match state.store.paper(&id).await {
         Ok(Some(p)) => Ok(p),

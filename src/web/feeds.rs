@@ -410,10 +410,7 @@ pub async fn serve(
             ctx.search = Some(req);
         }
         Source::Recommendations => {
-            let hash = crate::accounts::token_hash(params.token.as_deref().unwrap_or(""));
-            let found =
-                state.store.transaction(move |db| community::api_token_user(db, &hash, super::session::now())).await;
-            match found {
+            match super::api_v1::token_user(&state, params.token.as_deref().unwrap_or("")).await {
                 Ok(Some((_, user))) => {
                     key = format!("{key}|user:{}", user.id);
                     ctx.user = Some(user);

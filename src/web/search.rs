@@ -479,10 +479,9 @@ pub struct SimilarParams {
         (status = 503, description = "The database cannot be reached", body = ApiError),
     ))]
 pub async fn v1_similar(state: &AppState, rid: &RequestId, id: &str, params: &SimilarParams) -> Response {
-    let id = match ArxivId::parse(id) {
-        Ok(id) => id,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_id", format!("{id:?} is not an arXiv id: {e}")),
-    };
+    if let Err(e) = ArxivId::parse(id) {
+        return error(StatusCode::BAD_REQUEST, "invalid_id", format!("{id:?} is not an arXiv id: {e}"));
+    }
     let limit = match params.limit.as_deref() {
         None | Some("") => 10,
         Some(l) => match l.parse::<usize>() {
@@ -490,13 +489,10 @@ pub async fn v1_similar(state: &AppState, rid: &RequestId, id: &str, params: &Si
             _ => return error(StatusCode::BAD_REQUEST, "invalid_limit", format!("limit={l:?} must be from 1 to 50")),
         },
     };
-    match state.store.paper(&id).await {
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            return error(StatusCode::NOT_FOUND, "not_found", format!("paperboy does not know arXiv:{}", id.as_str()))
-        }
-        Err(e) => return store_error(rid, e),
-    }
+    let id = match super::api_v1::known_paper(state, rid, id).await {
+        Ok(p) => p.id,
+        Err(r) => return r,
+    };
     match similar_papers(state, id.as_str(), limit).await {
         Ok(Some(found)) => Json(SimilarAnswer {
             id: id.as_str().to_string(),
