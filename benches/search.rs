@@ -108,7 +108,9 @@ fn keyword_bench(corpus: &[(String, String)], docs: usize, dir: &Path) -> Keywor
     let index = KeywordIndex::open(&dir.join("keyword")).unwrap();
     let started = Instant::now();
     let mut batch = Vec::with_capacity(50_000);
-    for n in 0..docs {
+    // With PAPERBOY_BENCH_DIR, an index already built there at this size is reused.
+    let built = index.num_docs() as usize;
+    for n in (if built == docs { docs } else { 0 })..docs {
         let (t, a) = &corpus[n % corpus.len()];
         batch.push((format!("d{n}"), t.clone(), a.clone()));
         if batch.len() == 50_000 {
@@ -358,7 +360,9 @@ fn main() {
     let docs = env_usize("PAPERBOY_BENCH_DOCS", 1_000_000);
     let count = env_usize("PAPERBOY_BENCH_VECTORS", 1_000_000);
     let only = std::env::var("PAPERBOY_BENCH_ONLY").unwrap_or_default();
-    let dir = tempfile::tempdir().unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = std::env::var("PAPERBOY_BENCH_DIR").map(PathBuf::from).unwrap_or_else(|_| scratch.path().to_path_buf());
+    std::fs::create_dir_all(&dir).unwrap();
     println!(
         "# paperboy search benchmark ({} cores)",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
@@ -381,7 +385,7 @@ fn main() {
     if only == "embed" || only == "query" {
         return;
     }
-    let keyword = (only.is_empty() || only == "keyword").then(|| keyword_bench(&corpus, docs, dir.path()));
+    let keyword = (only.is_empty() || only == "keyword").then(|| keyword_bench(&corpus, docs, &dir));
     if only == "keyword" {
         return;
     }

@@ -5,6 +5,7 @@
 //! The index lives in its own folder and records, in each commit's payload, the position of
 //! the store's change cursor it has caught up to: the index and its cursor move together.
 
+use super::term_union::TermUnion;
 use super::{SearchError, Window};
 use crate::papers::Paper;
 use chrono::NaiveDate;
@@ -13,7 +14,7 @@ use std::ops::Bound;
 use std::path::Path;
 use std::sync::Mutex;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, QueryParser, RangeQuery, TermQuery, Weight};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TantivyDocument, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
 };
@@ -22,7 +23,7 @@ use tantivy::tokenizer::{
     LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream,
     Tokenizer,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
+use tantivy::{DocAddress, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher, Term, TERMINATED};
 
 /// How much a title match outweighs an abstract match, by default (`search.title_boost`).
 pub const TITLE_BOOST: f32 = 1.0;
@@ -99,6 +100,7 @@ pub struct KeywordHit {
 }
 
 /// A parsed query, ready to run, and what the parser had to say.
+#[derive(Debug)]
 pub struct Parsed {
     query: Box<dyn Query>,
     /// Set when the query's syntax could not be read and its words were searched instead.
@@ -253,13 +255,13 @@ impl KeywordIndex {
         let parser = self.parser();
         let rewritten = split_joined_words(&rewrite_prefixes(q));
         match parser.parse_query(&rewritten) {
-            Ok(query) => Parsed { query, fallback: None },
+            Ok(query) => Parsed { query: with_skipping(query, self.fields.authors), fallback: None },
             Err(e) => {
                 // Lower-cased, so that no word reads as an operator (`AND`, `OR`, `NOT`).
                 let words = plain_words(q).to_lowercase();
                 let query = parser.parse_query(&words).unwrap_or_else(|_| Box::new(tantivy::query::EmptyQuery));
                 Parsed {
-                    query,
+                    query: with_skipping(query, self.fields.authors),
                     fallback: Some(format!(
                         "The query's syntax could not be read ({e}); searched for its words instead."
                     )),
@@ -295,30 +297,24 @@ impl KeywordIndex {
         }
     }
 
-    /// The best `limit` matches after `offset`, and how many match in all.
+    /// The best `limit` matches after `offset`, and how many match in all, counted up to
+    /// [`COUNT_LIMIT`].
     pub fn search(
         &self,
         parsed: &Parsed,
         window: &Window,
         offset: usize,
         limit: usize,
-    ) -> Result<(Vec<KeywordHit>, usize), SearchError> {
+    ) -> Result<(Vec<KeywordHit>, Total), SearchError> {
         let query = self.filtered(parsed, window);
         let searcher = self.reader.searcher();
-        let (top, total) = searcher.search(&*query, &(TopDocs::with_limit(limit.max(1)).and_offset(offset), Count))?;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, addr) in top {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            if let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_str()) {
-                hits.push(KeywordHit { id: id.to_string(), score });
-            }
-        }
-        Ok((hits, total))
+        let weight = query.weight(EnableScoring::enabled_from_searcher(&searcher))?;
+        let hits = self.hits(&searcher, &*weight, offset, limit)?;
+        Ok((hits, count_up_to(&searcher, &*weight, COUNT_LIMIT)?))
     }
 
-    /// The best `limit` matches after `offset`, without counting every match: tantivy can then
-    /// skip the blocks of documents that cannot reach the top (block-max WAND). For hybrid
-    /// candidates, which need no total.
+    /// The best `limit` matches after `offset`, without counting every match (for hybrid
+    /// candidates and the evaluation).
     pub fn search_top(
         &self,
         parsed: &Parsed,
@@ -328,9 +324,20 @@ impl KeywordIndex {
     ) -> Result<Vec<KeywordHit>, SearchError> {
         let query = self.filtered(parsed, window);
         let searcher = self.reader.searcher();
-        let top = searcher.search(&*query, &TopDocs::with_limit(limit.max(1)).and_offset(offset))?;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, addr) in top {
+        let weight = query.weight(EnableScoring::enabled_from_searcher(&searcher))?;
+        self.hits(&searcher, &*weight, offset, limit)
+    }
+
+    fn hits(
+        &self,
+        searcher: &Searcher,
+        weight: &dyn Weight,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<KeywordHit>, SearchError> {
+        let top = top_k(searcher, weight, offset + limit.max(1))?;
+        let mut hits = Vec::with_capacity(limit);
+        for (score, addr) in top.into_iter().skip(offset) {
             let doc: TantivyDocument = searcher.doc(addr)?;
             if let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_str()) {
                 hits.push(KeywordHit { id: id.to_string(), score });
@@ -387,6 +394,114 @@ impl KeywordIndex {
         }
         Ok(out)
     }
+}
+
+/// The best `k` matches of `query`, best first (ties: earlier documents first).
+///
+/// tantivy's `TopDocs` starts every segment with no score to beat; here each segment starts
+/// from the k-th best score of the segments before it, as Lucene does, so that block-max WAND
+/// skips from the first block of every segment after the first.
+fn top_k(searcher: &Searcher, weight: &dyn Weight, k: usize) -> Result<Vec<(Score, DocAddress)>, SearchError> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    /// A hit ordered by score, then by address reversed, so the heap's top is the worst hit.
+    #[derive(PartialEq)]
+    struct Hit(Score, Reverse<DocAddress>);
+    impl Eq for Hit {}
+    impl PartialOrd for Hit {
+        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl Ord for Hit {
+        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+            self.0.total_cmp(&other.0).then(self.1.cmp(&other.1))
+        }
+    }
+    let mut heap: BinaryHeap<Reverse<Hit>> = BinaryHeap::with_capacity(k + 1);
+    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        let floor = |heap: &BinaryHeap<Reverse<Hit>>| match heap.peek() {
+            Some(Reverse(worst)) if heap.len() >= k => worst.0,
+            _ => Score::MIN,
+        };
+        let alive = reader.alive_bitset();
+        let start = floor(&heap);
+        weight.for_each_pruning(start, reader, &mut |doc, score| {
+            if alive.is_some_and(|a| a.is_deleted(doc)) {
+                return floor(&heap);
+            }
+            heap.push(Reverse(Hit(score, Reverse(DocAddress::new(ord as u32, doc)))));
+            if heap.len() > k {
+                heap.pop();
+            }
+            floor(&heap)
+        })?;
+    }
+    Ok(heap.into_sorted_vec().into_iter().map(|Reverse(Hit(score, Reverse(addr)))| (score, addr)).collect())
+}
+
+/// Keyword matches are counted up to this many (as Elasticsearch's `track_total_hits`):
+/// counting every match of a common word means visiting most of the index, while the best
+/// matches alone skip most of it.
+pub const COUNT_LIMIT: usize = 10_000;
+
+/// How many documents match: exactly, or at least `count` when there are more than
+/// [`COUNT_LIMIT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    pub count: usize,
+    pub exact: bool,
+}
+
+/// Counts the live matches of `weight`, stopping once `limit` are found.
+fn count_up_to(searcher: &Searcher, weight: &dyn Weight, limit: usize) -> Result<Total, SearchError> {
+    let mut count = 0;
+    for reader in searcher.segment_readers() {
+        let alive = reader.alive_bitset();
+        let mut docs = weight.scorer(reader, 1.0)?;
+        let mut doc = docs.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                count += 1;
+                if count > limit {
+                    return Ok(Total { count: limit, exact: false });
+                }
+            }
+            doc = docs.advance();
+        }
+    }
+    Ok(Total { count, exact: true })
+}
+
+/// A plain `OR` of words runs as a [`TermUnion`], so that block-max WAND applies in every
+/// segment even where some (word, field) pairs are missing, and without English stop words in
+/// the title and abstract (as Lucene's English analyzer and Anserini's BM25 drop them; author
+/// names such as "An" are kept, and so is a query of stop words alone). Every stop word of a
+/// query is in most abstracts, so it made every block competitive for little score: SciFact
+/// claims were searched 2.3 times faster without them, at the same nDCG@10. Phrases, required
+/// or excluded words run as parsed.
+fn with_skipping(query: Box<dyn Query>, authors: Field) -> Box<dyn Query> {
+    match TermUnion::of(&*query) {
+        Some(union) => {
+            let droppable = |term: &Term| term.field() != authors && is_stop_word(term);
+            if union.terms().any(|t| t.field() != authors && !is_stop_word(t)) {
+                union.without(droppable).into_query()
+            } else {
+                Box::new(union)
+            }
+        }
+        None => query,
+    }
+}
+
+/// Lucene's English stop words (tantivy's `StopWordFilter` list for English).
+const STOP_WORDS: [&str; 33] = [
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not", "of",
+    "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with",
+];
+
+fn is_stop_word(term: &Term) -> bool {
+    term.value().as_str().is_some_and(|w| STOP_WORDS.contains(&w))
 }
 
 /// The English (Porter 2) stemmer with a per-thread memory of the stems it made.
@@ -546,6 +661,72 @@ pub fn plain_words(q: &str) -> String {
 mod tests {
     use super::*;
 
+    /// An index of `n` documents over three commits (three segments), some deleted again.
+    fn segmented(n: usize) -> KeywordIndex {
+        let index = KeywordIndex::in_memory().unwrap();
+        let docs: Vec<(String, String, String)> = (0..n)
+            .map(|i| {
+                let title =
+                    if i % 5 == 0 { format!("sparse graph networks {i}") } else { format!("dense networks {i}") };
+                (format!("d{i}"), title, format!("we study the networks of paper {} in the lab", i % 11))
+            })
+            .collect();
+        for part in docs.chunks(n.div_ceil(3)) {
+            index.upsert_plain(part).unwrap();
+        }
+        // Replaced documents leave deleted copies behind in the earlier segments.
+        index.upsert_plain(&docs[..n / 10]).unwrap();
+        index
+    }
+
+    #[test]
+    fn top_matches_across_segments_are_tantivys_and_totals_stop_at_the_limit() {
+        let index = segmented(600);
+        assert!(index.segment_count().unwrap() >= 3);
+        let searcher = index.reader.searcher();
+        let window = Window::default();
+        for q in ["sparse graph networks", "dense lab", "networks of the paper 3", "\"graph networks\" sparse"] {
+            let parsed = index.parse(q);
+            let query = index.filtered(&parsed, &window);
+            let expected = searcher.search(&*query, &(TopDocs::with_limit(25), Count)).unwrap();
+            let weight = query.weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
+            let got = top_k(&searcher, &*weight, 25).unwrap();
+            assert_eq!(got.len(), expected.0.len(), "{q}");
+            for ((s1, _), (s2, _)) in got.iter().zip(&expected.0) {
+                assert!((s1 - s2).abs() < 1e-5, "{q}: {s1} vs {s2}");
+            }
+            let (_, total) = index.search(&parsed, &window, 0, 10).unwrap();
+            assert_eq!(total, Total { count: expected.1, exact: true }, "{q}");
+            assert_eq!(count_up_to(&searcher, &*weight, 100).unwrap(), Total { count: 100, exact: false });
+        }
+        // Paging walks the same order without repeats.
+        let parsed = index.parse("sparse graph networks");
+        let all: Vec<String> = index.search_top(&parsed, &window, 0, 40).unwrap().into_iter().map(|h| h.id).collect();
+        let paged: Vec<String> = (0..4)
+            .flat_map(|p| index.search_top(&parsed, &window, p * 10, 10).unwrap().into_iter().map(|h| h.id))
+            .collect();
+        assert_eq!(paged, all);
+    }
+
+    #[test]
+    fn stop_words_are_dropped_from_plain_words_only() {
+        let index = KeywordIndex::in_memory().unwrap();
+        let shown = |q: &str| format!("{:?}", index.parse(q));
+        let q = shown("the state of the art in graphs");
+        assert!(q.contains("field=1, type=Str, \"state\"") && q.contains("field=2, type=Str, \"graph\""), "{q}");
+        for stop in ["the", "of", "in"] {
+            for field in [1, 2] {
+                assert!(!q.contains(&format!("field={field}, type=Str, \"{stop}\"")), "{q}");
+            }
+        }
+        // A name in the authors field is kept ("An" is a surname), stemmed fields drop it.
+        let q = shown("An Graphs");
+        assert!(q.contains("field=3, type=Str, \"an\"") && !q.contains("field=1, type=Str, \"an\""), "{q}");
+        // Stop words alone, and phrases, are searched as written.
+        assert!(shown("to be or not to be").contains("field=2, type=Str, \"be\""));
+        assert!(shown("\"state of the art\"").contains("\"the\""));
+    }
+
     #[test]
     fn joined_words_are_searched_as_words_and_quoted_phrases_stay() {
         for (q, want) in [
@@ -557,11 +738,12 @@ mod tests {
         ] {
             assert_eq!(split_joined_words(q), want, "{q}");
         }
-        // No phrase query left in an unquoted query: one flat OR of term queries.
+        // No phrase query left in an unquoted query: one flat OR of term queries, which runs
+        // as a union that skips blocks.
         let index = KeywordIndex::in_memory().unwrap();
         let parsed = index.parse("Self-Supervised Vision-Language Learning");
-        let b = parsed.query.downcast_ref::<BooleanQuery>().expect("a boolean query");
-        assert!(b.clauses().iter().all(|(o, q)| *o == Occur::Should && q.downcast_ref::<TermQuery>().is_some()));
+        let union = parsed.query.downcast_ref::<TermUnion>().expect("a union of terms");
+        assert_eq!(union.terms().count(), 5 * 3);
         let quoted = index.parse("\"self-supervised\"");
         let b = quoted.query.downcast_ref::<BooleanQuery>().expect("a boolean query");
         assert!(b.clauses().iter().all(|(_, q)| q.downcast_ref::<tantivy::query::PhraseQuery>().is_some()));

@@ -12,6 +12,7 @@ pub mod eval;
 pub mod fusion;
 pub mod keyword;
 pub mod model;
+pub mod term_union;
 pub mod vectors;
 
 use crate::store::{Store, StoreError};
@@ -113,6 +114,9 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// Matches in all (for semantic and hybrid modes: among the candidates considered).
     pub total: usize,
+    /// False when `total` is a lower bound: keyword matches are counted up to
+    /// [`keyword::COUNT_LIMIT`].
+    pub total_exact: bool,
     /// The mode that ran: `hybrid` and `semantic` become `keyword` when no model is loaded.
     pub mode: Mode,
     /// Things the user should know (a query searched as plain words, semantic search off).
@@ -407,10 +411,12 @@ impl SearchIndex {
             notices.push(f.clone());
         }
         let window = &req.window;
+        let mut total_exact = true;
         let (ranked, total): (Vec<(String, f32)>, usize) = match (mode, semantic) {
             (Mode::Keyword, _) | (_, None) => {
                 let (hits, total) = self.keyword.search(&parsed, window, req.offset, req.limit)?;
-                (hits.into_iter().map(|h| (h.id, h.score)).collect(), total)
+                total_exact = total.exact;
+                (hits.into_iter().map(|h| (h.id, h.score)).collect(), total.count)
             }
             (Mode::Semantic, Some((embedder, vectors))) => {
                 let q = self.query_vector(embedder, &req.text).await?;
@@ -444,7 +450,7 @@ impl SearchIndex {
                 Hit { id, score, title_html, abstract_html }
             })
             .collect();
-        Ok(SearchResults { hits, total, mode, notices })
+        Ok(SearchResults { hits, total, total_exact, mode, notices })
     }
 
     /// Dense neighbours of `q` that pass the window, best first, at most `k`.

@@ -209,8 +209,9 @@ pub async fn page(
     }
     let _ = write!(
         body,
-        r#"<p class="meta">{total} {noun} · {mode}</p>"#,
+        r#"<p class="meta">{total}{more} {noun} · {mode}</p>"#,
         total = results.total,
+        more = if results.total_exact { "" } else { "+" },
         noun = if results.total == 1 { "result" } else { "results" },
         mode = results.mode.as_str()
     );
@@ -373,6 +374,9 @@ pub struct SearchAnswer {
     pub mode: String,
     /// Matches in all (keyword matches, or the candidates ranked).
     pub total: usize,
+    /// False when `total` is a lower bound: keyword matches are counted up to 10,000.
+    #[serde(rename = "totalExact")]
+    pub total_exact: bool,
     pub page: usize,
     pub limit: usize,
     /// What the reader should know: a query read as plain words, semantic search off, …
@@ -440,6 +444,7 @@ pub async fn v1_search(
         query: req.text.clone(),
         mode: results.mode.as_str().to_string(),
         total: results.total,
+        total_exact: results.total_exact,
         page: req.offset / req.limit + 1,
         limit: req.limit,
         notices: results.notices.clone(),

@@ -454,6 +454,8 @@ async fn the_search_page_and_apis_work_with_keyword_search_alone() {
         json(reqwest::get(format!("{}/api/v1/search?q=speech&cat=cs.SD&limit=5&mode=keyword", s.base)).await.unwrap())
             .await;
     assert_eq!(v1["mode"], "keyword");
+    // 18 papers are in cs.SD (above), all counted: the total is exact below 10,000.
+    assert!(v1["total"].as_u64().unwrap() <= 18 && v1["totalExact"] == true, "{v1}");
     let results = v1["results"].as_array().unwrap();
     assert!(!results.is_empty() && results.len() <= 5);
     for r in results {
