@@ -23,7 +23,9 @@ use tantivy::tokenizer::{
     LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream,
     Tokenizer,
 };
-use tantivy::{DocAddress, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher, Term, TERMINATED};
+use tantivy::{
+    DocAddress, DocSet, Executor, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher, Term, TERMINATED,
+};
 
 /// How much a title match outweighs an abstract match, by default (`search.title_boost`).
 pub const TITLE_BOOST: f32 = 1.0;
@@ -109,6 +111,9 @@ pub struct Parsed {
 
 pub struct KeywordIndex {
     index: Index,
+    /// Threads that search the segments of one query side by side, and their pool.
+    executor: Executor,
+    threads: usize,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
@@ -149,7 +154,10 @@ impl KeywordIndex {
         );
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let writer = index.writer_with_num_threads(1, 64_000_000)?;
-        Ok(Self { index, reader, writer: Mutex::new(writer), fields, title_boost: TITLE_BOOST })
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(4);
+        let executor =
+            if threads > 1 { Executor::multi_thread(threads, "keyword-search-")? } else { Executor::single_thread() };
+        Ok(Self { index, executor, threads, reader, writer: Mutex::new(writer), fields, title_boost: TITLE_BOOST })
     }
 
     /// Sets how much a title match outweighs an abstract match.
@@ -335,7 +343,7 @@ impl KeywordIndex {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<KeywordHit>, SearchError> {
-        let top = top_k(searcher, weight, offset + limit.max(1))?;
+        let top = top_k(searcher, weight, offset + limit.max(1), (&self.executor, self.threads))?;
         let mut hits = Vec::with_capacity(limit);
         for (score, addr) in top.into_iter().skip(offset) {
             let doc: TantivyDocument = searcher.doc(addr)?;
@@ -396,48 +404,93 @@ impl KeywordIndex {
     }
 }
 
-/// The best `k` matches of `query`, best first (ties: earlier documents first).
+/// A hit ordered by score, then by address reversed: of two equal scores, the later document
+/// is the worse.
+#[derive(PartialEq)]
+struct Hit(Score, std::cmp::Reverse<DocAddress>);
+
+impl Eq for Hit {}
+
+impl PartialOrd for Hit {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Hit {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0).then(self.1.cmp(&other.1))
+    }
+}
+
+/// The best `k` matches of `weight`'s query, best first (ties: earlier documents first).
 ///
-/// tantivy's `TopDocs` starts every segment with no score to beat; here each segment starts
-/// from the k-th best score of the segments before it, as Lucene does, so that block-max WAND
-/// skips from the first block of every segment after the first.
-fn top_k(searcher: &Searcher, weight: &dyn Weight, k: usize) -> Result<Vec<(Score, DocAddress)>, SearchError> {
+/// tantivy's `TopDocs` starts every segment with no score to beat. Here the segments, largest
+/// first, are dealt to one group per thread of `executor`; each segment starts from the best
+/// k-th score any group has found so far (a lower bound of the final k-th score, so nothing
+/// that belongs in the top k is skipped), as Lucene shares its minimum competitive score, and
+/// block-max WAND skips from the first block of every segment but the first few.
+fn top_k(
+    searcher: &Searcher,
+    weight: &dyn Weight,
+    k: usize,
+    (executor, threads): (&Executor, usize),
+) -> Result<Vec<(Score, DocAddress)>, SearchError> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
-    /// A hit ordered by score, then by address reversed, so the heap's top is the worst hit.
-    #[derive(PartialEq)]
-    struct Hit(Score, Reverse<DocAddress>);
-    impl Eq for Hit {}
-    impl PartialOrd for Hit {
-        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-            Some(self.cmp(other))
-        }
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let readers = searcher.segment_readers();
+    let mut largest_first: Vec<usize> = (0..readers.len()).collect();
+    largest_first.sort_by_key(|&i| Reverse(readers[i].max_doc()));
+    let mut groups: Vec<(u64, Vec<usize>)> = vec![(0, Vec::new()); threads.clamp(1, readers.len().max(1))];
+    for i in largest_first {
+        let lightest = groups.iter_mut().min_by_key(|g| g.0).expect("one group at least");
+        lightest.0 += u64::from(readers[i].max_doc());
+        lightest.1.push(i);
     }
-    impl Ord for Hit {
-        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-            self.0.total_cmp(&other.0).then(self.1.cmp(&other.1))
-        }
-    }
-    let mut heap: BinaryHeap<Reverse<Hit>> = BinaryHeap::with_capacity(k + 1);
-    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-        let floor = |heap: &BinaryHeap<Reverse<Hit>>| match heap.peek() {
-            Some(Reverse(worst)) if heap.len() >= k => worst.0,
-            _ => Score::MIN,
+    // The best k-th score found by any group, as f32 bits.
+    let shared = AtomicU32::new(Score::MIN.to_bits());
+    let raise = |score: Score| {
+        let _ = shared.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
+            (score > f32::from_bits(bits)).then_some(score.to_bits())
+        });
+    };
+    let run = |segments: &[usize]| -> tantivy::Result<Vec<Hit>> {
+        let mut heap: BinaryHeap<Reverse<Hit>> = BinaryHeap::with_capacity(k + 1);
+        let floor = |heap: &BinaryHeap<Reverse<Hit>>| {
+            let own = match heap.peek() {
+                Some(Reverse(worst)) if heap.len() >= k => worst.0,
+                _ => Score::MIN,
+            };
+            own.max(f32::from_bits(shared.load(Ordering::Relaxed)))
         };
-        let alive = reader.alive_bitset();
-        let start = floor(&heap);
-        weight.for_each_pruning(start, reader, &mut |doc, score| {
-            if alive.is_some_and(|a| a.is_deleted(doc)) {
-                return floor(&heap);
-            }
-            heap.push(Reverse(Hit(score, Reverse(DocAddress::new(ord as u32, doc)))));
-            if heap.len() > k {
-                heap.pop();
-            }
-            floor(&heap)
-        })?;
-    }
-    Ok(heap.into_sorted_vec().into_iter().map(|Reverse(Hit(score, Reverse(addr)))| (score, addr)).collect())
+        for &ord in segments {
+            let reader = &readers[ord];
+            let alive = reader.alive_bitset();
+            weight.for_each_pruning(floor(&heap), reader, &mut |doc, score| {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    heap.push(Reverse(Hit(score, Reverse(DocAddress::new(ord as u32, doc)))));
+                    if heap.len() > k {
+                        heap.pop();
+                    }
+                    if heap.len() == k {
+                        raise(heap.peek().expect("k hits").0 .0);
+                    }
+                }
+                floor(&heap)
+            })?;
+        }
+        Ok(heap.into_iter().map(|Reverse(hit)| hit).collect())
+    };
+    let mut hits: Vec<Hit> = if groups.len() == 1 {
+        run(&groups[0].1)?
+    } else {
+        let found = executor.map(|(_, segments)| run(&segments), groups.into_iter())?;
+        found.into_iter().flatten().collect()
+    };
+    hits.sort_unstable_by(|a, b| b.cmp(a));
+    hits.truncate(k);
+    Ok(hits.into_iter().map(|Hit(score, Reverse(addr))| (score, addr)).collect())
 }
 
 /// Keyword matches are counted up to this many (as Elasticsearch's `track_total_hits`):
@@ -690,7 +743,11 @@ mod tests {
             let query = index.filtered(&parsed, &window);
             let expected = searcher.search(&*query, &(TopDocs::with_limit(25), Count)).unwrap();
             let weight = query.weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
-            let got = top_k(&searcher, &*weight, 25).unwrap();
+            let got = top_k(&searcher, &*weight, 25, (&index.executor, 3)).unwrap();
+            // One thread or several: the same scores (which of equal scores makes the cut may
+            // differ).
+            let alone = top_k(&searcher, &*weight, 25, (&Executor::single_thread(), 1)).unwrap();
+            assert_eq!(alone.iter().map(|h| h.0).collect::<Vec<_>>(), got.iter().map(|h| h.0).collect::<Vec<_>>());
             assert_eq!(got.len(), expected.0.len(), "{q}");
             for ((s1, _), (s2, _)) in got.iter().zip(&expected.0) {
                 assert!((s1 - s2).abs() < 1e-5, "{q}: {s1} vs {s2}");

@@ -165,23 +165,43 @@ impl VectorIndex {
         self.inner.read().expect("vector index").ids.contains_key(&key_of(id))
     }
 
-    /// Adds or replaces vectors.
+    /// Adds or replaces vectors (a later duplicate of an id wins). Large batches are inserted
+    /// from one thread per core: usearch's graph takes concurrent insertions.
     pub fn upsert(&self, items: &[(String, Vec<f32>)]) -> Result<(), SearchError> {
+        if let Some((id, v)) = items.iter().find(|(_, v)| v.len() != self.dims) {
+            return Err(SearchError::Vectors(format!("{id}: {} dimensions, expected {}", v.len(), self.dims)));
+        }
+        let mut latest: HashMap<u64, usize> = HashMap::with_capacity(items.len());
+        for (i, (id, _)) in items.iter().enumerate() {
+            latest.insert(key_of(id), i);
+        }
+        let mut batch: Vec<(usize, u64)> = latest.into_iter().map(|(key, i)| (i, key)).collect();
+        batch.sort_unstable();
         let mut inner = self.inner.write().expect("vector index");
-        let needed = inner.index.size() + items.len();
+        let needed = inner.index.size() + batch.len();
         if needed > inner.index.capacity() {
             inner.index.reserve(needed.max(inner.index.capacity() * 2)).map_err(cxx)?;
         }
-        for (id, v) in items {
-            if v.len() != self.dims {
-                return Err(SearchError::Vectors(format!("{id}: {} dimensions, expected {}", v.len(), self.dims)));
-            }
-            let key = key_of(id);
+        for &(_, key) in &batch {
             if inner.ids.contains_key(&key) {
                 inner.index.remove(key).map_err(cxx)?;
             }
-            inner.index.add(key, v).map_err(cxx)?;
-            inner.ids.insert(key, id.clone());
+        }
+        let index = &inner.index;
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(batch.len() / 512).max(1);
+        let add =
+            |part: &[(usize, u64)]| part.iter().try_for_each(|&(i, key)| index.add(key, &items[i].1).map_err(cxx));
+        if threads == 1 {
+            add(&batch)?;
+        } else {
+            std::thread::scope(|scope| {
+                let parts: Vec<_> =
+                    batch.chunks(batch.len().div_ceil(threads)).map(|p| scope.spawn(move || add(p))).collect();
+                parts.into_iter().try_for_each(|p| p.join().expect("vector insertion thread panicked"))
+            })?;
+        }
+        for (i, key) in batch {
+            inner.ids.insert(key, items[i].0.clone());
         }
         Ok(())
     }
