@@ -96,14 +96,106 @@ impl CustomOp1 for FastGelu {
     }
 }
 
+/// Rows (tokens in a batch) up to which a dense layer multiplies with [`short_product`]
+/// rather than candle's GEMM: a search query is a handful of tokens.
+const SHORT_ROWS: usize = 16;
+
+/// A dense layer: candle's `Linear`, except for a few rows (a search query), where
+/// [`short_product`] reads the weights once for all rows and GEMM's set-up is skipped.
+struct Dense(Linear);
+
+impl Dense {
+    fn load(inputs: usize, outputs: usize, vb: VarBuilder) -> candle_core::Result<Self> {
+        Ok(Self(linear(inputs, outputs, vb)?))
+    }
+
+    /// `x` is `(batch, len, in)`.
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let (b, len, inputs) = x.dims3()?;
+        let Some(bias) = self.0.bias().filter(|_| b * len <= SHORT_ROWS && inputs % 8 == 0 && has_fma()) else {
+            return self.0.forward(x);
+        };
+        let rows = x.flatten_all()?.to_vec1::<f32>()?;
+        let bias = bias.to_vec1::<f32>()?;
+        let out = {
+            let (storage, layout) = self.0.weight().storage_and_layout();
+            let (candle_core::Storage::Cpu(CpuStorage::F32(w)), Some((start, end))) =
+                (&*storage, layout.contiguous_offsets())
+            else {
+                candle_core::bail!("a dense layer's weights are not contiguous f32 on the CPU")
+            };
+            short_product(&rows, inputs, &w[start..end], &bias)
+        };
+        Tensor::from_vec(out, (b, len, bias.len()), x.device())
+    }
+}
+
+fn has_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
+/// `x · wᵀ + bias` for a few rows `x` (each `inputs` long, a multiple of 8) and `w` of
+/// `(outputs, inputs)`, as candle stores it. Up to 8 rows at a time: each row of `w` is read
+/// once and multiplied with every row of `x` into 8-lane accumulators held in registers.
+/// Only called where the CPU has AVX2 and FMA ([`has_fma`]).
+fn short_product(x: &[f32], inputs: usize, w: &[f32], bias: &[f32]) -> Vec<f32> {
+    let outputs = bias.len();
+    let rows = x.len() / inputs;
+    let mut out = vec![0f32; rows * outputs];
+    let mut first = 0;
+    while first < rows {
+        let n = (rows - first).min(8);
+        let (xs, os) = (&x[first * inputs..(first + n) * inputs], &mut out[first * outputs..(first + n) * outputs]);
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: callers check `has_fma` first: the CPU has what the function is compiled for.
+        unsafe {
+            match n {
+                8 => block_fma::<8>(xs, inputs, w, bias, os),
+                7 => block_fma::<7>(xs, inputs, w, bias, os),
+                6 => block_fma::<6>(xs, inputs, w, bias, os),
+                5 => block_fma::<5>(xs, inputs, w, bias, os),
+                4 => block_fma::<4>(xs, inputs, w, bias, os),
+                3 => block_fma::<3>(xs, inputs, w, bias, os),
+                2 => block_fma::<2>(xs, inputs, w, bias, os),
+                _ => block_fma::<1>(xs, inputs, w, bias, os),
+            }
+        }
+        first += n;
+    }
+    out
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn block_fma<const T: usize>(x: &[f32], inputs: usize, w: &[f32], bias: &[f32], out: &mut [f32]) {
+    let outputs = bias.len();
+    for (j, w_row) in w.chunks_exact(inputs).enumerate() {
+        let mut acc = [[0f32; 8]; T];
+        for (c, w8) in w_row.chunks_exact(8).enumerate() {
+            for (t, acc) in acc.iter_mut().enumerate() {
+                let x8 = &x[t * inputs + c * 8..t * inputs + c * 8 + 8];
+                for l in 0..8 {
+                    acc[l] = x8[l].mul_add(w8[l], acc[l]);
+                }
+            }
+        }
+        for (t, acc) in acc.iter().enumerate() {
+            out[t * outputs + j] = bias[j] + acc.iter().sum::<f32>();
+        }
+    }
+}
+
 struct Layer {
-    query: Linear,
-    key: Linear,
-    value: Linear,
-    attn_out: Linear,
+    query: Dense,
+    key: Dense,
+    value: Dense,
+    attn_out: Dense,
     attn_norm: LayerNorm,
-    intermediate: Linear,
-    output: Linear,
+    intermediate: Dense,
+    output: Dense,
     out_norm: LayerNorm,
 }
 
@@ -125,13 +217,13 @@ impl Bert {
         for i in 0..cfg.num_hidden_layers {
             let l = vb.pp(format!("encoder.layer.{i}"));
             layers.push(Layer {
-                query: linear(h, h, l.pp("attention.self.query"))?,
-                key: linear(h, h, l.pp("attention.self.key"))?,
-                value: linear(h, h, l.pp("attention.self.value"))?,
-                attn_out: linear(h, h, l.pp("attention.output.dense"))?,
+                query: Dense::load(h, h, l.pp("attention.self.query"))?,
+                key: Dense::load(h, h, l.pp("attention.self.key"))?,
+                value: Dense::load(h, h, l.pp("attention.self.value"))?,
+                attn_out: Dense::load(h, h, l.pp("attention.output.dense"))?,
                 attn_norm: layer_norm(h, cfg.layer_norm_eps, l.pp("attention.output.LayerNorm"))?,
-                intermediate: linear(h, cfg.intermediate_size, l.pp("intermediate.dense"))?,
-                output: linear(cfg.intermediate_size, h, l.pp("output.dense"))?,
+                intermediate: Dense::load(h, cfg.intermediate_size, l.pp("intermediate.dense"))?,
+                output: Dense::load(cfg.intermediate_size, h, l.pp("output.dense"))?,
                 out_norm: layer_norm(h, cfg.layer_norm_eps, l.pp("output.LayerNorm"))?,
             });
         }
@@ -327,4 +419,40 @@ pub fn paper_text(title: &str, abstract_text: &str) -> String {
 /// Cosine of two unit vectors.
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A few tokens (the short product) and many (candle's GEMM) give the same rows.
+    #[test]
+    fn dense_layers_agree_on_short_and_long_inputs() {
+        if !has_fma() {
+            return;
+        }
+        let (inputs, outputs) = (48, 40);
+        let w: Vec<f32> = (0..inputs * outputs).map(|i| (i as f32 * 0.13).sin()).collect();
+        let b: Vec<f32> = (0..outputs).map(|i| i as f32 * 0.01).collect();
+        let dense = Dense(Linear::new(
+            Tensor::from_vec(w, (outputs, inputs), &Device::Cpu).unwrap(),
+            Some(Tensor::from_vec(b, outputs, &Device::Cpu).unwrap()),
+        ));
+        let long = SHORT_ROWS + 8;
+        let x: Vec<f32> = (0..long * inputs).map(|i| (i as f32 * 0.29).cos()).collect();
+        let rows = |n: usize| {
+            let t = Tensor::from_vec(x[..n * inputs].to_vec(), (1, n, inputs), &Device::Cpu).unwrap();
+            dense.forward(&t).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap()
+        };
+        let all = rows(long);
+        // 1 to 8 rows use one block; 11 and 16 use two.
+        for n in [1, 3, 8, 11, SHORT_ROWS] {
+            let few = rows(n);
+            assert_eq!(few.len(), n * outputs);
+            for (a, b) in few.iter().zip(&all) {
+                assert!((a - b).abs() < 1e-4, "{n} rows: {a} vs {b}");
+            }
+        }
+        assert!(all.iter().any(|v| v.abs() > 0.1));
+    }
 }

@@ -173,7 +173,7 @@ impl Default for SearchSettings {
             save_secs: 60,
             connectivity: 16,
             expansion_add: 128,
-            expansion_search: 96,
+            expansion_search: 192,
             quantization: vectors::Quantization::F16,
         }
     }

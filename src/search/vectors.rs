@@ -40,7 +40,7 @@ pub struct HnswParams {
 
 impl Default for HnswParams {
     fn default() -> Self {
-        Self { connectivity: 16, expansion_add: 128, expansion_search: 96, quantization: Quantization::F16 }
+        Self { connectivity: 16, expansion_add: 128, expansion_search: 192, quantization: Quantization::F16 }
     }
 }
 
@@ -240,8 +240,49 @@ impl VectorIndex {
             .collect())
     }
 
+    /// Changes how many candidates a search keeps (`search.expansion_search`): more is
+    /// slower and finds more of the true nearest.
+    pub fn set_expansion_search(&self, n: usize) {
+        self.inner.read().expect("vector index").index.change_expansion_search(n);
+    }
+
     /// Bytes the index holds in memory.
     pub fn memory_bytes(&self) -> usize {
         self.inner.read().expect("vector index").index.memory_usage()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(seed: usize, dims: usize) -> Vec<f32> {
+        let v: Vec<f32> = (0..dims).map(|d| ((seed * 31 + d * 7) as f32 * 0.618).sin()).collect();
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.into_iter().map(|x| x / n).collect()
+    }
+
+    /// A batch large enough to be inserted from several threads, with an id given twice and
+    /// ids already indexed: every id once, the later vector of a duplicate kept.
+    #[test]
+    fn large_batches_insert_every_id_once_and_later_duplicates_win() {
+        let dims = 16;
+        let index =
+            VectorIndex::new(dims, HnswParams { quantization: Quantization::F32, ..Default::default() }).unwrap();
+        index.upsert(&(0..100).map(|i| (format!("p{i}"), unit(i, dims))).collect::<Vec<_>>()).unwrap();
+        let mut batch: Vec<(String, Vec<f32>)> = (50..2_550).map(|i| (format!("p{i}"), unit(i, dims))).collect();
+        batch.push(("p7".into(), unit(9_999, dims)));
+        batch.push(("p60".into(), unit(8_888, dims)));
+        index.upsert(&batch).unwrap();
+        assert_eq!(index.len(), 2_550);
+        for (id, seed) in [("p7", 9_999), ("p60", 8_888), ("p2000", 2_000), ("p3", 3)] {
+            let want = unit(seed, dims);
+            let got = index.vector(id).unwrap();
+            assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-6), "{id}");
+            assert_eq!(index.exact_search(&want, 1).unwrap()[0].0, id);
+        }
+        let wrong = [("bad".to_string(), vec![0.0; dims + 1])];
+        assert!(index.upsert(&wrong).is_err());
+        assert_eq!(index.len(), 2_550);
     }
 }
