@@ -142,15 +142,25 @@ fn keyword_bench(corpus: &[(String, String)], docs: usize, dir: &Path) -> Keywor
     let (claims, short) = queries(corpus);
     let window = Window::default();
     let segments_now = index.segment_count().unwrap();
+    // Each query twice; the top 10 alone, or with the total counted.
+    let timed = |qs: &[String], total: bool| -> Vec<Duration> {
+        qs.iter()
+            .chain(qs)
+            .map(|q| {
+                let t = Instant::now();
+                let parsed = index.parse(q);
+                if total {
+                    std::hint::black_box(index.search(&parsed, &window, 0, 10).unwrap());
+                } else {
+                    std::hint::black_box(index.search_top(&parsed, &window, 0, 10).unwrap());
+                }
+                t.elapsed()
+            })
+            .collect()
+    };
     let measure = |label: &str| {
         for (name, qs) in [("SciFact claims", &claims), ("3-word title queries", &short)] {
-            let mut times = Vec::new();
-            for q in qs.iter().chain(qs.iter()) {
-                let t = Instant::now();
-                std::hint::black_box(index.search_top(&index.parse(q), &window, 0, 10).unwrap());
-                times.push(t.elapsed());
-            }
-            report(&format!("keyword top-10 only, {name}, {label}"), &mut times);
+            report(&format!("keyword top-10 only, {name}, {label}"), &mut timed(qs, false));
         }
     };
     measure(&format!("{segments_now} segments (straight after the build)"));
@@ -164,23 +174,9 @@ fn keyword_bench(corpus: &[(String, String)], docs: usize, dir: &Path) -> Keywor
     }
     measure(&format!("{last} segments (merges settled)"));
     for (name, qs) in [("keyword top-10, SciFact claims", &claims), ("keyword top-10, 3-word title queries", &short)] {
-        let mut times = Vec::new();
-        for q in qs.iter().chain(qs.iter()) {
-            let t = Instant::now();
-            let parsed = index.parse(q);
-            let (hits, _) = index.search(&parsed, &window, 0, 10).unwrap();
-            std::hint::black_box(hits);
-            times.push(t.elapsed());
-        }
-        report(name, &mut times);
+        report(name, &mut timed(qs, true));
         // Top 10 alone, without counting every match (what hybrid search asks for).
-        let mut times = Vec::new();
-        for q in qs.iter().chain(qs.iter()) {
-            let t = Instant::now();
-            std::hint::black_box(index.search_top(&index.parse(q), &window, 0, 10).unwrap());
-            times.push(t.elapsed());
-        }
-        report(&format!("{name}, top only (no total)"), &mut times);
+        report(&format!("{name}, top only (no total)"), &mut timed(qs, false));
     }
     // Baseline: a scan of every document for the query's words, as arxiv-sanity-lite does on
     // every query (here over the distinct corpus texts, scaled to the documents indexed).
