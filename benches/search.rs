@@ -317,7 +317,7 @@ fn embedding_bench(embedder: &Embedder, corpus: &[(String, String)]) {
     let (cpu, wall) = (cpu_time() - cpu, wall.elapsed());
     assert_eq!(v.len(), n);
     println!(
-        "candle (this crate): {:.1} abstracts/s wall, {:.1} abstracts per CPU-second",
+        "paperboy: {:.1} abstracts/s wall, {:.1} abstracts per CPU-second",
         n as f64 / wall.as_secs_f64(),
         n as f64 / cpu.as_secs_f64()
     );
@@ -349,7 +349,7 @@ fn embedding_bench(embedder: &Embedder, corpus: &[(String, String)]) {
         n as f64 / st_cpu
     );
     println!(
-        "ratio candle / sentence-transformers per CPU-second: {:.2}",
+        "ratio paperboy / sentence-transformers per CPU-second: {:.2}",
         (n as f64 / cpu.as_secs_f64()) / (n as f64 / st_cpu)
     );
 }
@@ -392,7 +392,6 @@ fn hybrid_bench(embedder: &Embedder, keyword: &KeywordIndex, vectors: &VectorInd
 }
 
 fn main() {
-    paperboy::search::embed::single_threaded_kernels();
     let docs = env_usize("PAPERBOY_BENCH_DOCS", 1_000_000);
     let count = env_usize("PAPERBOY_BENCH_VECTORS", 1_000_000);
     let only = std::env::var("PAPERBOY_BENCH_ONLY").unwrap_or_default();

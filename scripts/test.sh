@@ -118,4 +118,4 @@ psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -At \
 export RAYON_NUM_THREADS="${RAYON_NUM_THREADS:-1}"
 
 # --- the tests ------------------------------------------------------------------------------
-cargo test --locked "$@"
+cargo test --locked --workspace "$@"

@@ -462,7 +462,10 @@ fn top_k(
                 Some(Reverse(worst)) if heap.len() >= k => worst.0,
                 _ => Score::MIN,
             };
-            own.max(f32::from_bits(shared.load(Ordering::Relaxed)))
+            // Just under the k-th best score: a document that ties with it still comes here,
+            // and the tie goes to the lower address, whichever thread saw which first (tantivy
+            // passes on only scores above the threshold).
+            own.max(f32::from_bits(shared.load(Ordering::Relaxed))).next_down()
         };
         for &ord in segments {
             let reader = &readers[ord];

@@ -1,5 +1,5 @@
-//! Search and similar papers: BM25 (tantivy) and sentence embeddings (candle) over an HNSW
-//! index (usearch), fused.
+//! Search and similar papers: BM25 (tantivy) and sentence embeddings (a BERT encoder over
+//! the `gemm` crate) over an HNSW index (usearch), fused.
 //!
 //! Everything here is derived data, kept per node in `DATA_DIR/index/` and rebuilt from the
 //! store when missing or damaged. Each node follows the store's change cursor, so a paper
