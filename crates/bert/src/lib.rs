@@ -365,7 +365,7 @@ pub enum WeightsError {
     Format(#[from] safetensors::SafeTensorError),
     #[error("tensor {0} is missing")]
     Missing(String),
-    #[error("tensor {name} is {dtype:?}; only F32 weights are supported")]
+    #[error("tensor {name} is {dtype:?}; weights must be F32, F16 or BF16")]
     Dtype { name: String, dtype: Dtype },
     #[error("tensor {name} has shape {got:?}, the config implies {want:?}")]
     Shape { name: String, got: Vec<usize>, want: Vec<usize> },
@@ -383,9 +383,6 @@ impl Weights<'_> {
             .tensor(name)
             .or_else(|_| self.0.tensor(&format!("bert.{name}")))
             .map_err(|_| WeightsError::Missing(name.to_string()))?;
-        if view.dtype() != Dtype::F32 {
-            return Err(WeightsError::Dtype { name: name.to_string(), dtype: view.dtype() });
-        }
         if view.shape() != want {
             return Err(WeightsError::Shape {
                 name: name.to_string(),
@@ -393,7 +390,13 @@ impl Weights<'_> {
                 want: want.to_vec(),
             });
         }
-        Ok(view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+        let data = view.data();
+        Ok(match view.dtype() {
+            Dtype::F32 => data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+            Dtype::F16 => data.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+            Dtype::BF16 => data.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+            dtype => return Err(WeightsError::Dtype { name: name.to_string(), dtype }),
+        })
     }
 
     fn dense(&self, prefix: &str, inputs: usize, outputs: usize) -> Result<Dense, WeightsError> {
@@ -694,5 +697,106 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn tiny_config() -> BertConfig {
+        serde_json::from_str(
+            r#"{"vocab_size": 12, "hidden_size": 16, "num_hidden_layers": 2, "num_attention_heads": 2,
+                "intermediate_size": 32, "max_position_embeddings": 24, "type_vocab_size": 2}"#,
+        )
+        .unwrap()
+    }
+
+    /// A random model of `tiny_config`'s shape as a safetensors file, its weights stored as
+    /// `dtype` (F32 or F16), `skip` left out and `bad` given a wrong shape.
+    fn tiny_model(dtype: Dtype, skip: &str, bad: &str) -> Vec<u8> {
+        let cfg = tiny_config();
+        let (h, i) = (cfg.hidden_size, cfg.intermediate_size);
+        let mut shapes: Vec<(String, Vec<usize>)> = vec![
+            ("embeddings.word_embeddings.weight".into(), vec![cfg.vocab_size, h]),
+            ("embeddings.position_embeddings.weight".into(), vec![cfg.max_position_embeddings, h]),
+            ("embeddings.token_type_embeddings.weight".into(), vec![cfg.type_vocab_size, h]),
+        ];
+        for part in ["embeddings.LayerNorm"] {
+            shapes.push((format!("{part}.weight"), vec![h]));
+            shapes.push((format!("{part}.bias"), vec![h]));
+        }
+        for l in 0..cfg.num_hidden_layers {
+            let p = format!("encoder.layer.{l}");
+            for (name, out, inp) in [
+                ("attention.self.query", h, h),
+                ("attention.self.key", h, h),
+                ("attention.self.value", h, h),
+                ("attention.output.dense", h, h),
+                ("intermediate.dense", i, h),
+                ("output.dense", h, i),
+            ] {
+                shapes.push((format!("{p}.{name}.weight"), vec![out, inp]));
+                shapes.push((format!("{p}.{name}.bias"), vec![out]));
+            }
+            for name in ["attention.output.LayerNorm", "output.LayerNorm"] {
+                shapes.push((format!("{p}.{name}.weight"), vec![h]));
+                shapes.push((format!("{p}.{name}.bias"), vec![h]));
+            }
+        }
+        let mut seed = 7u32;
+        let buffers: Vec<(String, Vec<usize>, Vec<u8>)> = shapes
+            .into_iter()
+            .filter(|(name, _)| name != skip)
+            .map(|(name, mut shape)| {
+                if name == bad {
+                    shape[0] += 1;
+                }
+                let values = (0..shape.iter().product::<usize>()).map(|_| {
+                    seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    let v = (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
+                    if name.ends_with("LayerNorm.weight") {
+                        1.0 + v * 0.2
+                    } else {
+                        v * 0.6
+                    }
+                });
+                let bytes = match dtype {
+                    Dtype::F16 => values.flat_map(|v| half::f16::from_f32(v).to_le_bytes()).collect(),
+                    _ => values.flat_map(|v| half::f16::from_f32(v).to_f32().to_le_bytes()).collect(),
+                };
+                (name, shape, bytes)
+            })
+            .collect();
+        let views = buffers.iter().map(|(name, shape, bytes)| {
+            (name.clone(), safetensors::tensor::TensorView::new(dtype, shape.clone(), bytes).unwrap())
+        });
+        safetensors::serialize(views, None).unwrap()
+    }
+
+    /// Texts laid end to end give each the vector it gets alone; F16 weights load as the same
+    /// model; a missing or misshapen tensor is named.
+    #[test]
+    fn texts_batched_together_embed_as_alone_and_weights_load_from_f32_or_f16() {
+        let cfg = tiny_config();
+        let bert = Bert::load(&tiny_model(Dtype::F32, "", ""), &cfg).unwrap();
+        let texts: [&[u32]; 3] = [&[1, 5, 7, 2], &[1, 3, 3, 9, 11, 4, 8, 2], &[1, 2]];
+        let together = bert.embed(&texts);
+        assert_eq!(together.len(), 3);
+        for (text, v) in texts.iter().zip(&together) {
+            let alone = bert.embed(&[text]).remove(0);
+            assert_eq!(v.len(), cfg.hidden_size);
+            assert!((v.iter().map(|x| x * x).sum::<f32>() - 1.0).abs() < 1e-5);
+            for (a, b) in v.iter().zip(&alone) {
+                assert!((a - b).abs() < 1e-5, "{text:?}: {a} vs {b}");
+            }
+        }
+        assert!(together[0].iter().zip(&together[1]).any(|(a, b)| (a - b).abs() > 1e-3));
+        let half = Bert::load(&tiny_model(Dtype::F16, "", ""), &cfg).unwrap();
+        for (a, b) in half.embed(&texts).iter().flatten().zip(together.iter().flatten()) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
+        let missing = Bert::load(&tiny_model(Dtype::F32, "encoder.layer.1.output.dense.bias", ""), &cfg);
+        assert!(matches!(missing, Err(WeightsError::Missing(n)) if n == "encoder.layer.1.output.dense.bias"));
+        let misshapen = Bert::load(&tiny_model(Dtype::F32, "", "encoder.layer.0.intermediate.dense.weight"), &cfg);
+        assert!(
+            matches!(misshapen, Err(WeightsError::Shape { name, .. }) if name == "encoder.layer.0.intermediate.dense.weight")
+        );
+        assert!(matches!(Bert::load(b"not safetensors", &cfg), Err(WeightsError::Format(_))));
     }
 }
