@@ -113,9 +113,5 @@ psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -At \
     -c "SELECT 'DROP DATABASE \"' || datname || '\";' FROM pg_database WHERE datname LIKE 'pb\_test\_%'" \
     | psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres >/dev/null
 
-# candle's kernels single-threaded in the test binary too (the embedder runs batches on
-# separate threads; `paperboy` itself sets this in main).
-export RAYON_NUM_THREADS="${RAYON_NUM_THREADS:-1}"
-
 # --- the tests ------------------------------------------------------------------------------
 cargo test --locked --workspace "$@"

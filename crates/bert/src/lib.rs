@@ -1,5 +1,5 @@
-//! paperboy's sentence encoder (used by `paperboy::search::embed`): a BERT-family transformer in plain Rust over the
-//! `gemm` crate's f32 matrix kernels (the same kernels candle uses on the CPU).
+//! paperboy's sentence encoder (used by `paperboy::search::embed`): a BERT-family transformer
+//! in plain Rust over the `gemm` crate's f32 matrix kernels (the ones candle uses on the CPU).
 //!
 //! Why not candle's tensors: a profile showed 55 % of the embedding time outside matrix
 //! products, in element-wise operations that each allocate a fresh tensor, and in padding.
@@ -458,8 +458,9 @@ impl Bert {
         })
     }
 
-    /// Mean-pooled, L2-normalised embeddings of token sequences (each at most
-    /// `max_position_embeddings` long and non-empty), computed together.
+    /// Mean-pooled, L2-normalised embeddings of token sequences, computed together. Ids must be
+    /// below the config's `vocab_size` (a tokenizer of the same model gives no others); tokens
+    /// past `max_position_embeddings` are left out.
     pub fn embed(&self, seqs: &[&[u32]]) -> Vec<Vec<f32>> {
         let h = self.hidden;
         let mut spans = Vec::with_capacity(seqs.len());
