@@ -718,10 +718,8 @@ mod tests {
             ("embeddings.position_embeddings.weight".into(), vec![cfg.max_position_embeddings, h]),
             ("embeddings.token_type_embeddings.weight".into(), vec![cfg.type_vocab_size, h]),
         ];
-        for part in ["embeddings.LayerNorm"] {
-            shapes.push((format!("{part}.weight"), vec![h]));
-            shapes.push((format!("{part}.bias"), vec![h]));
-        }
+        shapes.push(("embeddings.LayerNorm.weight".into(), vec![h]));
+        shapes.push(("embeddings.LayerNorm.bias".into(), vec![h]));
         for l in 0..cfg.num_hidden_layers {
             let p = format!("encoder.layer.{l}");
             for (name, out, inp) in [
