@@ -9,9 +9,9 @@
 //! connection to the same sink, with no outbox — what the sink and the transport allow.
 
 use paperboy::digest::compose::{self, Links};
-use paperboy::digest::store as dstore;
 use paperboy::digest::{mailer, Frequency, Preferences};
 use paperboy::papers::Period;
+use paperboy::store::digests as dstore;
 use paperboy::store::Store;
 use std::io::BufRead;
 use std::time::Instant;

@@ -1,10 +1,15 @@
 //! The application: state built once from settings, the HTTP server, and the background
-//! follower that keeps the store current.
+//! jobs (follow arXiv, refresh ranks, queue digests, send mail, keep the search index).
 
+use crate::community::ranking;
+use crate::digest::{mailer, schedule};
 use crate::ingest::follow::Follower;
 use crate::ingest::http::PoliteClient;
+use crate::jobs::{Job, Runner};
+use crate::metrics::Metrics;
 use crate::settings::Settings;
 use crate::store::Store;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -16,15 +21,13 @@ pub struct AppState {
     pub http: Arc<PoliteClient>,
     /// This process's name among the nodes sharing a store (for leases).
     pub node_id: Arc<str>,
-    pub metrics: Arc<crate::web::Metrics>,
-    pub pages: Arc<crate::web::PageCache>,
+    /// This node's counters (responses, the follower's rounds), rendered at `/metrics`.
+    pub metrics: Arc<Metrics>,
     /// The instance's secret (CSRF tokens, signed links): made once, kept in the store, so
     /// every node shares it.
     pub secret: Arc<[u8]>,
     /// This node's search index (opened by `serve`; absent in one-off commands).
     pub search: Option<Arc<crate::search::SearchIndex>>,
-    /// This node's JSON API request counters (per address and per token).
-    pub api_limits: Arc<crate::web::RateWindows>,
 }
 
 /// A name unique to this process: host, pid and a random suffix.
@@ -39,37 +42,23 @@ impl AppState {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::open(&settings.database_url()).await?;
         let http = Arc::new(PoliteClient::new(settings.http()));
-        let secret = load_secret(&store).await?;
+        // The instance secret: the first node to start makes it; every other node reads it.
+        let secret = store.meta_or_insert("secret_key", crate::accounts::new_token()).await?;
         Ok(Self {
             store,
             settings: Arc::new(settings),
             http,
             node_id: node_id(),
             metrics: Arc::default(),
-            pages: Arc::default(),
-            secret,
+            secret: Arc::from(secret.into_bytes().into_boxed_slice()),
             search: None,
-            api_limits: Arc::default(),
         })
     }
-}
 
-/// The instance secret: the first node to start makes it; every other node reads it.
-async fn load_secret(store: &Store) -> anyhow::Result<Arc<[u8]>> {
-    let candidate = crate::accounts::new_token();
-    let secret = store
-        .transaction(move |db| {
-            db.execute(
-                "INSERT INTO meta (key, value) VALUES ('secret_key', $1) ON CONFLICT (key) DO NOTHING",
-                &[candidate.into()],
-            )?;
-            Ok(db
-                .query_one("SELECT value FROM meta WHERE key = 'secret_key'", &[])?
-                .map(|r| r.text(0))
-                .unwrap_or_default())
-        })
-        .await?;
-    Ok(Arc::from(secret.into_bytes().into_boxed_slice()))
+    /// What runs this node's jobs.
+    fn runner(&self) -> Runner {
+        Runner { store: self.store.clone(), node_id: self.node_id.clone() }
+    }
 }
 
 pub struct Application {
@@ -105,20 +94,9 @@ impl Application {
 
     /// Serves until the process is stopped.
     pub async fn run(self) -> anyhow::Result<()> {
-        if self.state.settings.arxiv.follow {
-            tokio::spawn(follow_loop(self.state.clone()));
-        }
-        let router = crate::web::router(self.state.clone());
+        start_jobs(&self.state);
+        let router = crate::server::router(self.state.clone());
         tracing::info!(addr = %self.listener.local_addr()?, "serving");
-        if self.state.settings.community.rank_refresh_secs > 0 {
-            tokio::spawn(crate::ranking::refresh_loop(self.state.clone()));
-        }
-        if self.state.settings.mail.enabled {
-            tokio::spawn(crate::digest::mailer::worker_loop(self.state.clone()));
-        }
-        if self.state.settings.digest.schedule {
-            tokio::spawn(crate::digest::schedule::schedule_loop(self.state.clone()));
-        }
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let search_task = self.state.search.clone().map(|index| {
             let http = reqwest::Client::new();
@@ -139,53 +117,90 @@ impl Application {
 /// The lease that makes one node at a time follow arXiv.
 pub const FOLLOW_LEASE: &str = "follow-arxiv";
 
-async fn follow_loop(state: AppState) {
-    let interval = Duration::from_secs(state.settings.arxiv.poll_interval_secs.max(1));
-    // Held across a whole catch-up (a few minutes at arXiv's pace) and renewed every round; a
-    // node that dies hands over when it expires.
-    let ttl = (interval * 2).max(Duration::from_secs(1800));
-    loop {
-        match state.store.try_lease(FOLLOW_LEASE, &state.node_id, ttl).await {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::debug!("another node follows arXiv");
-                tokio::time::sleep(interval).await;
-                continue;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "could not take the follow lease");
-                tokio::time::sleep(interval).await;
-                continue;
-            }
-        }
-        let follower = Follower {
-            store: &state.store,
-            http: &state.http,
-            api_base_url: state.settings.arxiv.api_url.clone(),
-            rss_base_url: state.settings.arxiv.rss_url.clone(),
-            categories: state.settings.arxiv.categories.clone(),
-            lookback_days: state.settings.arxiv.lookback_days,
-        };
-        match follower.catch_up(chrono::Utc::now()).await {
-            Ok(report) => {
-                use std::sync::atomic::Ordering::Relaxed;
-                let m = &state.metrics;
-                m.followed_inserted.fetch_add(report.counts.inserted, Relaxed);
-                m.followed_updated.fetch_add(report.counts.updated, Relaxed);
-                m.followed_rejected.fetch_add(report.rejected.len() as u64, Relaxed);
-                if report.interrupted.is_some() {
-                    m.follow_rounds_failed.fetch_add(1, Relaxed);
-                } else {
-                    m.follow_last_success.store(chrono::Utc::now().timestamp().max(0) as u64, Relaxed);
-                }
-            }
-            Err(e) => {
-                state.metrics.follow_rounds_failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                tracing::warn!(error = %e, "catching up with arXiv failed; will retry");
-            }
-        }
-        tokio::time::sleep(interval).await;
+/// Starts the background jobs the settings ask for, each given only what it needs.
+fn start_jobs(state: &AppState) {
+    let runner = state.runner();
+    let s = &state.settings;
+    if s.arxiv.follow {
+        let every = Duration::from_secs(s.arxiv.poll_interval_secs.max(1));
+        // Held across a whole catch-up (a few minutes at arXiv's pace) and renewed every round; a
+        // node that dies hands over when it expires.
+        let lease = Some((every * 2).max(Duration::from_secs(1800)));
+        let (store, http, metrics, arxiv) =
+            (state.store.clone(), state.http.clone(), state.metrics.clone(), s.arxiv.clone());
+        runner.spawn(Job { name: FOLLOW_LEASE, every, lease }, move || {
+            let (store, http, metrics, arxiv) = (store.clone(), http.clone(), metrics.clone(), arxiv.clone());
+            async move { follow_once(&store, &http, &metrics, &arxiv).await }
+        });
     }
+    if s.community.rank_refresh_secs > 0 {
+        let every = Duration::from_secs(s.community.rank_refresh_secs.max(1));
+        let (store, days) = (state.store.clone(), s.community.trending_days);
+        runner.spawn(Job { name: ranking::RANK_LEASE, every, lease: Some(every * 2) }, move || {
+            let store = store.clone();
+            async move {
+                let n = ranking::refresh(&store, days, chrono::Utc::now().timestamp()).await?;
+                tracing::debug!(papers = n, "trending ranks refreshed");
+                Ok(())
+            }
+        });
+    }
+    if s.mail.enabled {
+        match mailer::Mailer::new(&s.mail) {
+            Ok(mailer) => {
+                let mailer = Arc::new(mailer);
+                let (store, mail, node) = (state.store.clone(), Arc::new(s.mail.clone()), state.node_id.clone());
+                let every = Duration::from_millis(s.mail.poll_ms.max(50));
+                runner.spawn(Job { name: "mail-outbox", every, lease: None }, move || {
+                    let (store, mailer, mail, node) = (store.clone(), mailer.clone(), mail.clone(), node.clone());
+                    async move { mailer::drain_logged(&store, &mailer, &mail, &node).await }
+                });
+            }
+            Err(e) => tracing::error!(error = %e, "mail settings are unusable; no mail will be sent"),
+        }
+    }
+    if s.digest.schedule {
+        let (store, digest) = (state.store.clone(), Arc::new(s.digest.clone()));
+        let links = crate::digest::compose::Links { public_url: s.public_url.clone(), secret: state.secret.clone() };
+        let every = Duration::from_secs(60);
+        runner.spawn(Job { name: schedule::SCHEDULE_LEASE, every, lease: Some(every * 10) }, move || {
+            let (store, digest, links) = (store.clone(), digest.clone(), links.clone());
+            async move { schedule::run_once(&store, &digest, &links, chrono::Utc::now()).await }
+        });
+    }
+}
+
+/// One round of following arXiv, counted in this node's metrics.
+async fn follow_once(
+    store: &Store,
+    http: &PoliteClient,
+    metrics: &Metrics,
+    arxiv: &crate::settings::ArxivSettings,
+) -> anyhow::Result<()> {
+    let follower = Follower {
+        store,
+        http,
+        api_base_url: arxiv.api_url.clone(),
+        rss_base_url: arxiv.rss_url.clone(),
+        categories: arxiv.categories.clone(),
+        lookback_days: arxiv.lookback_days,
+    };
+    let report = match follower.catch_up(chrono::Utc::now()).await {
+        Ok(r) => r,
+        Err(e) => {
+            metrics.follow_rounds_failed.fetch_add(1, Relaxed);
+            return Err(e.into());
+        }
+    };
+    metrics.followed_inserted.fetch_add(report.counts.inserted, Relaxed);
+    metrics.followed_updated.fetch_add(report.counts.updated, Relaxed);
+    metrics.followed_rejected.fetch_add(report.rejected.len() as u64, Relaxed);
+    if report.interrupted.is_some() {
+        metrics.follow_rounds_failed.fetch_add(1, Relaxed);
+    } else {
+        metrics.follow_last_success.store(chrono::Utc::now().timestamp().max(0) as u64, Relaxed);
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -320,7 +320,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCod
                 UserCommand::Demote { username } => (username, crate::accounts::Role::Member),
             };
             let n = name.clone();
-            let found = state.store.transaction(move |db| crate::store::community::set_role(db, &n, role)).await?;
+            let found = state.store.transaction(move |db| crate::store::accounts::set_role(db, &n, role)).await?;
             if !found {
                 anyhow::bail!("there is no user named {name:?}");
             }
@@ -343,7 +343,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCod
         Command::RefreshRanks => {
             let state = AppState::build(settings).await?;
             let days = state.settings.community.trending_days;
-            let n = crate::ranking::refresh(&state.store, days, chrono::Utc::now().timestamp()).await?;
+            let n = crate::community::ranking::refresh(&state.store, days, chrono::Utc::now().timestamp()).await?;
             println!("ranked {n} papers");
             Ok(ExitCode::SUCCESS)
         }
@@ -454,7 +454,8 @@ fn looks_like_json_list(path: &std::path::Path) -> anyhow::Result<bool> {
 
 async fn digest_command(settings: Settings, cmd: DigestCommand) -> anyhow::Result<ExitCode> {
     use crate::digest::compose::{self, Links};
-    use crate::digest::{mailer, store as dstore, Frequency, Preferences, Subscriber};
+    use crate::digest::{mailer, Frequency, Preferences, Subscriber};
+    use crate::store::digests as dstore;
     let state = AppState::build(settings).await?;
     let links = Links { public_url: state.settings.public_url.clone(), secret: state.secret.clone() };
     let period_of = |date: chrono::NaiveDate, weekly: bool| {

@@ -59,26 +59,26 @@ pub async fn checksum(store: &Store) -> Result<Checksum, StoreError> {
 /// Copies the community tables, table by table in key order; rows the target already holds
 /// are kept, so running again after an interruption finishes the copy.
 async fn copy_community(from: &Store, to: &Store) -> Result<Vec<(&'static str, i64, i64)>, StoreError> {
-    use crate::store::community::{self, COPIED_TABLES};
+    use crate::store::copy::{self, COPIED_TABLES};
     const PAGE: i64 = 1_000;
     let mut out = Vec::new();
     for (table, (name, _, _)) in COPIED_TABLES.iter().enumerate() {
         let mut offset = 0;
         loop {
-            let rows = from.read(move |db| community::table_page(db, table, PAGE, offset)).await?;
+            let rows = from.read(move |db| copy::table_page(db, table, PAGE, offset)).await?;
             let n = rows.len() as i64;
             if n == 0 {
                 break;
             }
-            to.transaction(move |db| community::insert_rows(db, table, &rows)).await?;
+            to.transaction(move |db| copy::insert_rows(db, table, &rows)).await?;
             offset += n;
         }
-        let source = from.read(move |db| community::table_count(db, table)).await?;
-        let target = to.read(move |db| community::table_count(db, table)).await?;
+        let source = from.read(move |db| copy::table_count(db, table)).await?;
+        let target = to.read(move |db| copy::table_count(db, table)).await?;
         out.push((*name, source, target));
     }
     if let Store::Postgres(_) = to {
-        to.transaction(community::advance_identities).await?;
+        to.transaction(copy::advance_identities).await?;
     }
     Ok(out)
 }

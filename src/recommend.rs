@@ -9,7 +9,7 @@
 
 use crate::papers::{Paper, Period};
 use crate::search::SearchIndex;
-use crate::store::{community, Listing, Store, StoreError};
+use crate::store::{collections, votes, Listing, Store, StoreError};
 use std::collections::{HashMap, HashSet};
 
 /// How far back recommendations look, in days before the latest announcement day.
@@ -34,9 +34,9 @@ impl Liked {
     pub async fn of(store: &Store, user_id: i64) -> Result<Self, StoreError> {
         let ids = store
             .read(move |db| {
-                let mut ids = community::upvoted_by(db, user_id, MAX_LIKED)?;
-                for c in community::collections_of(db, user_id, true)? {
-                    ids.extend(community::collection_papers(db, c.id)?);
+                let mut ids = votes::upvoted_by(db, user_id, MAX_LIKED)?;
+                for c in collections::collections_of(db, user_id, true)? {
+                    ids.extend(collections::collection_papers(db, c.id)?);
                 }
                 Ok(ids)
             })

@@ -1,12 +1,12 @@
 //! Which papers go to whom, and the messages that carry them (templates in `templates/`,
 //! embedded at build time; HTML auto-escaped).
 
-use super::store::{self as dstore, NewMessage};
 use super::{Frequency, Mode, Preferences, Subscriber};
+use crate::community::ranking::hot_score;
 use crate::papers::{Paper, Period};
-use crate::ranking::hot_score;
 use crate::recommend::Liked;
-use crate::store::{community, Listing, Store, StoreError};
+use crate::store::digests::{self as dstore, NewMessage};
+use crate::store::{votes, Listing, Store, StoreError};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -67,7 +67,7 @@ pub struct Candidate {
 pub async fn candidates(store: &Store, period: Period, now: i64) -> Result<Vec<Candidate>, StoreError> {
     let papers = store.list_papers(Listing { period, categories: vec![], limit: 50_000, offset: 0 }).await?;
     let ids: Vec<String> = papers.iter().map(|p| p.id.as_str().to_string()).collect();
-    let activity = store.read(move |db| community::activity(db, &ids)).await?;
+    let activity = store.read(move |db| votes::activity(db, &ids)).await?;
     let mut out: Vec<Candidate> = papers
         .into_iter()
         .map(|paper| {

@@ -5,8 +5,8 @@
 //! time: a process killed mid-run can repeat at most the message in flight, and a message
 //! claimed by a node that died is taken over when its claim expires.
 
-use super::store::{self as dstore, Claimed};
 use crate::settings::{MailSettings, SmtpTls};
+use crate::store::digests::{self as dstore, Claimed};
 use crate::store::Store;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
@@ -226,26 +226,18 @@ pub async fn drain(
     }
 }
 
-/// The outbox worker of a `serve` node: drains what is due every `poll_secs`.
-pub async fn worker_loop(state: crate::app::AppState) {
-    let s = state.settings.mail.clone();
-    let mailer = match Mailer::new(&s) {
-        Ok(m) => m,
-        Err(e) => {
-            tracing::error!(error = %e, "mail settings are unusable; no mail will be sent");
-            return;
-        }
-    };
-    loop {
-        match drain(&state.store, &mailer, &s, &state.node_id).await {
-            Ok(r) if r != DrainReport::default() => {
-                tracing::info!(sent = r.sent, retried = r.retried, failed = r.failed, "outbox drained")
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "draining the outbox failed; will retry"),
-        }
-        tokio::time::sleep(Duration::from_millis(s.poll_ms.max(50))).await;
+/// One drain of the outbox, logged: what the mail worker job runs (see `app`).
+pub async fn drain_logged(
+    store: &Store,
+    mailer: &Mailer,
+    settings: &MailSettings,
+    node_id: &str,
+) -> anyhow::Result<()> {
+    let r = drain(store, mailer, settings, node_id).await?;
+    if r != DrainReport::default() {
+        tracing::info!(sent = r.sent, retried = r.retried, failed = r.failed, "outbox drained");
     }
+    Ok(())
 }
 
 #[cfg(test)]

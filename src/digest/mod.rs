@@ -9,7 +9,6 @@
 pub mod compose;
 pub mod mailer;
 pub mod schedule;
-pub mod store;
 
 use crate::accounts;
 

@@ -5,9 +5,9 @@
 
 use super::compose::{queue_period, Links};
 use super::Frequency;
-use crate::app::AppState;
 use crate::papers::Period;
 use crate::settings::DigestSettings;
+use crate::store::Store;
 use chrono::{Datelike, NaiveTime, Weekday};
 
 pub const SCHEDULE_LEASE: &str = "digest-schedule";
@@ -40,33 +40,25 @@ pub fn due(
 }
 
 /// Queues whatever is due and not queued yet (remembered in the store's meta table).
-pub async fn run_once(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
-    let latest = state.store.latest_day(None).await?;
-    let (daily, weekly) = due(&state.settings.digest, now, latest);
-    let links = Links { public_url: state.settings.public_url.clone(), secret: state.secret.clone() };
+pub async fn run_once(
+    store: &Store,
+    settings: &DigestSettings,
+    links: &Links,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    let latest = store.latest_day(None).await?;
+    let (daily, weekly) = due(settings, now, latest);
     for (kind, period) in [(Frequency::Daily, daily), (Frequency::Weekly, weekly)] {
         let Some(period) = period else { continue };
         let marker = format!("digest_queued_{}", kind.as_str());
-        if state.store.meta(&marker).await?.as_deref() == Some(period.to_string().as_str()) {
+        if store.meta(&marker).await?.as_deref() == Some(period.to_string().as_str()) {
             continue;
         }
-        let report = queue_period(&state.store, &links, kind, period, now.timestamp()).await?;
+        let report = queue_period(store, links, kind, period, now.timestamp()).await?;
         tracing::info!(kind = kind.as_str(), %period, queued = report.queued, subscribers = report.subscribers, "digests queued");
-        state.store.set_meta(&marker, &period.to_string()).await?;
+        store.set_meta(&marker, &period.to_string()).await?;
     }
     Ok(())
-}
-
-pub async fn schedule_loop(state: AppState) {
-    let every = std::time::Duration::from_secs(60);
-    loop {
-        if let Ok(true) = state.store.try_lease(SCHEDULE_LEASE, &state.node_id, every * 10).await {
-            if let Err(e) = run_once(&state, chrono::Utc::now()).await {
-                tracing::warn!(error = %e, "queuing digests failed; will retry");
-            }
-        }
-        tokio::time::sleep(every).await;
-    }
 }
 
 #[cfg(test)]

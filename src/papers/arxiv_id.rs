@@ -47,6 +47,26 @@ impl ArxivId {
         Ok(Self { canonical, version })
     }
 
+    /// An id from what people paste: `2508.01234`, `arXiv:2508.01234v2`,
+    /// `https://arxiv.org/abs/2508.01234`, `https://arxiv.org/pdf/2508.01234v1.pdf`,
+    /// `http://export.arxiv.org/abs/hep-th/9901001`, with or without a query or fragment.
+    /// The version is dropped: a paper is submitted, collected or voted on as a whole.
+    pub fn from_input(input: &str) -> Result<Self, ArxivIdError> {
+        let mut s = input.trim();
+        for prefix in ["https://", "http://"] {
+            s = s.strip_prefix(prefix).unwrap_or(s);
+        }
+        for prefix in ["www.", "export."] {
+            s = s.strip_prefix(prefix).unwrap_or(s);
+        }
+        for prefix in ["arxiv.org/abs/", "arxiv.org/pdf/", "arxiv.org/html/", "arXiv:", "arxiv:"] {
+            s = s.strip_prefix(prefix).unwrap_or(s);
+        }
+        let s = s.strip_suffix(".pdf").unwrap_or(s).trim_end_matches('/');
+        let s = s.split(['?', '#']).next().unwrap_or(s);
+        Self::parse(s).map(|id| id.without_version()).map_err(|e| ArxivIdError { input: input.to_string(), ..e })
+    }
+
     /// The canonical, versionless id (`2508.03699`, `hep-th/9901001`).
     pub fn as_str(&self) -> &str {
         &self.canonical
@@ -202,6 +222,22 @@ fn parse_old(archive: &str, number: &str) -> Result<String, &'static str> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn ids_come_from_what_people_paste() {
+        for (input, want) in [
+            ("2508.01234", "2508.01234"),
+            (" arXiv:2508.01234v2 ", "2508.01234"),
+            ("https://arxiv.org/abs/2508.01234", "2508.01234"),
+            ("https://arxiv.org/pdf/2508.01234v1.pdf", "2508.01234"),
+            ("http://export.arxiv.org/abs/hep-th/9901001", "hep-th/9901001"),
+            ("https://arxiv.org/abs/2508.01234?context=cs", "2508.01234"),
+        ] {
+            assert_eq!(ArxivId::from_input(input).map(|i| i.versioned()).ok(), Some(want.to_string()), "{input}");
+        }
+        assert!(ArxivId::from_input("https://example.org/x").is_err());
+        assert!(ArxivId::from_input("").is_err());
+    }
 
     #[test]
     fn new_style_ids() {

@@ -182,6 +182,11 @@ pub fn split_authors(list: &str) -> Vec<String> {
 }
 
 impl Paper {
+    /// Whether the paper is in any of `categories` (none: every paper is).
+    pub fn in_any(&self, categories: &[String]) -> bool {
+        categories.is_empty() || self.categories.iter().any(|c| categories.iter().any(|x| x == c.code()))
+    }
+
     /// Merges a record for the same paper into this one, arXiv's way: a newer version replaces
     /// the metadata of an older one, never the reverse. Fields the winning record lacks are kept
     /// from the other, and the first announcement day is the earliest one known.

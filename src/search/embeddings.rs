@@ -5,7 +5,7 @@
 use super::embed::{paper_text, Embedder};
 use super::SearchError;
 use crate::papers::Paper;
-use crate::store::Store;
+use crate::store::{embeddings as stored, Store};
 use base64::Engine;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,64 +32,24 @@ pub async fn cached(
     ids: Vec<String>,
 ) -> Result<HashMap<String, (String, Vec<f32>)>, SearchError> {
     let model = model.to_string();
-    let rows = store
-        .read(move |db| {
-            let mut out = Vec::new();
-            for chunk in ids.chunks(200) {
-                let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-                let sql = format!(
-                    "SELECT paper_id, text_hash, vector FROM embeddings WHERE model = $1 AND paper_id IN ({})",
-                    marks.join(", ")
-                );
-                let mut params = vec![model.clone().into()];
-                params.extend(chunk.iter().map(|id| id.into()));
-                out.extend(db.query(&sql, &params)?);
-            }
-            Ok(out)
-        })
-        .await?;
-    Ok(rows.into_iter().filter_map(|r| decode(&r.text(2)).map(|v| (r.text(0), (r.text(1), v)))).collect())
+    let rows = store.read(move |db| stored::cached(db, &model, &ids)).await?;
+    Ok(rows.into_iter().filter_map(|(id, hash, v)| decode(&v).map(|v| (id, (hash, v)))).collect())
 }
 
 /// Stores vectors (replacing older ones of the same paper and model).
 pub async fn put(store: &Store, model: &str, items: Vec<(String, String, Vec<f32>)>) -> Result<(), SearchError> {
     let model = model.to_string();
     let now = chrono::Utc::now().timestamp();
-    store
-        .transaction(move |db| {
-            for (id, hash, v) in &items {
-                db.execute(
-                    "INSERT INTO embeddings (paper_id, model, text_hash, dims, vector, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) \
-                     ON CONFLICT (paper_id, model) DO UPDATE SET text_hash = excluded.text_hash, \
-                     dims = excluded.dims, vector = excluded.vector, created_at = excluded.created_at",
-                    &[
-                        id.into(),
-                        model.clone().into(),
-                        hash.into(),
-                        (v.len() as i64).into(),
-                        encode(v).into(),
-                        now.into(),
-                    ],
-                )?;
-            }
-            Ok(())
-        })
-        .await?;
+    let rows: Vec<(String, String, usize, String)> =
+        items.into_iter().map(|(id, hash, v)| (id, hash, v.len(), encode(&v))).collect();
+    store.transaction(move |db| stored::put(db, &model, &rows, now)).await?;
     Ok(())
 }
 
 /// How many vectors the store holds for `model`.
 pub async fn count(store: &Store, model: &str) -> Result<i64, SearchError> {
     let model = model.to_string();
-    Ok(store
-        .read(move |db| {
-            Ok(db
-                .query_one("SELECT COUNT(*) FROM embeddings WHERE model = $1", &[model.into()])?
-                .map(|r| r.int(0))
-                .unwrap_or(0))
-        })
-        .await?)
+    Ok(store.read(move |db| stored::count(db, &model)).await?)
 }
 
 /// Vectors for `papers`: from the cache where the text is unchanged, otherwise embedded now

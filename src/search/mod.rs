@@ -9,9 +9,11 @@
 pub mod embed;
 pub mod embeddings;
 pub mod eval;
+pub mod found;
 pub mod fusion;
 pub mod keyword;
 pub mod model;
+pub mod params;
 pub mod term_union;
 pub mod vectors;
 

@@ -255,3 +255,13 @@ mod tests {
         assert_eq!(super::sqlite_sql("SELECT $2, $1 FROM t WHERE a = '$x'"), "SELECT ?2, ?1 FROM t WHERE a = '$x'");
     }
 }
+
+/// `$from, $from+1, …`: `n` numbered placeholders.
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Text parameters, one per id.
+pub(crate) fn texts(ids: &[String]) -> Vec<Val> {
+    ids.iter().map(Val::from).collect()
+}

@@ -4,10 +4,21 @@
 //! (for several nodes). Both pass the same contract tests (`tests/it/store_contract.rs`); what
 //! an upsert does is decided once, in [`plan_upserts`], for both.
 
-pub mod community;
+pub mod accounts;
+pub mod activity;
+pub mod collections;
+pub mod comments;
+pub mod copy;
 pub mod db;
+pub mod digests;
+pub mod embeddings;
+pub mod limits;
+pub mod moderation;
 mod postgres;
+pub mod ranks;
 mod sqlite;
+pub mod submissions;
+pub mod votes;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -379,6 +390,23 @@ impl Store {
             Store::Sqlite(s) => s.read(sqlite::all_fetched_days).await,
             Store::Postgres(s) => s.all_fetched_days().await,
         }
+    }
+
+    /// The value under `key`, storing `candidate` first when there is none: the first node to
+    /// ask sets it, every other reads it (the instance secret).
+    pub async fn meta_or_insert(&self, key: &str, candidate: String) -> Result<String> {
+        let key = key.to_string();
+        self.transaction(move |db| {
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                &[key.as_str().into(), candidate.into()],
+            )?;
+            Ok(db
+                .query_one("SELECT value FROM meta WHERE key = $1", &[key.as_str().into()])?
+                .map(|r| r.text(0))
+                .unwrap_or_default())
+        })
+        .await
     }
 
     pub async fn all_meta(&self) -> Result<Vec<(String, String)>> {

@@ -1,12 +1,13 @@
 //! Signing up, logging in and out, settings, and a user's public page.
 
+use super::error::{PageError, PageResult};
 use super::html::{escape, page_for};
 use super::listings::internal;
 use super::session::{self, check_limit, client_ip, now, Limit, PeerAddr, Viewer, SESSION_COOKIE};
-use super::RequestId;
 use crate::accounts::{self, Email, Password, Username};
 use crate::app::AppState;
-use crate::store::community;
+use crate::server::RequestId;
+use crate::store::{self, collections, submissions, votes};
 use axum::extract::{Extension, Form, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -24,14 +25,8 @@ pub fn safe_next(next: Option<&str>) -> String {
 }
 
 /// Someone must be logged in: otherwise, off to the login page and back.
-pub fn require_login(viewer: &Viewer, back_to: &str) -> Result<accounts::User, Response> {
-    match &viewer.user {
-        Some(u) => Ok(u.clone()),
-        None => {
-            let next: String = form_urlencoded::byte_serialize(back_to.as_bytes()).collect();
-            Err(Redirect::to(&format!("/login?next={next}")).into_response())
-        }
-    }
+pub fn require_login(viewer: &Viewer, back_to: &str) -> PageResult<accounts::User> {
+    viewer.user.clone().ok_or_else(|| PageError::Login { back_to: back_to.into() })
 }
 
 fn form_page(viewer: &Viewer, status: StatusCode, title: &str, error: Option<&str>, form: &str) -> Response {
@@ -97,7 +92,7 @@ async fn start_session(state: &AppState, rid: &RequestId, user_id: i64, next: &s
     let ttl = i64::from(state.settings.community.session_days.max(1)) * 86_400;
     let now = now();
     if let Err(e) =
-        state.store.transaction(move |db| community::create_session(db, &hash, user_id, now, now + ttl)).await
+        state.store.transaction(move |db| store::accounts::create_session(db, &hash, user_id, now, now + ttl)).await
     {
         return internal(rid, e);
     }
@@ -120,7 +115,7 @@ pub async fn login(
     }
     let next = safe_next(form.next.as_deref());
     let name = form.username.trim().to_string();
-    let found = match state.store.read(move |db| community::credentials(db, &name)).await {
+    let found = match state.store.read(move |db| store::accounts::credentials(db, &name)).await {
         Ok(f) => f,
         Err(e) => return internal(&rid, e),
     };
@@ -211,7 +206,9 @@ pub async fn signup(
     let name = username.as_str().to_string();
     let created = state
         .store
-        .transaction(move |db| community::create_user(db, &name, email.as_ref().map(|e| e.as_str()), &hash, now()))
+        .transaction(move |db| {
+            store::accounts::create_user(db, &name, email.as_ref().map(|e| e.as_str()), &hash, now())
+        })
         .await;
     match created {
         Ok(Some(id)) => start_session(&state, &rid, id, "/").await,
@@ -226,7 +223,7 @@ pub async fn logout(
     Extension(viewer): Extension<Viewer>,
 ) -> Response {
     if let Some(hash) = viewer.session.clone() {
-        if let Err(e) = state.store.transaction(move |db| community::delete_session(db, &hash)).await {
+        if let Err(e) = state.store.transaction(move |db| store::accounts::delete_session(db, &hash)).await {
             return internal(&rid, e);
         }
     }
@@ -267,7 +264,7 @@ fn settings_form(viewer: &Viewer, u: &accounts::User, notice: Option<&str>, erro
 pub async fn settings_page(Extension(viewer): Extension<Viewer>) -> Response {
     let user = match require_login(&viewer, "/settings") {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     form_page(&viewer, StatusCode::OK, "Settings", None, &settings_form(&viewer, &user, None, None))
 }
@@ -295,7 +292,7 @@ pub async fn save_settings(
 ) -> Response {
     let user = match require_login(&viewer, "/settings") {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let fail = |u: &accounts::User, msg: &str| {
         form_page(
@@ -326,8 +323,10 @@ pub async fn save_settings(
             }
             let id = user.id;
             let (e2, m2, c2) = (email.clone(), muted.clone(), cats.clone());
-            if let Err(e) =
-                state.store.transaction(move |db| community::update_profile(db, id, e2.as_deref(), &m2, &c2)).await
+            if let Err(e) = state
+                .store
+                .transaction(move |db| store::accounts::update_profile(db, id, e2.as_deref(), &m2, &c2))
+                .await
             {
                 return internal(&rid, e);
             }
@@ -346,7 +345,7 @@ pub async fn save_settings(
                 Err(e) => return fail(&user, &e.to_string()),
             };
             let name = user.username.clone();
-            let found = match state.store.read(move |db| community::credentials(db, &name)).await {
+            let found = match state.store.read(move |db| store::accounts::credentials(db, &name)).await {
                 Ok(f) => f,
                 Err(e) => return internal(&rid, e),
             };
@@ -365,9 +364,9 @@ pub async fn save_settings(
             let done = state
                 .store
                 .transaction(move |db| {
-                    community::set_password(db, id, &hash)?;
+                    store::accounts::set_password(db, id, &hash)?;
                     // Everywhere else this account was logged in, it is not any more.
-                    community::delete_other_sessions(db, id, &keep)
+                    store::accounts::delete_other_sessions(db, id, &keep)
                 })
                 .await;
             match done {
@@ -396,10 +395,10 @@ pub async fn user_page(
     let found = state
         .store
         .read(move |db| {
-            let Some(user) = community::user_by_name(db, &username)? else { return Ok(None) };
-            let submitted = community::submissions_by(db, user.id, 100)?;
-            let upvoted = community::upvoted_by(db, user.id, 100)?;
-            let collections = community::collections_of(db, user.id, own)?;
+            let Some(user) = store::accounts::user_by_name(db, &username)? else { return Ok(None) };
+            let submitted = submissions::submissions_by(db, user.id, 100)?;
+            let upvoted = votes::upvoted_by(db, user.id, 100)?;
+            let collections = collections::collections_of(db, user.id, own)?;
             Ok(Some((user, submitted, upvoted, collections)))
         })
         .await;

@@ -4,10 +4,10 @@
 use super::html::{escape, page_for};
 use super::listings::internal;
 use super::session::{now, Viewer};
-use super::RequestId;
 use crate::accounts::User;
 use crate::app::AppState;
-use crate::store::community;
+use crate::server::RequestId;
+use crate::store::{self, comments, moderation, submissions};
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -48,10 +48,10 @@ pub async fn show(
         .store
         .read(|db| {
             Ok((
-                community::recent_comments(db, 50)?,
-                community::recent_submissions(db, 50)?,
-                community::list_users(db, 100)?,
-                community::moderation_log(db, 100)?,
+                comments::recent_comments(db, 50)?,
+                submissions::recent_submissions(db, 50)?,
+                store::accounts::list_users(db, 100)?,
+                moderation::moderation_log(db, 100)?,
             ))
         })
         .await;
@@ -152,15 +152,15 @@ pub async fn act(
         .transaction(move |db| {
             let id = target.parse::<i64>().ok();
             let ok = match (kind.as_str(), action.as_str(), id) {
-                ("comments", "hide", Some(id)) => community::set_comment_hidden(db, id, true)?,
-                ("comments", "show", Some(id)) => community::set_comment_hidden(db, id, false)?,
-                ("submissions", "remove", _) => community::remove_submission(db, &target)?,
-                ("users", "suspend", Some(id)) => community::set_suspended(db, id, true)?,
-                ("users", "reinstate", Some(id)) => community::set_suspended(db, id, false)?,
+                ("comments", "hide", Some(id)) => comments::set_comment_hidden(db, id, true)?,
+                ("comments", "show", Some(id)) => comments::set_comment_hidden(db, id, false)?,
+                ("submissions", "remove", _) => submissions::remove_submission(db, &target)?,
+                ("users", "suspend", Some(id)) => store::accounts::set_suspended(db, id, true)?,
+                ("users", "reinstate", Some(id)) => store::accounts::set_suspended(db, id, false)?,
                 _ => false,
             };
             if ok {
-                community::log_moderation(db, admin.id, &label, &target, &reason, now())?;
+                moderation::log_moderation(db, admin.id, &label, &target, &reason, now())?;
             }
             Ok(ok)
         })

@@ -6,10 +6,10 @@ use super::account::require_login;
 use super::html::{escape, page_for};
 use super::listings::internal;
 use super::session::{now, Viewer};
-use super::RequestId;
 use crate::accounts;
 use crate::app::AppState;
-use crate::store::community;
+use crate::server::RequestId;
+use crate::store;
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -37,7 +37,7 @@ async fn render(
     status: StatusCode,
     top: &str,
 ) -> Response {
-    let tokens = match state.store.read(move |db| community::api_tokens_of(db, user_id)).await {
+    let tokens = match state.store.read(move |db| store::accounts::api_tokens_of(db, user_id)).await {
         Ok(t) => t,
         Err(e) => return internal(rid, e),
     };
@@ -84,7 +84,7 @@ pub async fn page(
 ) -> Response {
     let user = match require_login(&viewer, "/settings/tokens") {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     render(&state, &rid, &viewer, user.id, StatusCode::OK, "").await
 }
@@ -103,7 +103,7 @@ pub async fn create(
 ) -> Response {
     let user = match require_login(&viewer, "/settings/tokens") {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let name = form.name.trim().to_string();
     let problem = |msg: &str| format!(r#"<p class="error" role="alert">{}</p>"#, escape(msg));
@@ -116,10 +116,10 @@ pub async fn create(
     let made = state
         .store
         .transaction(move |db| {
-            if community::api_tokens_of(db, uid)?.len() >= MAX_TOKENS {
+            if store::accounts::api_tokens_of(db, uid)?.len() >= MAX_TOKENS {
                 return Ok(None);
             }
-            community::create_api_token(db, uid, &name, &hash, now()).map(Some)
+            store::accounts::create_api_token(db, uid, &name, &hash, now()).map(Some)
         })
         .await;
     match made {
@@ -152,9 +152,9 @@ pub async fn revoke(
 ) -> Response {
     let user = match require_login(&viewer, "/settings/tokens") {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
-    match state.store.transaction(move |db| community::revoke_api_token(db, user.id, id, now())).await {
+    match state.store.transaction(move |db| store::accounts::revoke_api_token(db, user.id, id, now())).await {
         Ok(_) => Redirect::to("/settings/tokens").into_response(),
         Err(e) => internal(&rid, e),
     }

@@ -1,41 +1,30 @@
 //! Collections: named lists of papers a member keeps, public or private.
 
 use super::account::{require_login, safe_next};
+use super::error::{PageError, PageResult};
 use super::html::{escape, page_for};
-use super::listings::{internal, render_rows, RowContext};
-use super::session::{now, Viewer};
-use super::RequestId;
+use super::listings::{render_rows, RowContext};
+use super::session::Viewer;
 use crate::app::AppState;
+use crate::community::collections::{self, Fields, MAX_DESCRIPTION, MAX_NAME};
 use crate::papers::ArxivId;
-use crate::store::community;
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect};
 use serde::Deserialize;
 use std::fmt::Write;
 
-const MAX_NAME: usize = 100;
-const MAX_DESCRIPTION: usize = 2_000;
-
-fn problem(viewer: &Viewer, status: StatusCode, text: &str) -> Response {
-    let body = format!(
-        r#"<h2>Collections</h2><p class="error" role="alert">{}</p><p><a href="/collections">Back to your collections</a></p>"#,
-        escape(text)
-    );
-    (status, Html(page_for(viewer, "Collections · paperboy", &body))).into_response()
+/// A refusal on the collections pages, with the way back.
+fn problem(status: StatusCode, text: &str) -> PageError {
+    PageError::message(status, "Collections", text).with_back("/collections", "Back to your collections")
 }
 
-/// A collection's name and description, checked.
-pub(crate) fn fields(name: &str, description: &str) -> Result<(String, String), String> {
-    let name = name.trim();
-    let description = description.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME {
-        return Err(format!("A collection's name has 1 to {MAX_NAME} characters."));
+/// A community refusal, the same way.
+fn refused(e: crate::community::Error) -> PageError {
+    match PageError::community("Collections")(e) {
+        e @ PageError::Message { .. } => e.with_back("/collections", "Back to your collections"),
+        e => e,
     }
-    if description.chars().count() > MAX_DESCRIPTION {
-        return Err(format!("A description has at most {MAX_DESCRIPTION} characters."));
-    }
-    Ok((name.to_string(), description.to_string()))
 }
 
 fn edit_form(viewer: &Viewer, action: &str, name: &str, description: &str, public: bool, button: &str) -> String {
@@ -53,19 +42,9 @@ fn edit_form(viewer: &Viewer, action: &str, name: &str, description: &str, publi
 }
 
 /// `GET /collections`: the viewer's collections and a form for a new one.
-pub async fn index(
-    State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
-    Extension(viewer): Extension<Viewer>,
-) -> Response {
-    let user = match require_login(&viewer, "/collections") {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let mine = match state.store.read(move |db| community::collections_of(db, user.id, true)).await {
-        Ok(c) => c,
-        Err(e) => return internal(&rid, e),
-    };
+pub async fn index(State(state): State<AppState>, Extension(viewer): Extension<Viewer>) -> PageResult {
+    let user = require_login(&viewer, "/collections")?;
+    let mine = collections::of(&state.store, user.id, true).await?;
     let mut b = String::from("<h2>Your collections</h2>");
     if mine.is_empty() {
         b.push_str(r#"<p class="meta">No collections yet. Make one below, then add papers from their pages.</p>"#);
@@ -85,7 +64,7 @@ pub async fn index(
     }
     b.push_str("<h3>New collection</h3>");
     b.push_str(&edit_form(&viewer, "/collections", "", "", false, "Create"));
-    Html(page_for(&viewer, "Collections · paperboy", &b)).into_response()
+    Ok(Html(page_for(&viewer, "Collections · paperboy", &b)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -100,62 +79,25 @@ pub struct CollectionForm {
 
 pub async fn create(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     Form(form): Form<CollectionForm>,
-) -> Response {
-    let user = match require_login(&viewer, "/collections") {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let (name, description) = match fields(&form.name, &form.description) {
-        Ok(f) => f,
-        Err(e) => return problem(&viewer, StatusCode::UNPROCESSABLE_ENTITY, &e),
-    };
-    let public = form.public.is_some();
-    match state
-        .store
-        .transaction(move |db| community::create_collection(db, user.id, &name, &description, public, now()))
-        .await
-    {
-        Ok(id) => Redirect::to(&format!("/collections/{id}")).into_response(),
-        Err(e) => internal(&rid, e),
-    }
+) -> PageResult {
+    let user = require_login(&viewer, "/collections")?;
+    let fields = Fields::parse(&form.name, &form.description, form.public.is_some()).map_err(refused)?;
+    let c = collections::create(&state.store, &user, fields).await.map_err(refused)?;
+    Ok(Redirect::to(&format!("/collections/{}", c.id)).into_response())
 }
 
 /// `GET /collections/{id}`: public ones for anyone, private ones for their owner only.
 pub async fn show(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     Path(id): Path<i64>,
-) -> Response {
-    let found = state
-        .store
-        .read(move |db| {
-            let Some(c) = community::collection(db, id)? else { return Ok(None) };
-            let papers = community::collection_papers(db, id)?;
-            Ok(Some((c, papers)))
-        })
-        .await;
-    let (c, ids) = match found {
-        Ok(Some(x)) => x,
-        Ok(None) => return problem(&viewer, StatusCode::NOT_FOUND, "There is no such collection."),
-        Err(e) => return internal(&rid, e),
-    };
+) -> PageResult {
+    let (c, ids) = collections::visible(&state.store, viewer.user.as_ref(), id).await.map_err(refused)?;
     let own = viewer.user.as_ref().is_some_and(|u| u.id == c.owner_id);
-    if !c.public && !own {
-        // The same answer as for a collection that does not exist: private means private.
-        return problem(&viewer, StatusCode::NOT_FOUND, "There is no such collection.");
-    }
-    let papers = match state.store.papers_by_ids(ids).await {
-        Ok(p) => p,
-        Err(e) => return internal(&rid, e),
-    };
-    let ctx = match RowContext::load(&state, &viewer, &papers).await {
-        Ok(c) => c,
-        Err(e) => return internal(&rid, e),
-    };
+    let papers = state.store.papers_by_ids(ids).await?;
+    let ctx = RowContext::load(&state, &viewer, &papers).await?;
     let mut b = format!(
         r#"<h2>{}</h2><p class="meta">A {} collection by <a href="/u/{owner}">{owner}</a> · {} papers</p>"#,
         escape(&c.name),
@@ -196,52 +138,29 @@ pub async fn show(
     }
     let head =
         if c.public { super::feeds::alternates(&format!("collections/{}", c.id), &c.name, &[]) } else { String::new() };
-    Html(super::html::page_with_head(&viewer, &format!("{} · paperboy", c.name), &head, &b)).into_response()
+    Ok(Html(super::html::page_with_head(&viewer, &format!("{} · paperboy", c.name), &head, &b)).into_response())
 }
 
 pub async fn update(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     Path(id): Path<i64>,
     Form(form): Form<CollectionForm>,
-) -> Response {
-    let user = match require_login(&viewer, &format!("/collections/{id}")) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let (name, description) = match fields(&form.name, &form.description) {
-        Ok(f) => f,
-        Err(e) => return problem(&viewer, StatusCode::UNPROCESSABLE_ENTITY, &e),
-    };
-    let public = form.public.is_some();
-    let uid = user.id;
-    match state
-        .store
-        .transaction(move |db| community::update_collection(db, id, uid, &name, &description, public, now()))
-        .await
-    {
-        Ok(true) => Redirect::to(&format!("/collections/{id}")).into_response(),
-        Ok(false) => problem(&viewer, StatusCode::NOT_FOUND, "There is no such collection of yours."),
-        Err(e) => internal(&rid, e),
-    }
+) -> PageResult {
+    let user = require_login(&viewer, &format!("/collections/{id}"))?;
+    let fields = Fields::parse(&form.name, &form.description, form.public.is_some()).map_err(refused)?;
+    collections::update(&state.store, &user, id, fields).await.map_err(refused)?;
+    Ok(Redirect::to(&format!("/collections/{id}")).into_response())
 }
 
 pub async fn delete(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     Path(id): Path<i64>,
-) -> Response {
-    let user = match require_login(&viewer, "/collections") {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    match state.store.transaction(move |db| community::delete_collection(db, id, user.id)).await {
-        Ok(true) => Redirect::to("/collections").into_response(),
-        Ok(false) => problem(&viewer, StatusCode::NOT_FOUND, "There is no such collection of yours."),
-        Err(e) => internal(&rid, e),
-    }
+) -> PageResult {
+    let user = require_login(&viewer, "/collections")?;
+    collections::delete(&state.store, &user, id).await.map_err(refused)?;
+    Ok(Redirect::to("/collections").into_response())
 }
 
 #[derive(Deserialize)]
@@ -255,69 +174,34 @@ pub struct PaperForm {
 /// Adds a paper to, or removes it from, one of the viewer's collections.
 pub async fn set_paper(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     Path(id): Path<i64>,
     Form(form): Form<PaperForm>,
-) -> Response {
-    let user = match require_login(&viewer, "/collections") {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let user = require_login(&viewer, "/collections")?;
     let Ok(paper_id) = ArxivId::parse(&form.paper_id) else {
-        return problem(&viewer, StatusCode::BAD_REQUEST, "That is not an arXiv id.");
+        return Err(problem(StatusCode::BAD_REQUEST, "That is not an arXiv id."));
     };
     let present = match form.action.as_str() {
         "add" => true,
         "remove" => false,
-        _ => return problem(&viewer, StatusCode::BAD_REQUEST, "Unknown action."),
+        _ => return Err(problem(StatusCode::BAD_REQUEST, "Unknown action.")),
     };
-    if present {
-        match state.store.paper(&paper_id).await {
-            Ok(Some(_)) => {}
-            Ok(None) => return problem(&viewer, StatusCode::NOT_FOUND, "paperboy does not know this paper."),
-            Err(e) => return internal(&rid, e),
-        }
-    }
-    let pid = paper_id.as_str().to_string();
-    match state.store.transaction(move |db| community::set_in_collection(db, id, user.id, &pid, present, now())).await {
-        Ok(true) => {
-            Redirect::to(&safe_next(form.next.as_deref().or(Some(&format!("/collections/{id}"))))).into_response()
-        }
-        Ok(false) => problem(&viewer, StatusCode::NOT_FOUND, "There is no such collection of yours."),
-        Err(e) => internal(&rid, e),
-    }
+    collections::set_paper(&state.store, &user, id, &paper_id, present).await.map_err(refused)?;
+    Ok(Redirect::to(&safe_next(form.next.as_deref().or(Some(&format!("/collections/{id}"))))).into_response())
 }
 
 /// `GET /collections/{id}/cite.bib|.ris|.json`: every paper's citation, for whoever may see
 /// the collection.
 pub async fn cite(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     Path((id, file)): Path<(i64, String)>,
-) -> Response {
+) -> PageResult {
     let Some(format) = super::export::CiteFormat::from_file(&file) else {
-        return problem(&viewer, StatusCode::NOT_FOUND, "Citations are at cite.bib, cite.ris and cite.json.");
+        return Err(problem(StatusCode::NOT_FOUND, "Citations are at cite.bib, cite.ris and cite.json."));
     };
-    let found = state
-        .store
-        .read(move |db| {
-            let Some(c) = community::collection(db, id)? else { return Ok(None) };
-            let papers = community::collection_papers(db, id)?;
-            Ok(Some((c, papers)))
-        })
-        .await;
-    let (c, ids) = match found {
-        Ok(Some(x)) => x,
-        Ok(None) => return problem(&viewer, StatusCode::NOT_FOUND, "There is no such collection."),
-        Err(e) => return internal(&rid, e),
-    };
-    if !c.public && viewer.user.as_ref().is_none_or(|u| u.id != c.owner_id) {
-        return problem(&viewer, StatusCode::NOT_FOUND, "There is no such collection.");
-    }
-    match state.store.papers_by_ids(ids).await {
-        Ok(papers) => super::export::citations(&papers, format, &format!("collection-{id}")),
-        Err(e) => internal(&rid, e),
-    }
+    let (_, ids) = collections::visible(&state.store, viewer.user.as_ref(), id).await.map_err(refused)?;
+    let papers = state.store.papers_by_ids(ids).await?;
+    Ok(super::export::citations(&papers, format, &format!("collection-{id}")))
 }

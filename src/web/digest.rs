@@ -6,12 +6,12 @@
 use super::html::{escape, page_for};
 use super::listings::internal;
 use super::session::{check_limit, client_ip, now, Limit, PeerAddr, Viewer};
-use super::RequestId;
 use crate::accounts::{self, Email};
 use crate::app::AppState;
 use crate::digest::compose::{self, Links};
-use crate::digest::store::{self as dstore, SubscribeOutcome};
 use crate::digest::{verify_link, Frequency, Mode, Preferences};
+use crate::server::RequestId;
+use crate::store::digests::{self as dstore, SubscribeOutcome};
 use axum::extract::{Extension, Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};

@@ -11,11 +11,13 @@
 //! `ETag` (a hash of the body) and a `Last-Modified` (the newest paper's date) and answer 304
 //! to a client that already has them. XML is written with quick-xml, which escapes text.
 
+use super::error::PageError;
 use super::listings::{in_categories, Filter};
-use super::RequestId;
 use crate::app::AppState;
 use crate::papers::{Paper, Period};
-use crate::store::{community, Listing, StoreError};
+use crate::server::cache::{cached, CachedPage};
+use crate::server::{RequestId, Site};
+use crate::store::{collections, ranks, Listing, StoreError};
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -290,7 +292,7 @@ async fn extra_papers(
     ctx: &Extra,
 ) -> Result<Option<(String, String, Vec<Paper>)>, Response> {
     if let Some(req) = &ctx.search {
-        let found = super::search::run(state, req).await.map_err(|e| {
+        let found = crate::search::found::search(state.search.as_deref(), &state.store, req).await.map_err(|e| {
             tracing::error!(request_id = %rid.0, error = %e, "a search feed failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "the search failed").into_response()
         })?;
@@ -342,7 +344,7 @@ async fn papers_of(
             state.store.list_papers(list(*p)).await?,
         )),
         Source::Trending => {
-            let ranked = state.store.read(|db| community::top_ranked(db, 2_000, 0)).await?;
+            let ranked = state.store.read(|db| ranks::top_ranked(db, 2_000, 0)).await?;
             let mut papers = state.store.papers_by_ids(ranked.into_iter().map(|(id, _)| id).collect()).await?;
             papers.retain(|p| in_categories(p, categories));
             papers.truncate(50);
@@ -353,8 +355,8 @@ async fn papers_of(
             let found = state
                 .store
                 .read(move |db| {
-                    Ok(match community::collection(db, id)? {
-                        Some(c) if c.public => Some((c, community::collection_papers(db, id)?)),
+                    Ok(match collections::collection(db, id)? {
+                        Some(c) if c.public => Some((c, collections::collection_papers(db, id)?)),
                         _ => None,
                     })
                 })
@@ -375,13 +377,14 @@ async fn papers_of(
 
 /// `GET /feeds/{*spec}`.
 pub async fn serve(
-    State(state): State<AppState>,
+    State(site): State<Site>,
     Extension(rid): Extension<RequestId>,
     Path(spec): Path<String>,
     Query(filter): Query<Filter>,
     Query(params): Query<FeedParams>,
     headers: HeaderMap,
 ) -> Response {
+    let state = site.app.clone();
     let Some((source, format)) = parse_spec(&spec) else {
         return not_found("No such feed. Feeds: /feeds/latest.rss, /feeds/date/YYYY-MM-DD.atom, /feeds/week/YYYY-Www.json, /feeds/trending.rss, /feeds/collections/ID.rss, /feeds/search.rss?q=…, /feeds/recommendations.rss?token=… (each also .atom and .json; ?cat=… filters).");
     };
@@ -392,7 +395,7 @@ pub async fn serve(
     let mut ctx = Extra::default();
     match source {
         Source::Search => {
-            let p = super::search::SearchParams {
+            let p = crate::search::params::SearchParams {
                 q: params.q.clone(),
                 mode: Some(params.mode.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| "keyword".into())),
                 cat: filter.cat.clone(),
@@ -401,7 +404,7 @@ pub async fn serve(
                 page: None,
                 limit: Some("50".into()),
             };
-            let req = match super::search::parse_params(&p, 50, 50) {
+            let req = match crate::search::params::parse_params(&p, 50, 50) {
                 Ok(r) if !r.text.is_empty() => r,
                 Ok(_) => return bad_request("A search feed needs a query: /feeds/search.rss?q=…"),
                 Err((_, message)) => return bad_request(&message),
@@ -410,7 +413,7 @@ pub async fn serve(
             ctx.search = Some(req);
         }
         Source::Recommendations => {
-            match super::api_v1::token_user(&state, params.token.as_deref().unwrap_or("")).await {
+            match crate::store::accounts::token_user(&state.store, params.token.as_deref().unwrap_or("")).await {
                 Ok(Some((_, user))) => {
                     key = format!("{key}|user:{}", user.id);
                     ctx.user = Some(user);
@@ -421,11 +424,11 @@ pub async fn serve(
         }
         _ => {}
     }
-    let on_error = |e| super::listings::internal(&rid, e);
-    let build = || build(&state, &rid, &spec, source, format, &categories, ctx);
-    let cached = match super::cache::cached(&state, key, None, on_error, build).await {
+    let build =
+        || async { build(&state, &rid, &spec, source, format, &categories, ctx).await.map_err(PageError::Page) };
+    let cached = match cached(&site, key, None, build).await {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let etag = cached.header(&header::ETAG).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let last_modified = cached
@@ -461,7 +464,7 @@ async fn build(
     format: Format,
     categories: &[String],
     ctx: Extra,
-) -> Result<super::cache::CachedPage, Response> {
+) -> Result<CachedPage, Response> {
     let private = ctx.user.is_some();
     let found = match extra_papers(state, rid, &ctx).await? {
         Some(x) => Ok(Some(x)),
@@ -519,7 +522,7 @@ async fn build(
             extra.push((name, v));
         }
     }
-    Ok(super::cache::CachedPage::with_type(axum::body::Bytes::from(body), format.content_type(), extra))
+    Ok(CachedPage::with_type(axum::body::Bytes::from(body), format.content_type(), extra))
 }
 
 #[cfg(test)]

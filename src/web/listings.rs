@@ -1,11 +1,13 @@
 //! Listing pages: the latest announcement day and any given day.
 
-use super::html::{escape, page, page_for, page_with_head};
+use super::error::PageError;
+use super::html::{escape, page_for, page_with_head};
 use super::session::Viewer;
-use super::RequestId;
 use crate::app::AppState;
 use crate::papers::{Paper, Period};
-use crate::store::community;
+use crate::server::cache::{cached, freshness, CachedPage};
+use crate::server::{RequestId, Site};
+use crate::store::{submissions, votes};
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -46,24 +48,12 @@ impl Filter {
 
 /// An opaque error page: the cause goes to the log, the user gets the request id to report.
 /// A store that cannot be reached is a 503 with `Retry-After`; anything else a 500.
-pub(super) fn internal(rid: &RequestId, e: crate::store::StoreError) -> Response {
-    if e.is_unavailable() {
-        tracing::warn!(request_id = %rid.0, error = %e, "store unavailable");
-        let body = format!(
-            "<p>paperboy cannot reach its database right now; try again in a moment. Request id: <code>{}</code></p>",
-            escape(&rid.0)
-        );
-        let mut r = (StatusCode::SERVICE_UNAVAILABLE, Html(page("Unavailable", &body))).into_response();
-        r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
-        return r;
-    }
-    tracing::error!(request_id = %rid.0, error = %e, "request failed");
-    let body = format!("<p>Something went wrong on our side. Request id: <code>{}</code></p>", escape(&rid.0));
-    (StatusCode::INTERNAL_SERVER_ERROR, Html(page("Error", &body))).into_response()
+pub(super) fn internal(_rid: &RequestId, e: crate::store::StoreError) -> Response {
+    PageError::from(e).into_response()
 }
 
 pub async fn latest(
-    State(state): State<AppState>,
+    State(site): State<Site>,
     Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     headers: HeaderMap,
@@ -74,18 +64,18 @@ pub async fn latest(
     let alias = match viewer.user {
         None => {
             let key = format!("latest|{}|{}", filter.categories().join(","), filter.page.unwrap_or(1).clamp(1, 10_000));
-            let fresh = match super::cache::freshness(&state).await {
+            let fresh = match freshness(&site).await {
                 Ok(f) => f,
                 Err(e) => return internal(&rid, e),
             };
-            if let Some(page) = state.pages.get(&key, fresh) {
+            if let Some(page) = site.pages.get(&key, fresh) {
                 return page.respond(&headers);
             }
             Some(key)
         }
         Some(_) => None,
     };
-    match state.store.latest_day(None).await {
+    match site.app.store.latest_day(None).await {
         Ok(Some(day)) => {
             // A member's default categories apply to the front page when no filter is given.
             let mut filter = filter;
@@ -94,7 +84,7 @@ pub async fn latest(
                     filter.cat = Some(u.default_categories.join(","));
                 }
             }
-            render_period(&state, &rid, &viewer, &headers, Period::Day(day), &filter, alias).await
+            render_period(&site, &rid, &viewer, &headers, Period::Day(day), &filter, alias).await
         }
         Ok(None) => Html(page_for(
             &viewer,
@@ -121,7 +111,7 @@ enum Kind {
 
 /// Parses the period in a listing URL and renders it, or says what was expected.
 async fn listing(
-    state: &AppState,
+    site: &Site,
     rid: &RequestId,
     viewer: &Viewer,
     headers: &HeaderMap,
@@ -133,7 +123,7 @@ async fn listing(
         (Some(p @ Period::Day(_)), Kind::Day)
         | (Some(p @ Period::Week { .. }), Kind::Week)
         | (Some(p @ Period::Month { .. }), Kind::Month) => {
-            render_period(state, rid, viewer, headers, p, filter, None).await
+            render_period(site, rid, viewer, headers, p, filter, None).await
         }
         (_, Kind::Day) => bad_period(viewer, input, "a date: use YYYY-MM-DD"),
         (_, Kind::Week) => bad_period(viewer, input, "an ISO week: use YYYY-Www, e.g. 2025-W32"),
@@ -142,36 +132,36 @@ async fn listing(
 }
 
 pub async fn by_day(
-    State(state): State<AppState>,
+    State(site): State<Site>,
     Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     headers: HeaderMap,
     Path(day): Path<String>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    listing(&state, &rid, &viewer, &headers, &day, Kind::Day, &filter).await
+    listing(&site, &rid, &viewer, &headers, &day, Kind::Day, &filter).await
 }
 
 pub async fn by_week(
-    State(state): State<AppState>,
+    State(site): State<Site>,
     Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     headers: HeaderMap,
     Path(week): Path<String>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    listing(&state, &rid, &viewer, &headers, &week, Kind::Week, &filter).await
+    listing(&site, &rid, &viewer, &headers, &week, Kind::Week, &filter).await
 }
 
 pub async fn by_month(
-    State(state): State<AppState>,
+    State(site): State<Site>,
     Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     headers: HeaderMap,
     Path(month): Path<String>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    listing(&state, &rid, &viewer, &headers, &month, Kind::Month, &filter).await
+    listing(&site, &rid, &viewer, &headers, &month, Kind::Month, &filter).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -197,7 +187,7 @@ pub(super) fn period_path(p: Period) -> String {
 }
 
 async fn render_period(
-    state: &AppState,
+    site: &Site,
     rid: &RequestId,
     viewer: &Viewer,
     headers: &HeaderMap,
@@ -205,6 +195,7 @@ async fn render_period(
     filter: &Filter,
     alias: Option<String>,
 ) -> Response {
+    let state = &site.app;
     let categories = filter.categories();
     let page_no = filter.page.unwrap_or(1).clamp(1, 10_000);
     if viewer.user.is_some() {
@@ -218,14 +209,12 @@ async fn render_period(
     // neither moves.
     let key = format!("{period}|{}|{page_no}", categories.join(","));
     let build = || async {
-        match build_period_page(state, viewer, period, &categories, page_no).await {
-            Ok(html) => Ok(super::cache::CachedPage::new(axum::body::Bytes::from(html))),
-            Err(e) => Err(internal(rid, e)),
-        }
+        let html = build_period_page(state, viewer, period, &categories, page_no).await?;
+        Ok::<_, PageError>(CachedPage::new(axum::body::Bytes::from(html)))
     };
-    match super::cache::cached(state, key, alias, |e| internal(rid, e), build).await {
+    match cached(site, key, alias, build).await {
         Ok(page) => page.respond(headers),
-        Err(r) => r,
+        Err(e) => e.into_response(),
     }
 }
 
@@ -263,10 +252,10 @@ async fn build_period_page(
             return Ok(Vec::new());
         }
         let ids: Vec<String> = match period {
-            Period::Day(d) => state.store.read(move |db| community::submitted_on(db, &d.to_string())).await?,
+            Period::Day(d) => state.store.read(move |db| submissions::submitted_on(db, &d.to_string())).await?,
             _ => {
                 let (from, to) = (start.to_string(), end.to_string());
-                let top = state.store.read(move |db| community::top_voted(db, &from, &to, TOP_OF_PERIOD)).await?;
+                let top = state.store.read(move |db| votes::top_voted(db, &from, &to, TOP_OF_PERIOD)).await?;
                 top.into_iter().map(|(id, _)| id).collect()
             }
         };
@@ -360,7 +349,7 @@ async fn build_period_page(
 }
 
 pub(super) fn in_categories(p: &Paper, categories: &[String]) -> bool {
-    categories.is_empty() || p.categories.iter().any(|c| categories.iter().any(|x| x == c.code()))
+    p.in_any(categories)
 }
 
 pub(crate) fn short_authors(authors: &[String]) -> String {
@@ -374,7 +363,7 @@ pub(crate) fn short_authors(authors: &[String]) -> String {
 /// What rows show besides the paper: counters, who submitted it, the viewer's votes.
 #[derive(Default)]
 pub struct RowContext {
-    activity: HashMap<String, community::PaperActivity>,
+    activity: HashMap<String, votes::PaperActivity>,
     voted: HashSet<String>,
     /// The CSRF field for vote forms; `None` for guests, who get a link to log in.
     csrf_field: Option<String>,
@@ -390,9 +379,9 @@ impl RowContext {
         let (activity, voted) = state
             .store
             .read(move |db| {
-                let activity = community::activity(db, &ids)?;
+                let activity = votes::activity(db, &ids)?;
                 let voted = match user_id {
-                    Some(uid) => community::voted_by(db, uid, &ids)?,
+                    Some(uid) => votes::voted_by(db, uid, &ids)?,
                     None => HashSet::new(),
                 };
                 Ok((activity, voted))

@@ -4,11 +4,12 @@ use super::html::{escape, page_for};
 use super::listings::vote_button;
 use super::markdown;
 use super::session::Viewer;
-use super::RequestId;
 use crate::app::AppState;
 use crate::papers::citation::bibtex;
 use crate::papers::ArxivId;
-use crate::store::community::{self, Comment};
+use crate::server::RequestId;
+use crate::store::comments::{self, Comment};
+use crate::store::{collections, votes};
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -56,13 +57,13 @@ pub async fn show(
         .store
         .read(move |db| {
             let ids = vec![k.clone()];
-            let activity = community::activity(db, &ids)?.remove(&k).unwrap_or_default();
-            let comments = community::comments_on(db, &k)?;
+            let activity = votes::activity(db, &ids)?.remove(&k).unwrap_or_default();
+            let comments = comments::comments_on(db, &k)?;
             let (voted, collections, holding) = match user_id {
                 Some(uid) => (
-                    community::voted_by(db, uid, &ids)?.contains(&k),
-                    community::collections_of(db, uid, true)?,
-                    community::collections_holding(db, uid, &k)?,
+                    votes::voted_by(db, uid, &ids)?.contains(&k),
+                    collections::collections_of(db, uid, true)?,
+                    collections::collections_holding(db, uid, &k)?,
                 ),
                 None => (false, Vec::new(), Default::default()),
             };
@@ -229,7 +230,7 @@ fn render_comments(b: &mut String, viewer: &Viewer, paper_id: &str, comments: &[
                         pid = escape(paper_id),
                         csrf = viewer.csrf_field(),
                         id = c.id,
-                        max = super::community::MAX_COMMENT_CHARS,
+                        max = crate::community::comments::MAX_CHARS,
                     );
                 }
             }
@@ -249,7 +250,7 @@ fn render_comments(b: &mut String, viewer: &Viewer, paper_id: &str, comments: &[
                 r#"<form method="post" action="/papers/{pid}/comments" id="comment-form">{csrf}<label for="comment-body">Add a comment (Markdown: *emphasis*, **bold**, `code`, [links](https://…), lists, quotes; $TeX$ renders)</label><textarea id="comment-body" name="body" rows="4" required maxlength="{max}"></textarea><button class="primary" type="submit">Comment</button></form>"#,
                 pid = escape(paper_id),
                 csrf = viewer.csrf_field(),
-                max = super::community::MAX_COMMENT_CHARS,
+                max = crate::community::comments::MAX_CHARS,
             );
         }
         None => {

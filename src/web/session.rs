@@ -9,10 +9,10 @@
 //! - Rate limits are fixed windows counted in the store, so they hold across nodes.
 
 use super::html::{escape, page};
-use super::RequestId;
 use crate::accounts::{self, User};
 use crate::app::AppState;
-use crate::store::community;
+use crate::server::RequestId;
+use crate::store;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -65,35 +65,6 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) 
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
 }
 
-/// The peer's address, when the server was started with connection info (it is, by `serve`).
-pub struct PeerAddr(pub Option<std::net::SocketAddr>);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PeerAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let info = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
-        Ok(PeerAddr(info.map(|c| c.0)))
-    }
-}
-
-/// The client's address, for rate limits: the peer, or `X-Forwarded-For`'s first hop when
-/// the operator says a proxy sets it.
-pub fn client_ip(state: &AppState, req_headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> String {
-    if state.settings.trust_proxy_headers {
-        if let Some(first) = req_headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            return first.to_string();
-        }
-    }
-    peer.map(|p| p.ip().to_string()).unwrap_or_else(|| "unknown".into())
-}
-
 fn forbidden(message: &str) -> Response {
     let body = format!("<p>{}</p>", escape(message));
     (StatusCode::FORBIDDEN, Html(page("Refused", &body))).into_response()
@@ -112,14 +83,14 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         let hash = accounts::token_hash(token);
         let h = hash.clone();
-        match state.store.read(move |db| community::session_user(db, &h, now())).await {
+        match state.store.read(move |db| store::accounts::session_user(db, &h, now())).await {
             Ok(Some(user)) => {
                 viewer.csrf = accounts::sign(&state.secret, &format!("s:{hash}"));
                 viewer.user = Some(user);
                 viewer.session = Some(hash);
             }
             Ok(None) => {}
-            Err(e) => return super::listings::internal(&rid, e),
+            Err(e) => return super::error::PageError::from(e).into_response(),
         }
     }
     if viewer.user.is_none() {
@@ -166,8 +137,12 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
             );
         }
     }
-    req.extensions_mut().insert(viewer);
+    req.extensions_mut().insert(viewer.clone());
     let mut response = next.run(req).await;
+    // An error page drawn without the request at hand: drawn again with the viewer's menu.
+    if let (Some(_), Some(e)) = (&viewer.user, response.extensions_mut().remove::<super::error::ErrorPage>()) {
+        *response.body_mut() = Body::from(super::html::page_for(&viewer, &e.title, &e.body));
+    }
     // Only pages can hold forms: assets, health checks and JSON go without the cookie.
     let is_page = response
         .headers()
@@ -180,40 +155,12 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     response
 }
 
-/// A rule: at most `hits` per `window` seconds.
-#[derive(Debug, Clone, Copy)]
-pub struct Limit {
-    pub name: &'static str,
-    pub hits: u64,
-    pub window: u64,
-}
+pub use crate::community::limits::Limit;
+pub use crate::server::request::{client_ip, PeerAddr};
 
-impl Limit {
-    pub fn new(name: &'static str, rule: [u64; 2]) -> Self {
-        Self { name, hits: rule[0], window: rule[1].max(1) }
-    }
-}
-
-/// Counts a hit for `who` under `limit` in the store (so it holds across nodes); past the
-/// limit, the seconds until the window ends.
-pub async fn count_hit(state: &AppState, limit: Limit, who: &str) -> Result<Option<i64>, crate::store::StoreError> {
-    let now = now();
-    let window = limit.window as i64;
-    let start = now - now.rem_euclid(window);
-    let key = format!("{}:{who}", limit.name);
-    let hits = state.store.transaction(move |db| community::hit(db, &key, start)).await?;
-    Ok((hits as u64 > limit.hits).then(|| (start + window - now).max(1)))
-}
-
-/// Counts a hit for `who` under `limit`; past the limit, a 429 page with `Retry-After`.
-pub async fn check_limit(state: &AppState, rid: &RequestId, limit: Limit, who: &str) -> Result<(), Response> {
-    let Some(retry) = count_hit(state, limit, who).await.map_err(|e| super::listings::internal(rid, e))? else {
-        return Ok(());
-    };
-    let body = format!("<p>Too many attempts. Try again in {} seconds.</p>", retry);
-    let mut r = (StatusCode::TOO_MANY_REQUESTS, Html(page("Slow down", &body))).into_response();
-    if let Ok(v) = HeaderValue::from_str(&retry.to_string()) {
-        r.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    Err(r)
+/// Counts one hit against a limit kept in the store; past it, the "Slow down" page.
+pub async fn check_limit(state: &AppState, _rid: &RequestId, limit: Limit, who: &str) -> Result<(), Response> {
+    crate::community::limits::check(&state.store, limit, who)
+        .await
+        .map_err(|e| super::error::PageError::from(e).into_response())
 }

@@ -231,7 +231,7 @@ async fn listings_trending_and_errors() {
     let ada = Visitor::new(&s.base);
     ada.signup("ada", "correct horse").await;
     ada.upvote_json(P3).await;
-    paperboy::ranking::refresh(&s.store, 3, chrono::Utc::now().timestamp()).await.unwrap();
+    paperboy::community::ranking::refresh(&s.store, 3, chrono::Utc::now().timestamp()).await.unwrap();
     let (status, _, trending) = guest.get("/api/v1/trending?limit=3").await;
     assert_eq!(status, 200);
     assert_eq!(trending["items"][0]["id"], P3);

@@ -365,7 +365,7 @@ async fn admins_moderate_and_every_action_is_logged() {
     admin.signup("root", "correct horse").await;
     troll.signup("troll", "correct horse").await;
     s.store
-        .transaction(|db| paperboy::store::community::set_role(db, "root", paperboy::accounts::Role::Admin))
+        .transaction(|db| paperboy::store::accounts::set_role(db, "root", paperboy::accounts::Role::Admin))
         .await
         .unwrap();
     let page = format!("/papers/{P1}");
@@ -414,7 +414,7 @@ async fn trending_ranks_by_the_documented_formula() {
         v.upvote_json(P3).await;
     }
     voters[0].upvote_json(P2).await;
-    paperboy::ranking::refresh(&s.store, 7, chrono::Utc::now().timestamp()).await.unwrap();
+    paperboy::community::ranking::refresh(&s.store, 7, chrono::Utc::now().timestamp()).await.unwrap();
     let html = Visitor::new(&s.base).get("/papers/trending").await.body;
     assert!(html.contains("ln(points + 2) / (hours + 2)^0.5"), "the page explains the formula");
     let pos = |id: &str| html.find(&format!(r#"<article data-id="{id}"#)).unwrap_or(usize::MAX);

@@ -5,10 +5,10 @@ use crate::community::{site, Site};
 use crate::helpers::*;
 use mail_parser::MessageParser;
 use paperboy::digest::compose::{self, Links};
-use paperboy::digest::store as dstore;
 use paperboy::digest::{mailer, Frequency, Preferences};
 use paperboy::papers::Period;
 use paperboy::settings::Settings;
+use paperboy::store::digests as dstore;
 
 fn links(s: &Site) -> Links {
     Links { public_url: s.state.settings.public_url.clone(), secret: s.state.secret.clone() }
@@ -465,7 +465,7 @@ async fn for_me_digests_favour_what_the_account_liked() {
     let s = site(|_| {}).await;
     let ada = Visitor::new(&s.base);
     ada.signup("ada", "correct horse").await;
-    let uid = s.store.read(|db| Ok(paperboy::store::community::user_by_name(db, "ada")?.unwrap().id)).await.unwrap();
+    let uid = s.store.read(|db| Ok(paperboy::store::accounts::user_by_name(db, "ada")?.unwrap().id)).await.unwrap();
     // Ada liked two audio papers (cs.SD) of an earlier day.
     let audio: Vec<String> = s
         .store

@@ -43,7 +43,7 @@ async fn every_feed_parses_with_the_expected_items() {
     .validate(Source::Snapshot)
     .unwrap();
     s.store.upsert_papers(vec![tricky], None).await.unwrap();
-    paperboy::ranking::refresh(&s.store, 7, chrono::Utc::now().timestamp()).await.unwrap();
+    paperboy::community::ranking::refresh(&s.store, 7, chrono::Utc::now().timestamp()).await.unwrap();
 
     for (path, version, items) in [
         ("latest.rss", "rss20", 101),

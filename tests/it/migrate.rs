@@ -16,26 +16,28 @@ async fn sqlite_to_postgres_is_resumable_and_verified() {
     sqlite.store.record_fetched_day("2025-04-04".parse().unwrap(), 420, "rss").await.unwrap();
     sqlite.store.record_fetched_day("2025-04-07".parse().unwrap(), 380, "arxiv-api").await.unwrap();
     // A community: a member, a vote, a comment and its reply, a collection, ranks.
-    use paperboy::store::community as c;
+    use paperboy::store::{accounts, collections, comments, ranks, votes};
     let some = sqlite.store.papers_after_id("", 2).await.unwrap();
     let (p1, p2) = (some[0].id.as_str().to_string(), some[1].id.as_str().to_string());
     let (q1, q2) = (p1.clone(), p2.clone());
     sqlite
         .store
         .transaction(move |db| {
-            let ada = c::create_user(db, "ada", Some("ada@example.org"), "$argon2id$h", 10)?.unwrap();
-            c::toggle_vote(db, ada, &q1, "2025-04-04", 11)?;
-            let c::CommentOutcome::Added(first) = c::add_comment(db, &q1, "2025-04-04", ada, None, "first", 12)? else {
+            let ada = accounts::create_user(db, "ada", Some("ada@example.org"), "$argon2id$h", 10)?.unwrap();
+            votes::toggle_vote(db, ada, &q1, "2025-04-04", 11)?;
+            let comments::CommentOutcome::Added(first) =
+                comments::add_comment(db, &q1, "2025-04-04", ada, None, "first", 12)?
+            else {
                 unreachable!()
             };
-            c::add_comment(db, &q1, "2025-04-04", ada, Some(first), "reply", 13)?;
-            let col = c::create_collection(db, ada, "Reading", "", true, 14)?;
-            c::set_in_collection(db, col, ada, &q2, true, 15)?;
+            comments::add_comment(db, &q1, "2025-04-04", ada, Some(first), "reply", 13)?;
+            let col = collections::create_collection(db, ada, "Reading", "", true, 14)?;
+            collections::set_in_collection(db, col, ada, &q2, true, 15)?;
             Ok(())
         })
         .await
         .unwrap();
-    paperboy::ranking::refresh(&sqlite.store, 7, 1_750_000_000).await.unwrap();
+    paperboy::community::ranking::refresh(&sqlite.store, 7, 1_750_000_000).await.unwrap();
     let pg = pg_store().await;
 
     // Stopped early: a third of the way.
@@ -60,15 +62,15 @@ async fn sqlite_to_postgres_is_resumable_and_verified() {
     // The community came along, and new rows get fresh ids on PostgreSQL.
     assert!(r.community.iter().all(|(_, from, to)| from == to), "{:?}", r.community);
     assert!(r.community.iter().any(|(t, n, _)| *t == "comments" && *n == 2));
-    let comments = pg.read(move |db| c::comments_on(db, &p1)).await.unwrap();
+    let comments = pg.read(move |db| comments::comments_on(db, &p1)).await.unwrap();
     assert_eq!(comments.iter().map(|c| c.body.as_str()).collect::<Vec<_>>(), vec!["first", "reply"]);
     assert_eq!(comments[1].parent_id, Some(comments[0].id));
-    let bob = pg.transaction(|db| c::create_user(db, "bob", None, "h", 20)).await.unwrap().unwrap();
-    let ada = pg.read(|db| c::user_by_name(db, "ada")).await.unwrap().unwrap();
+    let bob = pg.transaction(|db| accounts::create_user(db, "bob", None, "h", 20)).await.unwrap().unwrap();
+    let ada = pg.read(|db| accounts::user_by_name(db, "ada")).await.unwrap().unwrap();
     assert!(bob > ada.id, "identity sequences moved past the copied ids");
     assert_eq!(
-        pg.read(|db| c::top_ranked(db, 5, 0)).await.unwrap(),
-        sqlite.store.read(|db| c::top_ranked(db, 5, 0)).await.unwrap()
+        pg.read(|db| ranks::top_ranked(db, 5, 0)).await.unwrap(),
+        sqlite.store.read(|db| ranks::top_ranked(db, 5, 0)).await.unwrap()
     );
     let _ = p2;
 

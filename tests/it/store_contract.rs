@@ -148,9 +148,9 @@ async fn resume_points_commit_with_their_batch(store: &Store) {
 }
 
 /// Accounts, votes, comments, submissions, collections, rate limits and ranks: SQL written
-/// once (`store::community`), run on each backend.
+/// once (`store::accounts`, `store::votes`, …), run on each backend.
 async fn the_community_tables_behave_alike(store: &Store) {
-    use paperboy::store::community as c;
+    use paperboy::store::{accounts, activity, collections, comments, limits, moderation, ranks, submissions, votes};
     store
         .upsert_papers(
             vec![paper("2508.00001", 1, "2025-08-07", "cs.LG"), paper("2508.00002", 1, "2025-08-06", "cs.CL")],
@@ -158,130 +158,148 @@ async fn the_community_tables_behave_alike(store: &Store) {
         )
         .await
         .unwrap();
-    let fresh0 = store.read(c::freshness).await.unwrap();
-    let ada =
-        store.transaction(|db| c::create_user(db, "Ada", Some("ada@example.org"), "$argon2id$x", 100)).await.unwrap();
+    let fresh0 = store.read(activity::freshness).await.unwrap();
+    let ada = store
+        .transaction(|db| accounts::create_user(db, "Ada", Some("ada@example.org"), "$argon2id$x", 100))
+        .await
+        .unwrap();
     let ada = ada.expect("created");
-    let dup = store.transaction(|db| c::create_user(db, "ada", None, "h", 100)).await.unwrap();
+    let dup = store.transaction(|db| accounts::create_user(db, "ada", None, "h", 100)).await.unwrap();
     assert_eq!(dup, None, "names are unique ignoring case");
-    let bob = store.transaction(|db| c::create_user(db, "bob", None, "h", 100)).await.unwrap().unwrap();
-    let user = store.read(|db| c::user_by_name(db, "ADA")).await.unwrap().unwrap();
+    let bob = store.transaction(|db| accounts::create_user(db, "bob", None, "h", 100)).await.unwrap().unwrap();
+    let user = store.read(|db| accounts::user_by_name(db, "ADA")).await.unwrap().unwrap();
     assert_eq!((user.id, user.username.as_str(), user.email.as_deref()), (ada, "Ada", Some("ada@example.org")));
 
     // Sessions: live ones find their user; expired ones and suspended users do not.
-    store.transaction(move |db| c::create_session(db, "t1", ada, 100, 200)).await.unwrap();
-    assert_eq!(store.read(|db| c::session_user(db, "t1", 150)).await.unwrap().map(|u| u.id), Some(ada));
-    assert!(store.read(|db| c::session_user(db, "t1", 250)).await.unwrap().is_none());
-    store.transaction(move |db| c::create_session(db, "t2", bob, 100, 1000)).await.unwrap();
-    store.transaction(move |db| c::set_suspended(db, bob, true)).await.unwrap();
-    assert!(store.read(|db| c::session_user(db, "t2", 150)).await.unwrap().is_none());
+    store.transaction(move |db| accounts::create_session(db, "t1", ada, 100, 200)).await.unwrap();
+    assert_eq!(store.read(|db| accounts::session_user(db, "t1", 150)).await.unwrap().map(|u| u.id), Some(ada));
+    assert!(store.read(|db| accounts::session_user(db, "t1", 250)).await.unwrap().is_none());
+    store.transaction(move |db| accounts::create_session(db, "t2", bob, 100, 1000)).await.unwrap();
+    store.transaction(move |db| accounts::set_suspended(db, bob, true)).await.unwrap();
+    assert!(store.read(|db| accounts::session_user(db, "t2", 150)).await.unwrap().is_none());
 
     // Votes toggle; counters follow; the activity counter moves.
-    let v = store.transaction(move |db| c::toggle_vote(db, ada, "2508.00001", "2025-08-07", 300)).await.unwrap();
+    let v = store.transaction(move |db| votes::toggle_vote(db, ada, "2508.00001", "2025-08-07", 300)).await.unwrap();
     assert_eq!(v, (true, 1));
-    let v = store.transaction(move |db| c::toggle_vote(db, bob, "2508.00001", "2025-08-07", 301)).await.unwrap();
+    let v = store.transaction(move |db| votes::toggle_vote(db, bob, "2508.00001", "2025-08-07", 301)).await.unwrap();
     assert_eq!(v, (true, 2));
-    let v = store.transaction(move |db| c::toggle_vote(db, bob, "2508.00001", "2025-08-07", 302)).await.unwrap();
+    let v = store.transaction(move |db| votes::toggle_vote(db, bob, "2508.00001", "2025-08-07", 302)).await.unwrap();
     assert_eq!(v, (false, 1));
     let ids = vec!["2508.00001".to_string(), "2508.00002".to_string()];
     let i2 = ids.clone();
-    let voted = store.read(move |db| c::voted_by(db, ada, &i2)).await.unwrap();
+    let voted = store.read(move |db| votes::voted_by(db, ada, &i2)).await.unwrap();
     assert_eq!(voted.into_iter().collect::<Vec<_>>(), vec!["2508.00001".to_string()]);
-    let top = store.read(|db| c::top_voted(db, "2025-08-01", "2025-08-08", 10)).await.unwrap();
+    let top = store.read(|db| votes::top_voted(db, "2025-08-01", "2025-08-08", 10)).await.unwrap();
     assert_eq!(top, vec![("2508.00001".to_string(), 1)]);
-    let fresh1 = store.read(c::freshness).await.unwrap();
+    let fresh1 = store.read(activity::freshness).await.unwrap();
     assert!(fresh1.1 > fresh0.1, "activity moves the freshness counter");
 
     // Comments: replies must be on the same paper; hiding one updates the count.
     let first = match store
-        .transaction(move |db| c::add_comment(db, "2508.00001", "2025-08-07", ada, None, "first", 400))
+        .transaction(move |db| comments::add_comment(db, "2508.00001", "2025-08-07", ada, None, "first", 400))
         .await
         .unwrap()
     {
-        c::CommentOutcome::Added(id) => id,
+        comments::CommentOutcome::Added(id) => id,
         other => panic!("{other:?}"),
     };
     let wrong = store
-        .transaction(move |db| c::add_comment(db, "2508.00002", "2025-08-06", ada, Some(first), "x", 401))
+        .transaction(move |db| comments::add_comment(db, "2508.00002", "2025-08-06", ada, Some(first), "x", 401))
         .await
         .unwrap();
-    assert_eq!(wrong, c::CommentOutcome::NoSuchParent);
+    assert_eq!(wrong, comments::CommentOutcome::NoSuchParent);
     store
-        .transaction(move |db| c::add_comment(db, "2508.00001", "2025-08-07", ada, Some(first), "reply", 402))
+        .transaction(move |db| comments::add_comment(db, "2508.00001", "2025-08-07", ada, Some(first), "reply", 402))
         .await
         .unwrap();
-    let comments = store.read(|db| c::comments_on(db, "2508.00001")).await.unwrap();
+    let comments = store.read(|db| comments::comments_on(db, "2508.00001")).await.unwrap();
     assert_eq!(
         comments.iter().map(|c| (c.body.as_str(), c.parent_id)).collect::<Vec<_>>(),
         vec![("first", None), ("reply", Some(first))]
     );
-    store.transaction(move |db| c::set_comment_hidden(db, first, true)).await.unwrap();
+    store.transaction(move |db| comments::set_comment_hidden(db, first, true)).await.unwrap();
     let i3 = ids.clone();
-    let activity = store.read(move |db| c::activity(db, &i3)).await.unwrap();
+    let activity = store.read(move |db| votes::activity(db, &i3)).await.unwrap();
     assert_eq!((activity["2508.00001"].upvotes, activity["2508.00001"].comments), (1, 1));
 
     // Submissions: once per paper, a cap per user.
     let s = store
-        .transaction(move |db| c::submit(db, "2508.00002", "2025-08-06", ada, "2025-08-07", 500, 0, 1))
+        .transaction(move |db| submissions::submit(db, "2508.00002", "2025-08-06", ada, "2025-08-07", 500, 0, 1))
         .await
         .unwrap();
-    assert_eq!(s, c::SubmitOutcome::Accepted);
+    assert_eq!(s, submissions::SubmitOutcome::Accepted);
     let s = store
-        .transaction(move |db| c::submit(db, "2508.00002", "2025-08-06", bob, "2025-08-07", 501, 0, 1))
+        .transaction(move |db| submissions::submit(db, "2508.00002", "2025-08-06", bob, "2025-08-07", 501, 0, 1))
         .await
         .unwrap();
-    assert_eq!(s, c::SubmitOutcome::Duplicate("Ada".into()));
+    assert_eq!(s, submissions::SubmitOutcome::Duplicate("Ada".into()));
     let s = store
-        .transaction(move |db| c::submit(db, "2508.00001", "2025-08-07", ada, "2025-08-07", 502, 0, 1))
+        .transaction(move |db| submissions::submit(db, "2508.00001", "2025-08-07", ada, "2025-08-07", 502, 0, 1))
         .await
         .unwrap();
-    assert_eq!(s, c::SubmitOutcome::CapReached);
-    assert_eq!(store.read(|db| c::submitted_on(db, "2025-08-07")).await.unwrap(), vec!["2508.00002".to_string()]);
+    assert_eq!(s, submissions::SubmitOutcome::CapReached);
+    assert_eq!(
+        store.read(|db| submissions::submitted_on(db, "2025-08-07")).await.unwrap(),
+        vec!["2508.00002".to_string()]
+    );
 
     // Collections: owners only; private ones listed for their owner only.
-    let col = store.transaction(move |db| c::create_collection(db, ada, "Reading", "", false, 600)).await.unwrap();
-    assert!(store.transaction(move |db| c::set_in_collection(db, col, ada, "2508.00001", true, 601)).await.unwrap());
-    assert!(!store.transaction(move |db| c::set_in_collection(db, col, bob, "2508.00002", true, 602)).await.unwrap());
-    assert_eq!(store.read(move |db| c::collection_papers(db, col)).await.unwrap(), vec!["2508.00001".to_string()]);
-    assert!(store.read(move |db| c::collections_of(db, ada, false)).await.unwrap().is_empty());
-    let all = store.read(move |db| c::collections_of(db, ada, true)).await.unwrap();
+    let col =
+        store.transaction(move |db| collections::create_collection(db, ada, "Reading", "", false, 600)).await.unwrap();
+    assert!(store
+        .transaction(move |db| collections::set_in_collection(db, col, ada, "2508.00001", true, 601))
+        .await
+        .unwrap());
+    assert!(!store
+        .transaction(move |db| collections::set_in_collection(db, col, bob, "2508.00002", true, 602))
+        .await
+        .unwrap());
+    assert_eq!(
+        store.read(move |db| collections::collection_papers(db, col)).await.unwrap(),
+        vec!["2508.00001".to_string()]
+    );
+    assert!(store.read(move |db| collections::collections_of(db, ada, false)).await.unwrap().is_empty());
+    let all = store.read(move |db| collections::collections_of(db, ada, true)).await.unwrap();
     assert_eq!((all.len(), all[0].papers, all[0].owner.as_str()), (1, 1, "Ada"));
-    assert!(store.transaction(move |db| c::update_collection(db, col, ada, "Renamed", "d", true, 603)).await.unwrap());
-    assert_eq!(store.read(move |db| c::collection(db, col)).await.unwrap().unwrap().name, "Renamed");
-    assert!(store.transaction(move |db| c::delete_collection(db, col, ada)).await.unwrap());
-    assert!(store.read(move |db| c::collection(db, col)).await.unwrap().is_none());
+    assert!(store
+        .transaction(move |db| collections::update_collection(db, col, ada, "Renamed", "d", true, 603))
+        .await
+        .unwrap());
+    assert_eq!(store.read(move |db| collections::collection(db, col)).await.unwrap().unwrap().name, "Renamed");
+    assert!(store.transaction(move |db| collections::delete_collection(db, col, ada)).await.unwrap());
+    assert!(store.read(move |db| collections::collection(db, col)).await.unwrap().is_none());
 
     // Rate-limit windows count per key and start over in a new window.
     for expected in 1..=3 {
-        assert_eq!(store.transaction(|db| c::hit(db, "login:1.2.3.4", 1000)).await.unwrap(), expected);
+        assert_eq!(store.transaction(|db| limits::hit(db, "login:1.2.3.4", 1000)).await.unwrap(), expected);
     }
-    assert_eq!(store.transaction(|db| c::hit(db, "login:1.2.3.4", 1060)).await.unwrap(), 1);
-    assert_eq!(store.transaction(|db| c::hit(db, "login:5.6.7.8", 1060)).await.unwrap(), 1);
+    assert_eq!(store.transaction(|db| limits::hit(db, "login:1.2.3.4", 1060)).await.unwrap(), 1);
+    assert_eq!(store.transaction(|db| limits::hit(db, "login:5.6.7.8", 1060)).await.unwrap(), 1);
 
     // A unit of work that fails leaves nothing behind.
     let failed = store
         .transaction(move |db| {
-            c::create_user(db, "carol", None, "h", 700)?;
+            accounts::create_user(db, "carol", None, "h", 700)?;
             db.execute("INSERT INTO no_such_table VALUES (1)", &[])?;
             Ok(())
         })
         .await;
     assert!(failed.is_err());
-    assert!(store.read(|db| c::user_by_name(db, "carol")).await.unwrap().is_none());
+    assert!(store.read(|db| accounts::user_by_name(db, "carol")).await.unwrap().is_none());
 
     // Ranks: recomputed in a batch, read best first.
-    let n = paperboy::ranking::refresh(store, 7, 1_754_600_000).await.unwrap();
+    let n = paperboy::community::ranking::refresh(store, 7, 1_754_600_000).await.unwrap();
     assert!(n >= 2);
-    let ranked = store.read(|db| c::top_ranked(db, 10, 0)).await.unwrap();
+    let ranked = store.read(|db| ranks::top_ranked(db, 10, 0)).await.unwrap();
     // The voted, newest paper first, then the day before's.
     assert_eq!((ranked[0].0.as_str(), ranked[1].0.as_str()), ("2508.00001", "2508.00002"), "{ranked:?}");
-    let expected = paperboy::ranking::hot_score(1, 1, (1_754_600_000.0 - 1_754_524_800.0) / 3600.0);
+    let expected = paperboy::community::ranking::hot_score(1, 1, (1_754_600_000.0 - 1_754_524_800.0) / 3600.0);
     assert!((ranked[0].1 - expected).abs() < 1e-12, "{} vs {expected}", ranked[0].1);
     assert!(ranked.windows(2).all(|w| w[0].1 >= w[1].1));
 
     // Moderation is logged; papers come back in the order asked.
-    store.transaction(move |db| c::log_moderation(db, ada, "comments/hide", "1", "spam", 800)).await.unwrap();
-    let log = store.read(|db| c::moderation_log(db, 10)).await.unwrap();
+    store.transaction(move |db| moderation::log_moderation(db, ada, "comments/hide", "1", "spam", 800)).await.unwrap();
+    let log = store.read(|db| moderation::moderation_log(db, 10)).await.unwrap();
     assert_eq!((log[0].admin.as_str(), log[0].reason.as_str()), ("Ada", "spam"));
     let got = store.papers_by_ids(vec!["2508.00002".into(), "nope".into(), "2508.00001".into()]).await.unwrap();
     assert_eq!(got.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), vec!["2508.00002", "2508.00001"]);

@@ -1,8 +1,6 @@
-//! The OpenAPI 3.1 document of both JSON APIs, generated from the handlers' and types'
-//! annotations (utoipa), served at `/api/openapi.json`.
+//! The OpenAPI 3.1 document's frame: title, description, tags and the token scheme. The
+//! paths come from the handlers' annotations, gathered by `api::router`'s one list.
 
-use super::{api, api_v1, search};
-use axum::response::{IntoResponse, Json, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
 
@@ -14,30 +12,6 @@ use utoipa::OpenApi;
             `/api/daily_papers`, `/api/papers/{id}` and `/api/papers/search` answer as Hugging Face's paper API; \
             `/api/v1/…` is paperboy's own. Writes need a personal token (made at /settings/tokens) sent as \
             `Authorization: Bearer <token>`. Every answer carries `RateLimit` and `RateLimit-Policy` headers.",
-    ),
-    paths(
-        api::daily_papers,
-        api::paper,
-        search::hf_search,
-        api_v1::list_papers,
-        api_v1::trending,
-        api_v1::paper,
-        api_v1::comments,
-        search::v1_similar,
-        api_v1::upvote_doc,
-        api_v1::unvote_doc,
-        api_v1::add_comment,
-        api_v1::submit,
-        search::v1_search,
-        api_v1::collection,
-        api_v1::create_collection,
-        api_v1::delete_collection,
-        api_v1::collect_doc,
-        api_v1::uncollect_doc,
-        api_v1::user_collections,
-        api_v1::user_upvotes,
-        api_v1::me,
-        api_v1::recommendations,
     ),
     modifiers(&TokenScheme),
     tags(
@@ -66,10 +40,4 @@ impl utoipa::Modify for TokenScheme {
             ),
         );
     }
-}
-
-/// `GET /api/openapi.json`.
-pub async fn document() -> Response {
-    static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
-    Json(DOC.get_or_init(|| serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()).clone()).into_response()
 }

@@ -1,8 +1,8 @@
 //! Subscribers and the outbox, in SQL written once for both backends (see `store::db`).
 
-use super::{Frequency, Mode, Preferences, Subscriber};
-use crate::store::db::{Db, Row, Val};
-use crate::store::Result;
+use super::db::{Db, Row, Val};
+use super::Result;
+use crate::digest::{Frequency, Mode, Preferences, Subscriber};
 
 const SUBSCRIBER_COLUMNS: &str =
     "id, email, user_id, confirmed_at, unsubscribed_at, frequency, mode, categories, keywords, \

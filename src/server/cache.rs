@@ -2,10 +2,9 @@
 //! still. Every node keeps its own; both counters are shared, so no node serves a page older
 //! than the store.
 
-use crate::app::AppState;
-use crate::store::{community, StoreError};
+use super::Site;
+use crate::store::{activity, StoreError};
 use axum::body::Bytes;
-use axum::response::Response;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Mutex;
@@ -105,43 +104,43 @@ impl PageCache {
 
 /// The store's freshness pair now: what was rendered at the same pair is still right. Asked
 /// of the store at most every `cache_check_ms`, and at once after a write through this process.
-pub async fn freshness(state: &AppState) -> Result<Freshness, StoreError> {
+pub async fn freshness(site: &Site) -> Result<Freshness, StoreError> {
+    let state = &site.app;
     let ttl = std::time::Duration::from_millis(state.settings.cache_check_ms);
     let writes = crate::store::local_writes();
     if !ttl.is_zero() {
-        let checked = *state.pages.checked.lock().unwrap_or_else(|e| e.into_inner());
+        let checked = *site.pages.checked.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((fresh, at, w)) = checked {
             if w == writes && at.elapsed() < ttl {
                 return Ok(fresh);
             }
         }
     }
-    let fresh = state.store.read(community::freshness).await?;
-    *state.pages.checked.lock().unwrap_or_else(|e| e.into_inner()) = Some((fresh, std::time::Instant::now(), writes));
+    let fresh = state.store.read(activity::freshness).await?;
+    *site.pages.checked.lock().unwrap_or_else(|e| e.into_inner()) = Some((fresh, std::time::Instant::now(), writes));
     Ok(fresh)
 }
 
 /// The response body under `key` while the store's freshness stands still; otherwise `build`
-/// renders it (or gives the response to send instead) and it is kept, also under `alias`.
-/// `on_error` answers when the store cannot say how fresh it is.
-pub async fn cached<Fut>(
-    state: &AppState,
+/// renders it (or gives the error to answer instead) and it is kept, also under `alias`.
+pub async fn cached<E, Fut>(
+    site: &Site,
     key: String,
     alias: Option<String>,
-    on_error: impl FnOnce(StoreError) -> Response,
     build: impl FnOnce() -> Fut,
-) -> Result<CachedPage, Response>
+) -> Result<CachedPage, E>
 where
-    Fut: Future<Output = Result<CachedPage, Response>>,
+    E: From<StoreError>,
+    Fut: Future<Output = Result<CachedPage, E>>,
 {
-    let fresh = freshness(state).await.map_err(on_error)?;
-    if let Some(page) = state.pages.get(&key, fresh) {
+    let fresh = freshness(site).await?;
+    if let Some(page) = site.pages.get(&key, fresh) {
         return Ok(page);
     }
     let page = build().await?;
     if let Some(alias) = alias {
-        state.pages.put(alias, fresh, page.clone());
+        site.pages.put(alias, fresh, page.clone());
     }
-    state.pages.put(key, fresh, page.clone());
+    site.pages.put(key, fresh, page.clone());
     Ok(page)
 }

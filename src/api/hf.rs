@@ -1,82 +1,25 @@
 //! The JSON API that speaks Hugging Face's paper API, so that existing clients work unchanged:
-//! `GET /api/daily_papers` and `GET /api/papers/{id}`. Field names and types follow Hugging
-//! Face's (see `../shared/fixtures/hf-daily-papers`); fields paperboy has no data for are
-//! present with the types clients expect (null, empty list, 0, false). Errors are JSON with a
-//! stable `code`, a `message` that says what to fix, and the HTTP `status`.
+//! `GET /api/daily_papers`, `GET /api/papers/{id}` and `GET /api/papers/search`. Field names
+//! and types follow Hugging Face's (see `../shared/fixtures/hf-daily-papers`); fields paperboy
+//! has no data for are present with the types clients expect (null, empty list, 0, false).
 
-use super::RequestId;
+use super::error::{ApiError, ApiResult, Code, ErrorBody};
+use super::extract::{ApiQuery, PaperId};
+use super::params;
 use crate::app::AppState;
-use crate::papers::{ArxivId, Paper, Period};
-use crate::ranking::hot_score;
-use crate::store::{community, Listing, StoreError};
-use axum::extract::{Extension, Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Json, Response};
+use crate::community::ranking::hot_score;
+use crate::papers::{Paper, Period};
+use crate::search::params::{parse_params, HfSearchParams, SearchParams};
+use crate::search::Mode;
+use crate::server::cache::{cached, CachedPage};
+use crate::server::Site;
+use crate::store::votes::{self, PaperActivity};
+use crate::store::{submissions, Listing};
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{Json, Response};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
-
-/// Every API error: a stable machine `code`, a `message` that says what to fix, and the HTTP
-/// `status` again.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ApiError {
-    #[schema(example = "invalid_limit")]
-    pub code: String,
-    #[schema(example = "limit=\"500\": use 1 to 100")]
-    pub message: String,
-    #[schema(example = 400)]
-    pub status: u16,
-}
-
-/// An API error: `{"code": …, "message": …, "status": …}`.
-pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let body = ApiError { code: code.into(), message: message.into(), status: status.as_u16() };
-    (status, Json(body)).into_response()
-}
-
-pub(crate) fn store_error(rid: &RequestId, e: StoreError) -> Response {
-    if e.is_unavailable() {
-        tracing::warn!(request_id = %rid.0, error = %e, "store unavailable");
-        let mut r =
-            error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database cannot be reached; try again shortly");
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-        return r;
-    }
-    tracing::error!(request_id = %rid.0, error = %e, "API request failed");
-    error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal",
-        format!("something went wrong on our side (request id {})", rid.0),
-    )
-}
-
-/// `Query`, with a JSON 400 when the query string cannot be read (a repeated parameter, say).
-pub struct ApiQuery<T>(pub T);
-
-impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Response> {
-        match Query::<T>::from_request_parts(parts, state).await {
-            Ok(Query(v)) => Ok(ApiQuery(v)),
-            Err(e) => Err(error(StatusCode::BAD_REQUEST, "invalid_query", e.body_text())),
-        }
-    }
-}
-
-/// `Path`, with a JSON 400 when the path cannot be read (bad percent-encoding, say).
-pub struct ApiPath<T>(pub T);
-
-impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiPath<T> {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Response> {
-        match Path::<T>::from_request_parts(parts, state).await {
-            Ok(Path(v)) => Ok(ApiPath(v)),
-            Err(e) => Err(error(StatusCode::BAD_REQUEST, "invalid_path", e.body_text())),
-        }
-    }
-}
 
 /// A stable 24-hex-digit id in the style of Hugging Face's object ids.
 fn object_id(seed: &str) -> String {
@@ -164,7 +107,7 @@ pub struct HfDailyItem {
     pub paper: HfPaper,
 }
 
-fn paper_json(p: &Paper, a: &community::PaperActivity, submitted_at: Option<i64>) -> HfPaper {
+fn paper_json(p: &Paper, a: &PaperActivity, submitted_at: Option<i64>) -> HfPaper {
     let id = p.id.as_str();
     let submitted_on_daily = submitted_at
         .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
@@ -195,7 +138,7 @@ fn paper_json(p: &Paper, a: &community::PaperActivity, submitted_at: Option<i64>
 }
 
 /// One item of `/api/daily_papers`.
-pub(crate) fn item_json(p: &Paper, a: &community::PaperActivity, submitted_at: Option<i64>) -> HfDailyItem {
+pub(crate) fn item_json(p: &Paper, a: &PaperActivity, submitted_at: Option<i64>) -> HfDailyItem {
     let paper = paper_json(p, a, submitted_at);
     HfDailyItem {
         title: p.title.clone(),
@@ -248,45 +191,16 @@ struct DailyRequest {
     submitter: Option<String>,
 }
 
-/// At most one of `date`, `week` and `month`, each in its own format; none: `None`.
-pub(crate) fn parse_period(
-    date: Option<&str>,
-    week: Option<&str>,
-    month: Option<&str>,
-) -> Result<Option<Period>, (&'static str, String)> {
-    let given: Vec<(&str, &str)> = [("date", date), ("week", week), ("month", month)]
-        .into_iter()
-        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
-        .collect();
-    match given.as_slice() {
-        [] => Ok(None),
-        [(kind, value)] => Period::parse(value)
-            .filter(|p| {
-                matches!(
-                    (kind, p),
-                    (&"date", Period::Day(_)) | (&"week", Period::Week { .. }) | (&"month", Period::Month { .. })
-                )
-            })
-            .map(Some)
-            .ok_or_else(|| {
-                let want = match *kind {
-                    "date" => "YYYY-MM-DD",
-                    "week" => "YYYY-Www, e.g. 2025-W32",
-                    _ => "YYYY-MM",
-                };
-                ("invalid_period", format!("{kind}={value:?} is not valid: use {want}"))
-            }),
-        _ => Err(("invalid_period", "give at most one of date, week and month".into())),
-    }
-}
-
-fn parse_daily(q: &DailyQuery) -> Result<DailyRequest, (&'static str, String)> {
-    let period = parse_period(q.date.as_deref(), q.week.as_deref(), q.month.as_deref())?;
+fn parse_daily(q: &DailyQuery) -> Result<DailyRequest, ApiError> {
+    let period = params::period(q.date.as_deref(), q.week.as_deref(), q.month.as_deref())?;
     let trending = match q.sort.as_deref() {
         None | Some("publishedAt") => false,
         Some("trending") => true,
         Some(other) => {
-            return Err(("invalid_sort", format!("sort={other:?} is not supported: use publishedAt or trending")))
+            return Err(ApiError::new(
+                Code::InvalidSort,
+                format!("sort={other:?} is not supported: use publishedAt or trending"),
+            ))
         }
     };
     let page = match q.p.as_deref() {
@@ -295,7 +209,7 @@ fn parse_daily(q: &DailyQuery) -> Result<DailyRequest, (&'static str, String)> {
             .parse::<u32>()
             .ok()
             .filter(|p| *p <= 100_000)
-            .ok_or(("invalid_page", format!("p={p:?}: use a page number from 0")))?,
+            .ok_or_else(|| ApiError::new(Code::InvalidPage, format!("p={p:?}: use a page number from 0")))?,
     };
     let limit = match q.limit.as_deref() {
         None => 50,
@@ -303,11 +217,11 @@ fn parse_daily(q: &DailyQuery) -> Result<DailyRequest, (&'static str, String)> {
             .parse::<u32>()
             .ok()
             .filter(|l| (1..=100).contains(l))
-            .ok_or(("invalid_limit", format!("limit={l:?}: use 1 to 100")))?,
+            .ok_or_else(|| ApiError::new(Code::InvalidLimit, format!("limit={l:?}: use 1 to 100")))?,
     };
     let submitter = q.submitter.clone().filter(|s| !s.is_empty());
     if submitter.as_ref().is_some_and(|s| s.len() > 64) {
-        return Err(("invalid_submitter", "submitter: at most 64 characters".into()));
+        return Err(ApiError::new(Code::InvalidSubmitter, "submitter: at most 64 characters"));
     }
     Ok(DailyRequest { period, trending, page, limit, submitter })
 }
@@ -317,89 +231,49 @@ fn parse_daily(q: &DailyQuery) -> Result<DailyRequest, (&'static str, String)> {
 #[utoipa::path(get, path = "/api/daily_papers", tag = "Hugging Face compatible", params(DailyQuery),
     responses(
         (status = 200, description = "One page of the listing", body = [HfDailyItem]),
-        (status = 400, description = "A parameter is out of range or malformed", body = ApiError),
-        (status = 401, description = "The bearer token is unknown or revoked", body = ApiError),
-        (status = 429, description = "Too many requests; see Retry-After", body = ApiError),
-        (status = 503, description = "The database cannot be reached", body = ApiError),
+        (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody),
+        (status = 401, description = "The bearer token is unknown or revoked", body = ErrorBody),
+        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
     ))]
 pub async fn daily_papers(
-    State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    State(site): State<Site>,
     uri: axum::http::Uri,
     headers: axum::http::HeaderMap,
     ApiQuery(q): ApiQuery<DailyQuery>,
-) -> Response {
-    let req = match parse_daily(&q) {
-        Ok(r) => r,
-        Err((code, message)) => return error(StatusCode::BAD_REQUEST, code, message),
-    };
+) -> ApiResult<Response> {
+    let req = parse_daily(&q)?;
     // The answer depends on the store only: cached per node until its freshness pair moves.
     let key = format!("api|{}", uri.query().unwrap_or(""));
-    let on_error = |e| store_error(&rid, e);
-    match super::cache::cached(&state, key, None, on_error, || daily_papers_fresh(&state, &rid, &uri, req)).await {
-        Ok(page) => page.respond(&headers),
-        Err(r) => r,
-    }
+    Ok(cached(&site, key, None, || daily_papers_fresh(&site.app, &uri, req)).await?.respond(&headers))
 }
 
-async fn daily_papers_fresh(
-    state: &AppState,
-    rid: &RequestId,
-    uri: &axum::http::Uri,
-    req: DailyRequest,
-) -> Result<super::cache::CachedPage, Response> {
-    let empty =
-        || super::cache::CachedPage::with_type(axum::body::Bytes::from_static(b"[]"), "application/json", Vec::new());
+async fn daily_papers_fresh(state: &AppState, uri: &axum::http::Uri, req: DailyRequest) -> ApiResult<CachedPage> {
+    let empty = || CachedPage::with_type(axum::body::Bytes::from_static(b"[]"), "application/json", Vec::new());
     let period = match req.period {
         Some(p) => p,
-        None => match state.store.latest_day(None).await {
-            Ok(Some(d)) => Period::Day(d),
-            Ok(None) => return Ok(empty()),
-            Err(e) => return Err(store_error(rid, e)),
+        None => match state.store.latest_day(None).await? {
+            Some(d) => Period::Day(d),
+            None => return Ok(empty()),
         },
     };
     // The whole period is read when it must be re-ordered or filtered; otherwise one page.
     let whole = req.trending || req.submitter.is_some();
     let (limit, offset) = if whole { (100_000, 0) } else { (req.limit, req.page * req.limit) };
     let listing = Listing { period, categories: vec![], limit, offset };
-    let (papers, total) =
-        match tokio::try_join!(state.store.list_papers(listing), state.store.count_papers(period, vec![])) {
-            Ok(x) => x,
-            Err(e) => return Err(store_error(rid, e)),
-        };
+    let (papers, total) = tokio::try_join!(state.store.list_papers(listing), state.store.count_papers(period, vec![]))?;
     let ids: Vec<String> = papers.iter().map(|p| p.id.as_str().to_string()).collect();
-    let i2 = ids.clone();
-    let found = state
-        .store
-        .read(move |db| {
-            let activity = community::activity(db, &i2)?;
-            let mut submitted_at = HashMap::new();
-            for chunk in i2.chunks(500) {
-                let marks = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-                let sql = format!(
-                    "SELECT paper_id, submitted_at FROM submissions WHERE removed = 0 AND paper_id IN ({marks})"
-                );
-                let params: Vec<crate::store::db::Val> = chunk.iter().map(Into::into).collect();
-                for r in db.query(&sql, &params)? {
-                    submitted_at.insert(r.text(0), r.int(1));
-                }
-            }
-            Ok((activity, submitted_at))
-        })
-        .await;
-    let (activity, submitted_at) = match found {
-        Ok(x) => x,
-        Err(e) => return Err(store_error(rid, e)),
-    };
-    let none = community::PaperActivity::default();
-    let mut rows: Vec<(&Paper, &community::PaperActivity)> =
+    let (activity, submitted_at) =
+        state.store.read(move |db| Ok((votes::activity(db, &ids)?, submissions::submitted_at(db, &ids)?))).await?;
+    let none = PaperActivity::default();
+    let mut rows: Vec<(&Paper, &PaperActivity)> =
         papers.iter().map(|p| (p, activity.get(p.id.as_str()).unwrap_or(&none))).collect();
     if let Some(who) = &req.submitter {
         rows.retain(|(_, a)| a.submitted_by.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(who)));
     }
     if req.trending {
         let now = chrono::Utc::now().timestamp();
-        let score = |p: &Paper, a: &community::PaperActivity| {
+        let score = |p: &Paper, a: &PaperActivity| {
             let listed = submitted_at
                 .get(p.id.as_str())
                 .copied()
@@ -437,7 +311,7 @@ async fn daily_papers_fresh(
             extra.push((header::LINK, v));
         }
     }
-    Ok(super::cache::CachedPage::with_type(body, "application/json", extra))
+    Ok(CachedPage::with_type(body, "application/json", extra))
 }
 
 /// One paper, as Hugging Face's `/api/papers/{id}`.
@@ -445,46 +319,46 @@ async fn daily_papers_fresh(
     params(("id" = String, Path, description = "An arXiv id, e.g. 2508.04705 or hep-th/9901001", example = "2508.04705")),
     responses(
         (status = 200, description = "The paper", body = HfPaper),
-        (status = 400, description = "Not an arXiv id", body = ApiError),
-        (status = 401, description = "The bearer token is unknown or revoked", body = ApiError),
-        (status = 404, description = "paperboy does not know this paper", body = ApiError),
-        (status = 429, description = "Too many requests; see Retry-After", body = ApiError),
-        (status = 503, description = "The database cannot be reached", body = ApiError),
+        (status = 400, description = "Not an arXiv id", body = ErrorBody),
+        (status = 401, description = "The bearer token is unknown or revoked", body = ErrorBody),
+        (status = 404, description = "paperboy does not know this paper", body = ErrorBody),
+        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
     ))]
-pub async fn paper(
-    State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
-    ApiPath(id): ApiPath<String>,
-) -> Response {
-    let id = match ArxivId::parse(&id) {
-        Ok(id) => id,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_id", format!("{id:?} is not an arXiv id: {e}")),
-    };
-    let p = match state.store.paper(&id).await {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            return error(StatusCode::NOT_FOUND, "not_found", format!("paperboy does not know arXiv:{}", id.as_str()))
-        }
-        Err(e) => return store_error(&rid, e),
-    };
+pub async fn paper(State(state): State<AppState>, PaperId(id): PaperId) -> ApiResult<Json<HfPaper>> {
+    let p = super::papers::known(&state, &id).await?;
     let key = p.id.as_str().to_string();
-    let found = state
+    let (a, at) = state
         .store
         .read(move |db| {
-            let a = community::activity(db, std::slice::from_ref(&key))?.remove(&key).unwrap_or_default();
-            let at = db
-                .query_one(
-                    "SELECT submitted_at FROM submissions WHERE removed = 0 AND paper_id = $1",
-                    &[key.as_str().into()],
-                )?
-                .map(|r| r.int(0));
-            Ok((a, at))
+            let keys = std::slice::from_ref(&key);
+            let a = votes::activity(db, keys)?.remove(&key).unwrap_or_default();
+            Ok((a, submissions::submitted_at(db, keys)?.remove(&key)))
         })
-        .await;
-    match found {
-        Ok((a, at)) => Json(paper_json(&p, &a, at)).into_response(),
-        Err(e) => store_error(&rid, e),
-    }
+        .await?;
+    Ok(Json(paper_json(&p, &a, at)))
+}
+
+/// Searches papers (hybrid: keywords and meaning), as Hugging Face's `/api/papers/search`.
+#[utoipa::path(get, path = "/api/papers/search", tag = "Hugging Face compatible", params(HfSearchParams),
+    responses(
+        (status = 200, description = "The papers found, best first", body = [HfDailyItem]),
+        (status = 400, description = "q is missing or too long, or limit is out of range", body = ErrorBody),
+        (status = 401, description = "The bearer token is unknown or revoked", body = ErrorBody),
+        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
+        (status = 503, description = "Search is off, or the database cannot be reached", body = ErrorBody),
+    ))]
+pub async fn search(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<HfSearchParams>,
+) -> ApiResult<Json<Vec<HfDailyItem>>> {
+    let params = SearchParams { q: params.q, limit: params.limit, ..Default::default() };
+    let mut req = parse_params(&params, 50, 120).map_err(|(code, message)| ApiError::invalid(code, message))?;
+    req.mode = Mode::Hybrid;
+    let (_, papers) = super::search::run(&state, &req).await?;
+    let ids: Vec<String> = papers.iter().map(|p| p.id.as_str().to_string()).collect();
+    let a = state.store.read(move |db| votes::activity(db, &ids)).await?;
+    Ok(Json(papers.iter().map(|p| item_json(p, a.get(p.id.as_str()).unwrap_or(&Default::default()), None)).collect()))
 }
 
 #[cfg(test)]
@@ -523,7 +397,10 @@ mod tests {
             (vec![("limit", "101")], "invalid_limit"),
             (vec![("p", "-1")], "invalid_page"),
         ] {
-            assert_eq!(parse_daily(&q(&bad)).unwrap_err().0, code, "{bad:?}");
+            match parse_daily(&q(&bad)).unwrap_err() {
+                ApiError::Refused { code: got, .. } => assert_eq!(got.as_str(), code, "{bad:?}"),
+                other => panic!("{other:?}"),
+            }
         }
     }
 

@@ -13,8 +13,8 @@
 //! are paperboy's own; Hugging Face upvotes are shown but not counted (another community).
 //! Scores are recomputed in batches (`Store::refresh_ranks`) and read through an index.
 
-use crate::app::AppState;
-use crate::store::community::{self, RankInput};
+use crate::papers::Paper;
+use crate::store::ranks::{self, RankInput};
 use crate::store::{Store, StoreError};
 
 /// How fast scores decay with age.
@@ -47,7 +47,7 @@ fn listed_at(input: &RankInput) -> Option<i64> {
 /// those with recent activity) and replaces the stored ranks. Returns how many were scored.
 pub async fn refresh(store: &Store, trending_days: u32, now: i64) -> Result<usize, StoreError> {
     let active_since = now - i64::from(trending_days) * 86_400;
-    let inputs = store.read(move |db| community::rank_inputs(db, trending_days.into(), active_since)).await?;
+    let inputs = store.read(move |db| ranks::rank_inputs(db, trending_days.into(), active_since)).await?;
     let scores: Vec<(String, f64)> = inputs
         .iter()
         .map(|i| {
@@ -56,26 +56,49 @@ pub async fn refresh(store: &Store, trending_days: u32, now: i64) -> Result<usiz
         })
         .collect();
     let n = scores.len();
-    store.transaction(move |db| community::replace_ranks(db, &scores, now)).await?;
+    store.transaction(move |db| ranks::replace_ranks(db, &scores, now)).await?;
     Ok(n)
 }
 
 /// The lease that makes one node at a time refresh the ranks.
 pub const RANK_LEASE: &str = "rank-refresh";
 
-/// Refreshes the ranks every `rank_refresh_secs`, on one node at a time.
-pub async fn refresh_loop(state: AppState) {
-    let every = std::time::Duration::from_secs(state.settings.community.rank_refresh_secs.max(1));
-    loop {
-        if let Ok(true) = state.store.try_lease(RANK_LEASE, &state.node_id, every * 2).await {
-            let days = state.settings.community.trending_days;
-            match refresh(&state.store, days, chrono::Utc::now().timestamp()).await {
-                Ok(n) => tracing::debug!(papers = n, "trending ranks refreshed"),
-                Err(e) => tracing::warn!(error = %e, "refreshing trending ranks failed"),
-            }
+/// With a category filter, the ranking is read this deep and filtered.
+const FILTER_DEPTH: i64 = 2_000;
+
+/// One page of the ranking (from 1), in some categories (none: all): when the ranks were
+/// refreshed, the papers, and whether another page follows. Ranks never computed (a new
+/// instance) are computed now rather than show nothing.
+pub async fn ranked_page(
+    store: &Store,
+    trending_days: u32,
+    categories: &[String],
+    page_no: usize,
+    page_size: usize,
+) -> Result<(Option<i64>, Vec<Paper>, bool), StoreError> {
+    let refreshed = match store.read(ranks::ranks_refreshed_at).await? {
+        None => {
+            let now = chrono::Utc::now().timestamp();
+            refresh(store, trending_days, now).await?;
+            Some(now)
         }
-        tokio::time::sleep(every).await;
+        Some(t) => Some(t),
+    };
+    let (limit, offset) = if categories.is_empty() {
+        (page_size as i64 + 1, ((page_no - 1) * page_size) as i64)
+    } else {
+        (FILTER_DEPTH, 0)
+    };
+    let ranked = store.read(move |db| ranks::top_ranked(db, limit, offset)).await?;
+    let ids: Vec<String> = ranked.iter().map(|(id, _)| id.clone()).collect();
+    let mut papers = store.papers_by_ids(ids).await?;
+    if !categories.is_empty() {
+        papers.retain(|p| p.in_any(categories));
+        papers = papers.into_iter().skip((page_no - 1) * page_size).take(page_size + 1).collect();
     }
+    let more = papers.len() > page_size;
+    papers.truncate(page_size);
+    Ok((refreshed, papers, more))
 }
 
 #[cfg(test)]

@@ -1,10 +1,7 @@
-//! Prometheus metrics for this node, in the text exposition format at `/metrics`. A handful of
-//! counters kept in atomics: a metrics crate would add more than it saves here.
+//! This node's counters, rendered in Prometheus' text exposition format (served at
+//! `/metrics`). A handful of atomics: a metrics crate would add more than it saves here.
 
-use crate::app::AppState;
-use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
+use crate::store::Stats;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -31,8 +28,8 @@ impl Metrics {
     }
 }
 
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
-    let m = &state.metrics;
+/// The exposition: this node's counters and, when the store answered, its figures.
+pub fn render(m: &Metrics, store: Option<&Stats>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# HELP paperboy_build_info Version of this node.\n# TYPE paperboy_build_info gauge");
     let _ = writeln!(out, "paperboy_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"));
@@ -69,8 +66,8 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     );
     let _ = writeln!(out, "# HELP paperboy_follow_rounds_failed_total Follower rounds that could not reach arXiv.\n# TYPE paperboy_follow_rounds_failed_total counter");
     let _ = writeln!(out, "paperboy_follow_rounds_failed_total {}", m.follow_rounds_failed.load(Ordering::Relaxed));
-    match state.store.stats().await {
-        Ok(s) => {
+    match store {
+        Some(s) => {
             let _ =
                 writeln!(out, "# HELP paperboy_store_papers Papers in the store.\n# TYPE paperboy_store_papers gauge");
             let _ = writeln!(out, "paperboy_store_papers {}", s.papers);
@@ -78,9 +75,9 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
             let _ = writeln!(out, "paperboy_store_change_seq {}", s.change_seq);
             let _ = writeln!(out, "paperboy_store_up 1");
         }
-        Err(_) => {
+        None => {
             let _ = writeln!(out, "paperboy_store_up 0");
         }
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out)
+    out
 }

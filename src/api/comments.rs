@@ -1,0 +1,106 @@
+//! Comments: a paper's thread, and posting to it.
+
+use super::error::{ApiResult, ErrorBody};
+use super::extract::{ApiJson, Caller, PaperId};
+use super::papers::{created, known, time};
+use crate::app::AppState;
+use crate::community::comments;
+use crate::store::comments::Comment;
+use axum::extract::State;
+use axum::response::{Json, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A comment; threads are rebuilt from `parentId`. A comment a moderator hid keeps its place
+/// in the thread with no body.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiComment {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub author: String,
+    /// Markdown, as written.
+    pub body: Option<String>,
+    pub hidden: bool,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentList {
+    pub paper_id: String,
+    /// Oldest first.
+    pub comments: Vec<ApiComment>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewComment {
+    /// Markdown, 1 to 10,000 characters.
+    pub body: String,
+    /// The comment this replies to, on the same paper.
+    #[serde(default)]
+    pub parent_id: Option<i64>,
+}
+
+fn api_comment(c: Comment) -> ApiComment {
+    ApiComment {
+        id: c.id,
+        parent_id: c.parent_id,
+        author: c.username,
+        body: (!c.hidden).then_some(c.body),
+        hidden: c.hidden,
+        created_at: time(c.created_at),
+    }
+}
+
+/// A paper's comments, oldest first (Hugging Face's API cannot return them).
+#[utoipa::path(get, path = "/api/v1/papers/{id}/comments", tag = "Community",
+    params(("id" = String, Path, description = "An arXiv id", example = "2508.04705")),
+    responses(
+        (status = 200, description = "The comments", body = CommentList),
+        (status = 400, description = "Not an arXiv id", body = ErrorBody),
+        (status = 401, description = "The bearer token is unknown or revoked", body = ErrorBody),
+        (status = 404, description = "Unknown paper", body = ErrorBody),
+        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    ))]
+pub async fn list(State(state): State<AppState>, PaperId(id): PaperId) -> ApiResult<Json<CommentList>> {
+    let p = known(&state, &id).await?;
+    let list = comments::on(&state.store, &p).await?;
+    Ok(Json(CommentList { paper_id: p.id.as_str().to_string(), comments: list.into_iter().map(api_comment).collect() }))
+}
+
+/// Comments on a paper, or replies to one of its comments.
+#[utoipa::path(post, path = "/api/v1/papers/{id}/comments", tag = "Community",
+    params(("id" = String, Path, description = "An arXiv id", example = "2508.04705")),
+    request_body = NewComment,
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "The comment", body = ApiComment),
+        (status = 400, description = "Not an arXiv id, a bad body, or a reply to a comment not on this paper", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "Unknown paper", body = ErrorBody),
+        (status = 429, description = "Too many requests or comments; see Retry-After", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    ))]
+pub async fn post(
+    State(state): State<AppState>,
+    caller: Caller,
+    PaperId(id): PaperId,
+    body: Result<ApiJson<NewComment>, super::error::ApiError>,
+) -> ApiResult<Response> {
+    let user = caller.member()?;
+    let p = known(&state, &id).await?;
+    let ApiJson(new) = body?;
+    let posted = comments::post(&state.store, &state.settings.community, &user, &p, new.parent_id, &new.body).await?;
+    Ok(created(ApiComment {
+        id: posted.id,
+        parent_id: new.parent_id,
+        author: user.username,
+        body: Some(posted.body),
+        hidden: false,
+        created_at: time(posted.created_at),
+    }))
+}

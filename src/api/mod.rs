@@ -1,0 +1,88 @@
+//! The JSON APIs: paperboy's own (`/api/v1/…`, by resource: papers, comments, votes,
+//! submissions, collections, users, me, search) and Hugging Face's paper API (`hf`), so that
+//! its clients work unchanged.
+//!
+//! Routes and the OpenAPI document come from one list ([`router`]): a handler's
+//! `#[utoipa::path]` says its method and path once, and a route cannot be served undocumented.
+//! Every answer carries `RateLimit` headers ([`auth`]); errors are `{"code", "message",
+//! "status"}` ([`error`]); pages are numbered from 1 with a `limit`, in a stable order.
+
+mod auth;
+mod collections;
+mod comments;
+pub mod error;
+mod extract;
+pub mod hf;
+mod me;
+mod openapi;
+mod papers;
+mod params;
+mod search;
+mod submissions;
+mod users;
+mod votes;
+
+use crate::server::Site;
+use axum::middleware;
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{any, get, post, put};
+use axum::Router;
+use error::{ApiError, Code};
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Every documented route, with its OpenAPI operation.
+fn resources() -> OpenApiRouter<Site> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(hf::daily_papers))
+        .routes(routes!(hf::paper))
+        .routes(routes!(hf::search))
+        .routes(routes!(papers::list))
+        .routes(routes!(papers::trending))
+        .routes(routes!(papers::one))
+        .routes(routes!(comments::list, comments::post))
+        .routes(routes!(search::similar))
+        .routes(routes!(votes::upvote, votes::unvote))
+        .routes(routes!(submissions::submit))
+        .routes(routes!(search::search))
+        .routes(routes!(collections::create))
+        .routes(routes!(collections::one, collections::delete))
+        .routes(routes!(collections::collect, collections::uncollect))
+        .routes(routes!(users::collections_of))
+        .routes(routes!(users::upvotes_of))
+        .routes(routes!(me::me))
+        .routes(routes!(me::recommendations))
+}
+
+/// The OpenAPI document of both APIs.
+pub fn document() -> utoipa::openapi::OpenApi {
+    resources().into_openapi()
+}
+
+/// The API's routes, behind its guard (token, rate limit) and CORS.
+pub fn router(site: &Site) -> Router<Site> {
+    let (routes, doc) = resources().split_for_parts();
+    let doc = Arc::new(serde_json::to_value(&doc).unwrap_or_default());
+    routes
+        // arXiv's old ids hold a slash: the same handlers under the id's two parts.
+        .route("/api/papers/{id}/{number}", get(hf::paper))
+        .route("/api/v1/papers/{id}/{number}", get(papers::one))
+        .route("/api/v1/papers/{id}/{number}/comments", get(comments::list).post(comments::post))
+        .route("/api/v1/papers/{id}/{number}/similar", get(search::similar))
+        .route("/api/v1/papers/{id}/{number}/upvote", post(votes::upvote).delete(votes::unvote))
+        .route(
+            "/api/v1/collections/{id}/papers/{paper}/{number}",
+            put(collections::collect).delete(collections::uncollect),
+        )
+        .route("/api/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
+        .route("/api/{*rest}", any(not_found))
+        .layer(middleware::from_fn_with_state(site.clone(), auth::guard))
+        .layer(middleware::map_response(auth::allow_any_origin))
+}
+
+/// Any `/api/…` path that names nothing.
+async fn not_found() -> Response {
+    ApiError::new(Code::NotFound, "no such endpoint; see /api/openapi.json").into_response()
+}

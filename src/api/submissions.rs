@@ -1,0 +1,53 @@
+//! Submissions: a member puts a recent paper on the latest day's list.
+
+use super::error::{ApiResult, ErrorBody};
+use super::extract::{ApiJson, Caller};
+use super::papers::{created, with_activity, ApiPaper};
+use crate::app::AppState;
+use crate::community::submissions;
+use crate::ingest::arxiv_api::ArxivApi;
+use axum::extract::State;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Submission {
+    pub paper: ApiPaper,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewSubmission {
+    /// An arXiv id or URL.
+    #[schema(example = "2508.04705")]
+    pub paper: String,
+}
+
+/// Submits a paper, by arXiv id or URL, to the latest day's list (fetched from arXiv when
+/// paperboy does not hold it yet).
+#[utoipa::path(post, path = "/api/v1/submissions", tag = "Community", request_body = NewSubmission,
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "Submitted", body = Submission),
+        (status = 400, description = "Not an arXiv id or URL, or a bad body", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "arXiv does not know the paper", body = ErrorBody),
+        (status = 409, description = "Already submitted", body = ErrorBody),
+        (status = 422, description = "Too old to submit", body = ErrorBody),
+        (status = 429, description = "Too many requests or submissions; see Retry-After", body = ErrorBody),
+        (status = 502, description = "arXiv cannot be reached", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    ))]
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<ApiJson<NewSubmission>, super::error::ApiError>,
+) -> ApiResult<Response> {
+    let user = caller.member()?;
+    let ApiJson(new) = body?;
+    let arxiv = ArxivApi { http: &state.http, base_url: state.settings.arxiv.api_url.clone() };
+    let p = submissions::submit(&state.store, &state.settings.community, &arxiv, &user, &new.paper).await?;
+    let mut items = with_activity(&state, std::slice::from_ref(&p)).await?;
+    Ok(created(Submission { paper: items.remove(0) }))
+}

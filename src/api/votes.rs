@@ -1,0 +1,59 @@
+//! Upvotes through the API: idempotent, as the API's verbs say (`POST` sets, `DELETE` takes
+//! back; twice is the same as once).
+
+use super::error::{ApiResult, ErrorBody};
+use super::extract::{Caller, PaperId};
+use super::papers::known;
+use crate::app::AppState;
+use crate::community::votes::{self, Vote};
+use axum::extract::State;
+use axum::response::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VoteState {
+    pub paper_id: String,
+    pub voted: bool,
+    pub upvotes: i64,
+}
+
+async fn set(state: &AppState, caller: &Caller, id: &str, vote: Vote) -> ApiResult<Json<VoteState>> {
+    let user = caller.member()?;
+    let p = known(state, id).await?;
+    let tally = votes::vote(&state.store, &state.settings.community, &user, &p, vote).await?;
+    Ok(Json(VoteState { paper_id: p.id.as_str().to_string(), voted: tally.voted, upvotes: tally.upvotes }))
+}
+
+/// Upvotes a paper (idempotent: voting twice keeps one vote).
+#[utoipa::path(post, path = "/api/v1/papers/{id}/upvote", tag = "Community",
+    params(("id" = String, Path, description = "An arXiv id", example = "2508.04705")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The vote and the paper's count", body = VoteState),
+        (status = 400, description = "Not an arXiv id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "Unknown paper", body = ErrorBody),
+        (status = 429, description = "Too many requests or votes; see Retry-After", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    ))]
+pub async fn upvote(State(state): State<AppState>, caller: Caller, PaperId(id): PaperId) -> ApiResult<Json<VoteState>> {
+    set(&state, &caller, &id, Vote::Up).await
+}
+
+/// Takes back an upvote (idempotent).
+#[utoipa::path(delete, path = "/api/v1/papers/{id}/upvote", tag = "Community",
+    params(("id" = String, Path, description = "An arXiv id", example = "2508.04705")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The vote and the paper's count", body = VoteState),
+        (status = 400, description = "Not an arXiv id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "Unknown paper", body = ErrorBody),
+        (status = 429, description = "Too many requests or votes; see Retry-After", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+    ))]
+pub async fn unvote(State(state): State<AppState>, caller: Caller, PaperId(id): PaperId) -> ApiResult<Json<VoteState>> {
+    set(&state, &caller, &id, Vote::Down).await
+}

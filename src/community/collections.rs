@@ -1,0 +1,125 @@
+//! Collections: named lists of papers a member keeps, public (anyone with the link sees
+//! them) or private (their owner only: to anyone else a private collection does not exist).
+
+use super::{known_paper, now, refuse, Error, Reason};
+use crate::accounts::User;
+use crate::papers::ArxivId;
+use crate::store::{self, collections::Collection, Store};
+
+/// Longest name, in characters.
+pub const MAX_NAME: usize = 100;
+/// Longest description, in characters.
+pub const MAX_DESCRIPTION: usize = 2_000;
+
+/// A collection's name and description, checked and trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fields {
+    pub name: String,
+    pub description: String,
+    pub public: bool,
+}
+
+impl Fields {
+    pub fn parse(name: &str, description: &str, public: bool) -> Result<Self, Error> {
+        let (name, description) = (name.trim(), description.trim());
+        if name.is_empty() || name.chars().count() > MAX_NAME {
+            return refuse(Reason::Invalid, format!("A collection's name has 1 to {MAX_NAME} characters."));
+        }
+        if description.chars().count() > MAX_DESCRIPTION {
+            return refuse(Reason::Invalid, format!("A description has at most {MAX_DESCRIPTION} characters."));
+        }
+        Ok(Self { name: name.to_string(), description: description.to_string(), public })
+    }
+}
+
+fn no_such<T>() -> Result<T, Error> {
+    refuse(Reason::NoSuchCollection, "There is no such collection of yours.")
+}
+
+/// Makes a collection for `owner`.
+pub async fn create(store: &Store, owner: &User, fields: Fields) -> Result<Collection, Error> {
+    let uid = owner.id;
+    let made = store
+        .transaction(move |db| {
+            let id = store::collections::create_collection(
+                db,
+                uid,
+                &fields.name,
+                &fields.description,
+                fields.public,
+                now(),
+            )?;
+            store::collections::collection(db, id)
+        })
+        .await?;
+    made.map_or_else(no_such, Ok)
+}
+
+/// Changes one of `owner`'s collections.
+pub async fn update(store: &Store, owner: &User, id: i64, fields: Fields) -> Result<(), Error> {
+    let uid = owner.id;
+    let done = store
+        .transaction(move |db| {
+            store::collections::update_collection(db, id, uid, &fields.name, &fields.description, fields.public, now())
+        })
+        .await?;
+    if done {
+        Ok(())
+    } else {
+        no_such()
+    }
+}
+
+/// Deletes one of `owner`'s collections.
+pub async fn delete(store: &Store, owner: &User, id: i64) -> Result<(), Error> {
+    let uid = owner.id;
+    if store.transaction(move |db| store::collections::delete_collection(db, id, uid)).await? {
+        Ok(())
+    } else {
+        no_such()
+    }
+}
+
+/// Puts paper `paper` in (or takes it out of) one of `owner`'s collections; idempotent. A paper
+/// goes in only if paperboy holds it; any id may be taken out.
+pub async fn set_paper(
+    store: &Store,
+    owner: &User,
+    id: i64,
+    paper: &ArxivId,
+    present: bool,
+) -> Result<Collection, Error> {
+    if present {
+        known_paper(store, paper).await?;
+    }
+    let (uid, pid) = (owner.id, paper.as_str().to_string());
+    let done = store
+        .transaction(move |db| {
+            if !store::collections::set_in_collection(db, id, uid, &pid, present, now())? {
+                return Ok(None);
+            }
+            store::collections::collection(db, id)
+        })
+        .await?;
+    done.map_or_else(no_such, Ok)
+}
+
+/// Collection `id` with its papers' ids (most recently added first), if `viewer` may see it.
+pub async fn visible(store: &Store, viewer: Option<&User>, id: i64) -> Result<(Collection, Vec<String>), Error> {
+    let found = store
+        .read(move |db| {
+            let Some(c) = store::collections::collection(db, id)? else { return Ok(None) };
+            Ok(Some((c, store::collections::collection_papers(db, id)?)))
+        })
+        .await?;
+    match found {
+        Some((c, ids)) if c.public || viewer.is_some_and(|u| u.id == c.owner_id) => Ok((c, ids)),
+        // The same answer as for a collection that does not exist: private means private.
+        _ => refuse(Reason::NoSuchCollection, "There is no such collection."),
+    }
+}
+
+/// A member's collections: the public ones, and the private ones too when `own`.
+pub async fn of(store: &Store, owner_id: i64, own: bool) -> Result<Vec<Collection>, Error> {
+    Ok(store.read(move |db| store::collections::collections_of(db, owner_id, own)).await?)
+}

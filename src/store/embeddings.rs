@@ -1,0 +1,43 @@
+//! The embedding cache: one vector per (paper, model), stored as base64 of little-endian
+//! `f32`s with a hash of the text it was made from (see `search::embeddings`).
+
+use super::db::{placeholders, Db};
+use super::Result;
+
+/// The cached (paper id, text hash, encoded vector) of `ids` for `model`.
+pub fn cached(db: &mut dyn Db, model: &str, ids: &[String]) -> Result<Vec<(String, String, String)>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(200) {
+        let sql = format!(
+            "SELECT paper_id, text_hash, vector FROM embeddings WHERE model = $1 AND paper_id IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut params = vec![model.into()];
+        params.extend(chunk.iter().map(|id| id.into()));
+        out.extend(db.query(&sql, &params)?.iter().map(|r| (r.text(0), r.text(1), r.text(2))));
+    }
+    Ok(out)
+}
+
+/// Stores (paper id, text hash, dimensions, encoded vector) for `model`, replacing older
+/// vectors of the same paper and model.
+pub fn put(db: &mut dyn Db, model: &str, items: &[(String, String, usize, String)], now: i64) -> Result<()> {
+    for (id, hash, dims, vector) in items {
+        db.execute(
+            "INSERT INTO embeddings (paper_id, model, text_hash, dims, vector, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (paper_id, model) DO UPDATE SET text_hash = excluded.text_hash, \
+             dims = excluded.dims, vector = excluded.vector, created_at = excluded.created_at",
+            &[id.into(), model.into(), hash.into(), (*dims as i64).into(), vector.into(), now.into()],
+        )?;
+    }
+    Ok(())
+}
+
+/// How many vectors the store holds for `model`.
+pub fn count(db: &mut dyn Db, model: &str) -> Result<i64> {
+    Ok(db
+        .query_one("SELECT COUNT(*) FROM embeddings WHERE model = $1", &[model.into()])?
+        .map(|r| r.int(0))
+        .unwrap_or(0))
+}

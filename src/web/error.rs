@@ -1,0 +1,151 @@
+//! The pages' one error type. A refusal is a page that says what was wrong and how to go on;
+//! a member not logged in is sent to log in; internal errors are logged once, with their cause
+//! and the request id, and the person sees an opaque page with that id.
+
+use super::html::{escape, page};
+use crate::community::{self, Reason};
+use crate::server::RequestId;
+use crate::store::StoreError;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+#[derive(Debug)]
+pub enum PageError {
+    /// A page with a heading and a sentence (escaped), and a link back when given.
+    Message { status: StatusCode, title: String, text: String, back: Option<(String, String)> },
+    /// Log in first, then come back to `back_to`.
+    Login { back_to: String },
+    /// Past a rate limit: try again in `retry_after` seconds.
+    Limited { retry_after: i64 },
+    /// The store cannot be reached: 503 with `Retry-After`.
+    Unavailable(StoreError),
+    /// Anything else: logged, and an opaque 500.
+    Internal(anyhow::Error),
+    /// A page drawn by the handler (a form shown again with its error).
+    Page(Response),
+}
+
+pub type PageResult<T = Response> = Result<T, PageError>;
+
+/// The layout an error page is drawn in, kept on the response so that the session guard
+/// can draw it again with the viewer's navigation.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub title: String,
+    pub body: String,
+}
+
+impl PageError {
+    pub fn message(status: StatusCode, title: &str, text: impl Into<String>) -> Self {
+        PageError::Message { status, title: title.into(), text: text.into(), back: None }
+    }
+
+    /// The same, with a link back (`href`, label).
+    pub fn with_back(self, href: &str, label: &str) -> Self {
+        match self {
+            PageError::Message { status, title, text, .. } => {
+                PageError::Message { status, title, text, back: Some((href.into(), label.into())) }
+            }
+            other => other,
+        }
+    }
+
+    /// A community refusal under `title` ("Comment not posted"); other errors as they are.
+    pub fn community(title: &str) -> impl Fn(community::Error) -> PageError + '_ {
+        move |e| match e {
+            community::Error::Refused(r) => PageError::message(status_of(r.reason), title, r.message),
+            community::Error::Limited { retry_after, .. } => PageError::Limited { retry_after },
+            community::Error::Store(e) => e.into(),
+        }
+    }
+}
+
+/// The status a refusal is answered with on the site.
+pub fn status_of(reason: Reason) -> StatusCode {
+    match reason {
+        Reason::Invalid | Reason::InvalidId | Reason::TooOld => StatusCode::UNPROCESSABLE_ENTITY,
+        Reason::UnknownPaper | Reason::NotOnArxiv | Reason::NoSuchCollection | Reason::NoSuchTarget => {
+            StatusCode::NOT_FOUND
+        }
+        Reason::NoSuchParent => StatusCode::BAD_REQUEST,
+        Reason::AlreadySubmitted => StatusCode::CONFLICT,
+        Reason::DailyCap => StatusCode::TOO_MANY_REQUESTS,
+        Reason::ArxivUnreachable => StatusCode::BAD_GATEWAY,
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            PageError::Unavailable(e)
+        } else {
+            PageError::Internal(e.into())
+        }
+    }
+}
+
+impl From<anyhow::Error> for PageError {
+    fn from(e: anyhow::Error) -> Self {
+        match e.downcast::<StoreError>() {
+            Ok(store) => store.into(),
+            Err(e) => PageError::Internal(e),
+        }
+    }
+}
+
+impl From<community::Error> for PageError {
+    fn from(e: community::Error) -> Self {
+        PageError::community("Not done")(e)
+    }
+}
+
+fn drawn(status: StatusCode, title: &str, body: String) -> Response {
+    let mut r = (status, Html(page(title, &body))).into_response();
+    r.extensions_mut().insert(ErrorPage { title: title.into(), body });
+    r
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let rid = RequestId::current();
+        match self {
+            PageError::Page(r) => r,
+            PageError::Message { status, title, text, back } => {
+                let mut body =
+                    format!(r#"<h2>{}</h2><p class="error" role="alert">{}</p>"#, escape(&title), escape(&text));
+                if let Some((href, label)) = back {
+                    body.push_str(&format!(r#"<p><a href="{}">{}</a></p>"#, escape(&href), escape(&label)));
+                }
+                drawn(status, &format!("{title} · paperboy"), body)
+            }
+            PageError::Login { back_to } => {
+                let next: String = form_urlencoded::byte_serialize(back_to.as_bytes()).collect();
+                Redirect::to(&format!("/login?next={next}")).into_response()
+            }
+            PageError::Limited { retry_after } => {
+                let body = format!("<p>Too many attempts. Try again in {retry_after} seconds.</p>");
+                let mut r = drawn(StatusCode::TOO_MANY_REQUESTS, "Slow down", body);
+                if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                r
+            }
+            PageError::Unavailable(e) => {
+                tracing::warn!(request_id = %rid.0, error = %e, "store unavailable");
+                let body = format!(
+                    "<p>paperboy cannot reach its database right now; try again in a moment. Request id: <code>{}</code></p>",
+                    escape(&rid.0)
+                );
+                let mut r = drawn(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", body);
+                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                r
+            }
+            PageError::Internal(e) => {
+                tracing::error!(request_id = %rid.0, error = format!("{e:#}"), "request failed");
+                let body =
+                    format!("<p>Something went wrong on our side. Request id: <code>{}</code></p>", escape(&rid.0));
+                drawn(StatusCode::INTERNAL_SERVER_ERROR, "Error", body)
+            }
+        }
+    }
+}
