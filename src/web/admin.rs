@@ -1,13 +1,15 @@
 //! Moderation: hide a comment, remove a submission, suspend a user. Admins only; every action
 //! is written to the moderation log, which the page shows.
 
+use super::error::{PageError, PageResult};
 use super::html::{escape, page_for};
 use super::listings::internal;
-use super::session::{now, Viewer};
+use super::session::Viewer;
 use crate::accounts::User;
 use crate::app::AppState;
+use crate::community::moderation;
 use crate::server::RequestId;
-use crate::store::{self, comments, moderation, submissions};
+use crate::store::{self, comments, submissions};
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -51,7 +53,7 @@ pub async fn show(
                 comments::recent_comments(db, 50)?,
                 submissions::recent_submissions(db, 50)?,
                 store::accounts::list_users(db, 100)?,
-                moderation::moderation_log(db, 100)?,
+                store::moderation::moderation_log(db, 100)?,
             ))
         })
         .await;
@@ -136,39 +138,16 @@ pub struct ReasonForm {
 /// `POST /admin/{kind}/{target}/{action}`.
 pub async fn act(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     Path((kind, target, action)): Path<(String, String, String)>,
     form: Result<Form<ReasonForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let admin = match require_admin(&viewer) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let reason: String = form.map(|f| f.0.reason).unwrap_or_default().trim().chars().take(500).collect();
-    let label = format!("{kind}/{action}");
-    let done = state
-        .store
-        .transaction(move |db| {
-            let id = target.parse::<i64>().ok();
-            let ok = match (kind.as_str(), action.as_str(), id) {
-                ("comments", "hide", Some(id)) => comments::set_comment_hidden(db, id, true)?,
-                ("comments", "show", Some(id)) => comments::set_comment_hidden(db, id, false)?,
-                ("submissions", "remove", _) => submissions::remove_submission(db, &target)?,
-                ("users", "suspend", Some(id)) => store::accounts::set_suspended(db, id, true)?,
-                ("users", "reinstate", Some(id)) => store::accounts::set_suspended(db, id, false)?,
-                _ => false,
-            };
-            if ok {
-                moderation::log_moderation(db, admin.id, &label, &target, &reason, now())?;
-            }
-            Ok(ok)
-        })
-        .await;
-    match done {
-        Ok(true) => Redirect::to("/admin").into_response(),
-        Ok(false) => (StatusCode::NOT_FOUND, Html(page_for(&viewer, "Not found", "<p>Nothing to do that to.</p>")))
-            .into_response(),
-        Err(e) => internal(&rid, e),
-    }
+) -> PageResult {
+    let admin = require_admin(&viewer).map_err(PageError::Page)?;
+    let reason = form.map(|f| f.0.reason).unwrap_or_default();
+    let nothing = || PageError::message(StatusCode::NOT_FOUND, "Not found", "Nothing to do that to.");
+    let what = moderation::Action::parse(&kind, &target, &action).ok_or_else(nothing)?;
+    moderation::act(&state.store, &admin, what, format!("{kind}/{action}"), &reason)
+        .await
+        .map_err(PageError::community("Not found"))?;
+    Ok(Redirect::to("/admin").into_response())
 }

@@ -1,6 +1,5 @@
 //! The Hugging Face–compatible JSON API, against the real app on the bundled sample.
 
-use crate::community::site;
 use crate::helpers::*;
 use serde_json::Value;
 
@@ -36,7 +35,7 @@ async fn get_json(url: &str) -> (u16, reqwest::header::HeaderMap, Value) {
 
 #[tokio::test]
 async fn daily_papers_speak_hugging_faces_format() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let fixture: Value =
         serde_json::from_str(&fixture("hf-daily-papers/daily_papers_item_2602.23229_from_markdown.json")).unwrap();
     let (status, headers, body) = get_json(&format!("{}/api/daily_papers?date=2025-08-07&limit=5", s.base)).await;
@@ -75,7 +74,7 @@ async fn daily_papers_speak_hugging_faces_format() {
 
 #[tokio::test]
 async fn votes_comments_and_submissions_show_in_the_api() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let ada = Visitor::new(&s.base);
     ada.signup("ada", "correct horse").await;
     let bob = Visitor::new(&s.base);
@@ -109,7 +108,7 @@ async fn votes_comments_and_submissions_show_in_the_api() {
 
 #[tokio::test]
 async fn bad_requests_get_a_400_that_says_what_to_fix() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     for (query, code) in [
         ("limit=0", "invalid_limit"),
         ("limit=101", "invalid_limit"),
@@ -141,7 +140,7 @@ async fn the_huggingface_hub_client_reads_paperboy() {
     let python = std::env::var("PAPERBOY_TEST_HF_PYTHON").expect(
         "PAPERBOY_TEST_HF_PYTHON is not set: run the tests with scripts/test.sh, which installs huggingface_hub",
     );
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let ada = Visitor::new(&s.base);
     ada.signup("ada", "correct horse").await;
     ada.upvote_json("2508.03983").await;

@@ -2,7 +2,6 @@
 //! document (checked by schemathesis against a live server), and the search and
 //! recommendations feeds — against the real app on the bundled sample.
 
-use crate::community::site;
 use crate::helpers::*;
 use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
@@ -66,7 +65,7 @@ async fn make_token(member: &Visitor, name: &str) -> (String, Answer) {
 
 #[tokio::test]
 async fn tokens_are_shown_once_stored_hashed_and_revocable() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let ada = Visitor::new(&s.base);
     ada.signup("ada", "correct horse").await;
     let (token, page) = make_token(&ada, "my script").await;
@@ -110,7 +109,7 @@ async fn tokens_are_shown_once_stored_hashed_and_revocable() {
 
 #[tokio::test]
 async fn members_write_through_the_api_with_a_token() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let ada_web = Visitor::new(&s.base);
     ada_web.signup("ada", "correct horse").await;
     let (token, _) = make_token(&ada_web, "script").await;
@@ -204,7 +203,7 @@ async fn members_write_through_the_api_with_a_token() {
 
 #[tokio::test]
 async fn listings_trending_and_errors() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let guest = Api::new(&s.base, None);
     let (status, headers, page1) = guest.get("/api/v1/papers?date=2025-08-07&limit=5").await;
     assert_eq!(status, 200);
@@ -271,7 +270,7 @@ async fn listings_trending_and_errors() {
 
 #[tokio::test]
 async fn rate_limits_are_announced_and_enforced_per_address_and_per_token() {
-    let s = site(|settings| {
+    let s = spawn_app(|settings| {
         settings.community.limits.api_anonymous = [3, 60];
         settings.community.limits.api_token = [5, 60];
     })
@@ -307,7 +306,7 @@ async fn rate_limits_are_announced_and_enforced_per_address_and_per_token() {
 
 #[tokio::test]
 async fn recommendations_learn_from_what_a_member_liked_and_have_a_private_feed() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let ada_web = Visitor::new(&s.base);
     ada_web.signup("ada", "correct horse").await;
     let (token, _) = make_token(&ada_web, "feed reader").await;
@@ -350,7 +349,7 @@ async fn recommendations_learn_from_what_a_member_liked_and_have_a_private_feed(
 
 #[tokio::test]
 async fn search_feeds_follow_a_query() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     crate::search::wait_ready(&s.base, 0).await;
     for ext in ["rss", "atom", "json"] {
         let (status, _, body) =
@@ -395,7 +394,7 @@ async fn the_openapi_document_holds_and_schemathesis_finds_no_fault() {
     .await;
     let arxiv_base = arxiv.base.clone();
     // Limits out of the way: schemathesis sends thousands of requests.
-    let s = site(move |settings| {
+    let s = spawn_app(move |settings| {
         settings.arxiv.api_url = format!("{arxiv_base}/api/query");
         settings.arxiv.min_interval_ms = 0;
         settings.community.limits.api_anonymous = [1_000_000, 60];

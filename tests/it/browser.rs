@@ -2,7 +2,6 @@
 //! installed by scripts/test.sh) driven over WebDriver. Screenshots of every step are kept in
 //! `target/browser-artifacts/` (the README's screenshot is one of them).
 
-use crate::community::site;
 use crate::helpers::*;
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::path::PathBuf;
@@ -90,7 +89,7 @@ async fn js(c: &Client, script: &str) -> serde_json::Value {
 async fn a_member_signs_up_votes_comments_submits_and_collects_in_chromium() {
     let arxiv = FixtureServer::start(|s, _| crate::arxiv_api::arxiv(s)).await;
     let api = format!("{}/api/query", arxiv.base);
-    let s = site(move |s| {
+    let s = spawn_app(move |s| {
         s.arxiv.api_url = api;
         s.arxiv.min_interval_ms = 0;
     })

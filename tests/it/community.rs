@@ -3,45 +3,7 @@
 //! trending, and escaping.
 
 use crate::helpers::*;
-use paperboy::app::Application;
 use paperboy::papers::{PaperDraft, Source};
-use paperboy::settings::Settings;
-use paperboy::store::Store;
-
-pub struct Site {
-    pub base: String,
-    pub store: Store,
-    pub state: paperboy::app::AppState,
-    _dir: tempfile::TempDir,
-}
-
-/// The real app on a fresh SQLite store holding the bundled sample (400 papers announced
-/// 2025-08-04 … 07), with `tweak` applied to its settings.
-pub async fn site(tweak: impl FnOnce(&mut Settings)) -> Site {
-    let dir = tempfile::tempdir().unwrap();
-    // A known port, so that links in mail (public_url) point back here.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut settings = Settings {
-        data_dir: dir.path().to_path_buf(),
-        bind: format!("127.0.0.1:{port}"),
-        public_url: format!("http://127.0.0.1:{port}"),
-        ..Default::default()
-    };
-    settings.arxiv.follow = false;
-    settings.community.rank_refresh_secs = 0;
-    settings.mail.enabled = false;
-    settings.digest.schedule = false;
-    settings.search.fetch_model = false;
-    // The sample is from 2025: let it be submitted.
-    settings.community.submit_max_age_days = 100_000;
-    tweak(&mut settings);
-    let app = Application::build(settings).await.unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let store = app.state().store.clone();
-    let state = app.state().clone();
-    tokio::spawn(app.run());
-    Site { base, store, state, _dir: dir }
-}
 
 /// Three papers of the sample's last day.
 const P1: &str = "2508.04010";
@@ -50,7 +12,7 @@ const P3: &str = "2508.03983";
 
 #[tokio::test]
 async fn sign_up_log_out_and_in_with_safe_cookies() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let ada = Visitor::new(&s.base);
     let r = ada.signup("ada", "correct horse").await;
     assert_eq!(r.status, 303, "{}", r.body);
@@ -113,7 +75,7 @@ async fn sign_up_log_out_and_in_with_safe_cookies() {
 
 #[tokio::test]
 async fn a_form_without_a_valid_csrf_token_is_refused() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let ada = Visitor::new(&s.base);
     assert_eq!(ada.signup("ada", "correct horse").await.status, 303);
     // No token at all.
@@ -141,7 +103,7 @@ async fn a_form_without_a_valid_csrf_token_is_refused() {
 
 #[tokio::test]
 async fn brute_force_logins_get_429_with_retry_after() {
-    let s = site(|s| s.community.limits.login = [3, 600]).await;
+    let s = spawn_app(|s| s.community.limits.login = [3, 600]).await;
     let v = Visitor::new(&s.base);
     for _ in 0..3 {
         assert_eq!(v.login("ada", "guess guess").await.status, 401);
@@ -154,7 +116,7 @@ async fn brute_force_logins_get_429_with_retry_after() {
 
 #[tokio::test]
 async fn upvotes_toggle_once_per_user_and_show_everywhere() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let (ada, bob) = (Visitor::new(&s.base), Visitor::new(&s.base));
     ada.signup("ada", "correct horse").await;
     bob.signup("bob", "correct horse").await;
@@ -204,11 +166,44 @@ async fn upvotes_toggle_once_per_user_and_show_everywhere() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+    // In the API's error shape.
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!((body["code"].as_str(), body["status"].as_u64()), (Some("login_required"), Some(401)));
+}
+
+/// The site's vote forms say which state they ask for, so that a form sent twice (a double
+/// click without JavaScript, a resent POST) does not undo itself; as the API's verbs.
+#[tokio::test]
+async fn a_vote_form_sent_twice_counts_once() {
+    let s = spawn_app(|_| {}).await;
+    let ada = Visitor::new(&s.base);
+    ada.signup("ada", "correct horse").await;
+    let page = format!("/papers/{P1}");
+    let upvotes = |html: &str| {
+        let at = html.find(r#"<span class="n">"#).unwrap() + r#"<span class="n">"#.len();
+        html[at..].split('<').next().unwrap().to_string()
+    };
+    // The button a member sees asks for the vote they do not have yet.
+    let html = ada.get(&page).await.body;
+    assert!(html.contains(r#"name="vote" value="up""#), "{html}");
+    for _ in 0..2 {
+        let r = ada.submit(&page, &format!("{page}/upvote"), &[("vote", "up")]).await;
+        assert_eq!(r.status, 303);
+    }
+    let html = ada.get(&page).await.body;
+    assert_eq!(upvotes(&html), "1");
+    assert!(html.contains(r#"name="vote" value="down""#), "{html}");
+    for _ in 0..2 {
+        ada.submit(&page, &format!("{page}/upvote"), &[("vote", "down")]).await;
+    }
+    assert_eq!(upvotes(&ada.get(&page).await.body), "0");
+    let r = ada.submit(&page, &format!("{page}/upvote"), &[("vote", "sideways")]).await;
+    assert_eq!(r.status, 400);
 }
 
 #[tokio::test]
 async fn comments_thread_and_render_sanitised() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let ada = Visitor::new(&s.base);
     ada.signup("ada", "correct horse").await;
     let page = format!("/papers/{P1}");
@@ -253,7 +248,7 @@ async fn comments_thread_and_render_sanitised() {
 async fn submissions_follow_the_rules_and_join_the_days_list() {
     let arxiv = FixtureServer::start(|s, _| crate::arxiv_api::arxiv(s)).await;
     let base = arxiv.base.clone();
-    let s = site(move |s| {
+    let s = spawn_app(move |s| {
         s.community.submit_daily_cap = 2;
         s.arxiv.api_url = format!("{base}/api/query");
         s.arxiv.min_interval_ms = 0;
@@ -309,7 +304,7 @@ async fn submissions_follow_the_rules_and_join_the_days_list() {
 
 #[tokio::test]
 async fn old_papers_cannot_be_submitted() {
-    let s = site(|s| s.community.submit_max_age_days = 30).await;
+    let s = spawn_app(|s| s.community.submit_max_age_days = 30).await;
     let ada = Visitor::new(&s.base);
     ada.signup("ada", "correct horse").await;
     let r = ada.submit("/submit", "/submit", &[("paper", P1)]).await;
@@ -319,7 +314,7 @@ async fn old_papers_cannot_be_submitted() {
 
 #[tokio::test]
 async fn collections_are_private_until_published() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let (ada, bob) = (Visitor::new(&s.base), Visitor::new(&s.base));
     ada.signup("ada", "correct horse").await;
     bob.signup("bob", "correct horse").await;
@@ -360,7 +355,7 @@ async fn collections_are_private_until_published() {
 
 #[tokio::test]
 async fn admins_moderate_and_every_action_is_logged() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let (admin, troll) = (Visitor::new(&s.base), Visitor::new(&s.base));
     admin.signup("root", "correct horse").await;
     troll.signup("troll", "correct horse").await;
@@ -404,7 +399,7 @@ async fn admins_moderate_and_every_action_is_logged() {
 
 #[tokio::test]
 async fn trending_ranks_by_the_documented_formula() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let voters: Vec<Visitor> = (0..3).map(|_| Visitor::new(&s.base)).collect();
     for (i, v) in voters.iter().enumerate() {
         v.signup(&format!("voter{i}"), "correct horse").await;
@@ -431,7 +426,7 @@ async fn trending_ranks_by_the_documented_formula() {
 
 #[tokio::test]
 async fn script_payloads_render_inert() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let evil = PaperDraft {
         id: Some("2508.09999".into()),
         title: Some(r#"<script>alert("t")</script> & $\alpha<\beta$"#.into()),
@@ -467,7 +462,7 @@ async fn script_payloads_render_inert() {
 
 #[tokio::test]
 async fn settings_mute_words_set_default_categories_and_change_the_password() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let ada = Visitor::new(&s.base);
     ada.signup("ada", "correct horse").await;
     let p1 = s.store.paper(&paperboy::papers::ArxivId::parse(P1).unwrap()).await.unwrap().unwrap();

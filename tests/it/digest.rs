@@ -1,7 +1,6 @@
 //! Digests end to end against a real SMTP server (aiosmtpd over TCP on loopback): subscribe,
 //! confirm, receive, change preferences, leave in one click; faults; a killed run; bad input.
 
-use crate::community::{site, Site};
 use crate::helpers::*;
 use mail_parser::MessageParser;
 use paperboy::digest::compose::{self, Links};
@@ -10,7 +9,7 @@ use paperboy::papers::Period;
 use paperboy::settings::Settings;
 use paperboy::store::digests as dstore;
 
-fn links(s: &Site) -> Links {
+fn links(s: &TestApp) -> Links {
     Links { public_url: s.state.settings.public_url.clone(), secret: s.state.secret.clone() }
 }
 
@@ -42,7 +41,7 @@ fn link(text: &str, needle: &str) -> String {
 }
 
 /// Subscribes `email` with default preferences and confirms it, as the store sees it.
-async fn confirmed(s: &Site, email: &str, prefs: Preferences) -> i64 {
+async fn confirmed(s: &TestApp, email: &str, prefs: Preferences) -> i64 {
     let email = email.to_string();
     s.store
         .transaction(move |db| {
@@ -92,7 +91,7 @@ fn deliveries_per_address(sink: &SmtpSink) -> std::collections::HashMap<String, 
 async fn subscribe_confirm_receive_change_preferences_and_leave_in_one_click() {
     let mail_dir = tempfile::tempdir().unwrap();
     let sink = SmtpSink::start(0, mail_dir.path(), &[]);
-    let s = site(with_sink(sink.port)).await;
+    let s = spawn_app(with_sink(sink.port)).await;
     let ada = Visitor::new(&s.base);
     // The footer of every page leads to the form.
     assert!(ada.get("/").await.body.contains(r#"<form method="get" action="/subscribe""#));
@@ -227,7 +226,7 @@ async fn subscribe_confirm_receive_change_preferences_and_leave_in_one_click() {
 async fn bad_addresses_are_refused_and_never_reach_smtp() {
     let mail_dir = tempfile::tempdir().unwrap();
     let sink = SmtpSink::start(0, mail_dir.path(), &[]);
-    let s = site(with_sink(sink.port)).await;
+    let s = spawn_app(with_sink(sink.port)).await;
     let v = Visitor::new(&s.base);
     let long = format!("{}@example.org", "a".repeat(260));
     for (bad, says) in [
@@ -254,7 +253,7 @@ async fn a_server_that_is_down_then_up_451s_and_550s_are_each_handled() {
     let mail_dir = tempfile::tempdir().unwrap();
     // The SMTP server's port, with nothing listening yet.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let s = site(|st| {
+    let s = spawn_app(|st| {
         with_sink(port)(st);
         st.mail.enabled = false; // this test drives the worker itself
         st.mail.pause_after_failures = 1;
@@ -462,7 +461,7 @@ async fn the_rendered_digest_matches_its_snapshot() {
 
 #[tokio::test]
 async fn for_me_digests_favour_what_the_account_liked() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let ada = Visitor::new(&s.base);
     ada.signup("ada", "correct horse").await;
     let uid = s.store.read(|db| Ok(paperboy::store::accounts::user_by_name(db, "ada")?.unwrap().id)).await.unwrap();

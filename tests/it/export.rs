@@ -1,7 +1,6 @@
 //! Citation export, round-tripped: BibTeX read back by bibtexparser (Debian's
 //! python3-bibtexparser), RIS by a reader of its tag lines, CSL-JSON by serde.
 
-use crate::community::site;
 use crate::helpers::*;
 use paperboy::papers::{PaperDraft, Source};
 use serde_json::Value;
@@ -40,7 +39,7 @@ fn read_ris(text: &str) -> Vec<Vec<(String, String)>> {
 
 #[tokio::test]
 async fn citations_round_trip_for_a_paper_and_a_collection() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let published = PaperDraft {
         id: Some("2508.09999v2".into()),
         title: Some("Q&A at 100% for $\\ell_p$ norms #1".into()),

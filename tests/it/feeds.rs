@@ -1,7 +1,6 @@
 //! RSS 2.0, Atom 1.0 and JSON Feed 1.1, read back by a real parser: feedparser (Debian's
 //! python3-feedparser; scripts/test.sh installs it), through `tests/support/parse_feed.py`.
 
-use crate::community::site;
 use crate::helpers::*;
 use paperboy::papers::{PaperDraft, Source};
 use serde_json::Value;
@@ -29,7 +28,7 @@ pub async fn fetch(url: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
 
 #[tokio::test]
 async fn every_feed_parses_with_the_expected_items() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     // A title and an abstract that must survive escaping.
     let tricky = PaperDraft {
         id: Some("2508.09999".into()),
@@ -95,7 +94,7 @@ async fn every_feed_parses_with_the_expected_items() {
 
 #[tokio::test]
 async fn feeds_answer_304_to_clients_that_have_them_and_pages_announce_them() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let url = format!("{}/feeds/latest.rss", s.base);
     let (_, headers, _) = fetch(&url).await;
     let etag = headers["etag"].to_str().unwrap().to_string();

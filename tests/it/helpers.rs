@@ -3,6 +3,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use paperboy::ingest::http::{HttpSettings, PoliteClient};
+use paperboy::settings::Settings;
 use paperboy::store::Store;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -375,4 +376,53 @@ impl Drop for SmtpSink {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// The real app, serving on a port of its own, with its store and state at hand.
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub state: paperboy::app::AppState,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The real app on a fresh SQLite store holding the bundled sample (400 papers announced
+/// 2025-08-04 … 07), with `tweak` applied to its settings. Background work is off (following
+/// arXiv, rank refreshes, mail, digest schedule, the model fetch) unless `tweak` turns it on,
+/// and the sample's 2025 papers may be submitted.
+pub async fn spawn_app(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = spawn_app_in(dir.path(), |settings| {
+        settings.community.rank_refresh_secs = 0;
+        settings.mail.enabled = false;
+        settings.digest.schedule = false;
+        // The sample is from 2025: let it be submitted.
+        settings.community.submit_max_age_days = 100_000;
+        tweak(settings);
+    })
+    .await;
+    app._dir = Some(dir);
+    app
+}
+
+/// The real app in data directory `dir`, with the settings `serve` starts with (only
+/// following arXiv and fetching the model are off), and `tweak` applied.
+pub async fn spawn_app_in(dir: &std::path::Path, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    // A known port, so that links in mail (public_url) point back here.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut settings = Settings {
+        data_dir: dir.to_path_buf(),
+        bind: format!("127.0.0.1:{port}"),
+        public_url: format!("http://127.0.0.1:{port}"),
+        ..Default::default()
+    };
+    settings.arxiv.follow = false;
+    settings.search.fetch_model = false;
+    tweak(&mut settings);
+    let app = paperboy::app::Application::build(settings).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let store = app.state().store.clone();
+    let state = app.state().clone();
+    tokio::spawn(app.run());
+    TestApp { base, store, state, _dir: None }
 }

@@ -2,27 +2,18 @@
 
 use crate::helpers::*;
 use axum::http::StatusCode;
-use paperboy::app::Application;
 use paperboy::settings::Settings;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 async fn spawn_node(database_url: &str, configure: impl FnOnce(&mut Settings)) -> (String, paperboy::store::Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings {
-        data_dir: dir.keep(),
-        database_url: Some(database_url.to_string()),
-        bind: "127.0.0.1:0".into(),
-        ..Default::default()
-    };
-    settings.arxiv.follow = false;
-    settings.search.fetch_model = false;
-    configure(&mut settings);
-    let app = Application::build(settings).await.unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let store = app.state().store.clone();
-    tokio::spawn(app.run());
-    (base, store)
+    let dir = tempfile::tempdir().unwrap().keep();
+    let app = spawn_app_in(&dir, |settings| {
+        settings.database_url = Some(database_url.to_string());
+        configure(settings);
+    })
+    .await;
+    (app.base, app.store)
 }
 
 async fn get(url: &str) -> (u16, String) {

@@ -2,7 +2,6 @@
 //! fallback, filters, snippets, incremental indexing, rebuild and repair, the search page and
 //! the APIs — on real papers (the bundled sample) through the real app.
 
-use crate::community::site;
 use crate::helpers::*;
 use paperboy::search::embed::Embedder;
 use paperboy::search::{Mode, SearchIndex, SearchRequest, SearchSettings, Window};
@@ -405,7 +404,7 @@ pub async fn wait_ready(base: &str, vectors: u64) -> serde_json::Value {
 
 #[tokio::test]
 async fn the_search_page_and_apis_work_with_keyword_search_alone() {
-    let s = site(|_| {}).await;
+    let s = spawn_app(|_| {}).await;
     let ready = wait_ready(&s.base, 0).await;
     assert_eq!(ready["keyword_docs"], 400);
     assert_eq!(ready["semantic"], false);
@@ -488,7 +487,7 @@ async fn the_search_page_and_apis_work_with_keyword_search_alone() {
 async fn with_a_model_a_new_paper_is_searchable_by_meaning_and_has_similar_papers() {
     let (source, sample) = store_with_sample_papers(24).await;
     drop(source);
-    let s = site(|s| {
+    let s = spawn_app(|s| {
         s.load_sample = false;
         s.search.model_dir = Some(model_dir());
         s.search.poll_ms = 100;

@@ -1,23 +1,16 @@
 use crate::helpers::*;
-use paperboy::app::Application;
 use paperboy::papers::{PaperDraft, Source};
-use paperboy::settings::Settings;
 
-async fn spawn_app(dir: &std::path::Path) -> (String, paperboy::store::Store) {
-    let mut settings = Settings { data_dir: dir.to_path_buf(), bind: "127.0.0.1:0".into(), ..Default::default() };
-    settings.arxiv.follow = false;
-    settings.search.fetch_model = false;
-    let app = Application::build(settings).await.unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let store = app.state().store.clone();
-    tokio::spawn(app.run());
-    (base, store)
+/// The app as `serve` starts it, in `dir`.
+async fn served(dir: &std::path::Path) -> (String, paperboy::store::Store) {
+    let app = spawn_app_in(dir, |_| {}).await;
+    (app.base, app.store)
 }
 
 #[tokio::test]
 async fn a_new_instance_shows_the_bundled_sample_labelled_as_such() {
     let dir = tempfile::tempdir().unwrap();
-    let (base, store) = spawn_app(dir.path()).await;
+    let (base, store) = served(dir.path()).await;
     let stats = store.stats().await.unwrap();
     assert_eq!(stats.papers, 400);
     assert_eq!(stats.last_day.unwrap().to_string(), "2025-08-07");
@@ -61,7 +54,7 @@ async fn a_new_instance_shows_the_bundled_sample_labelled_as_such() {
 #[tokio::test]
 async fn arxiv_text_is_escaped_on_the_page() {
     let dir = tempfile::tempdir().unwrap();
-    let (base, store) = spawn_app(dir.path()).await;
+    let (base, store) = served(dir.path()).await;
     let paper = PaperDraft {
         id: Some("2508.09999".into()),
         title: Some("Reasoning with <think> & <script>alert(1)</script> tokens".into()),
@@ -118,7 +111,7 @@ fn the_binary_serves_on_the_configured_address() {
 #[tokio::test]
 async fn internal_errors_are_opaque_and_carry_a_request_id() {
     let dir = tempfile::tempdir().unwrap();
-    let (base, _store) = spawn_app(dir.path()).await;
+    let (base, _store) = served(dir.path()).await;
     let ok = reqwest::get(format!("{base}/healthz")).await.unwrap();
     assert!(ok.headers().contains_key("x-request-id"));
     // Break the store under the running app.
@@ -135,7 +128,7 @@ async fn internal_errors_are_opaque_and_carry_a_request_id() {
 #[tokio::test]
 async fn a_paper_page_has_everything_and_serves_its_own_katex() {
     let dir = tempfile::tempdir().unwrap();
-    let (base, store) = spawn_app(dir.path()).await;
+    let (base, store) = served(dir.path()).await;
     // An old-style id with TeX, a journal reference and a DOI.
     let old = PaperDraft {
         id: Some("hep-th/9901001v2".into()),
@@ -196,7 +189,7 @@ async fn a_paper_page_has_everything_and_serves_its_own_katex() {
 #[tokio::test]
 async fn week_and_month_pages_list_their_days() {
     let dir = tempfile::tempdir().unwrap();
-    let (base, _store) = spawn_app(dir.path()).await;
+    let (base, _store) = served(dir.path()).await;
     let get = |path: &str| {
         let url = format!("{base}{path}");
         async move {
@@ -223,7 +216,7 @@ async fn week_and_month_pages_list_their_days() {
 #[tokio::test]
 async fn metrics_count_responses_and_describe_the_store() {
     let dir = tempfile::tempdir().unwrap();
-    let (base, _store) = spawn_app(dir.path()).await;
+    let (base, _store) = served(dir.path()).await;
     for _ in 0..3 {
         reqwest::get(format!("{base}/")).await.unwrap();
     }
@@ -248,7 +241,7 @@ async fn metrics_count_responses_and_describe_the_store() {
 #[tokio::test]
 async fn cached_listings_never_outlive_a_change_to_the_store() {
     let dir = tempfile::tempdir().unwrap();
-    let (base, store) = spawn_app(dir.path()).await;
+    let (base, store) = served(dir.path()).await;
     let url = format!("{base}/papers/week/2025-W32?cat=cs.CL");
     let first = reqwest::get(&url).await.unwrap().text().await.unwrap();
     assert_eq!(first, reqwest::get(&url).await.unwrap().text().await.unwrap(), "served again");
