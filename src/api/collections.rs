@@ -73,7 +73,7 @@ fn hidden(e: community::Error) -> ApiError {
 }
 
 /// A collection with its papers: public ones for anyone, private ones for their owner's token.
-#[utoipa::path(get, path = "/api/v1/collections/{id}", tag = "Collections",
+#[utoipa::path(operation_id = "collection", get, path = "/api/v1/collections/{id}", tag = "Collections",
     params(("id" = i64, Path, description = "The collection's number")),
     responses(
         (status = 200, description = "The collection", body = ApiCollection),
@@ -96,7 +96,7 @@ pub async fn one(
 }
 
 /// Makes a collection.
-#[utoipa::path(post, path = "/api/v1/collections", tag = "Collections", request_body = NewCollection,
+#[utoipa::path(operation_id = "create_collection", post, path = "/api/v1/collections", tag = "Collections", request_body = NewCollection,
     security(("token" = [])),
     responses(
         (status = 201, description = "The new collection", body = CollectionSummary),
@@ -118,7 +118,7 @@ pub async fn create(
 }
 
 /// Deletes one of the caller's collections.
-#[utoipa::path(delete, path = "/api/v1/collections/{id}", tag = "Collections",
+#[utoipa::path(operation_id = "delete_collection", delete, path = "/api/v1/collections/{id}", tag = "Collections",
     params(("id" = i64, Path, description = "The collection's number")),
     security(("token" = [])),
     responses(

@@ -56,7 +56,7 @@ fn api_comment(c: Comment) -> ApiComment {
 }
 
 /// A paper's comments, oldest first (Hugging Face's API cannot return them).
-#[utoipa::path(get, path = "/api/v1/papers/{id}/comments", tag = "Community",
+#[utoipa::path(operation_id = "comments", get, path = "/api/v1/papers/{id}/comments", tag = "Community",
     params(("id" = String, Path, description = "An arXiv id", example = "2508.04705")),
     responses(
         (status = 200, description = "The comments", body = CommentList),
@@ -73,7 +73,7 @@ pub async fn list(State(state): State<AppState>, PaperId(id): PaperId) -> ApiRes
 }
 
 /// Comments on a paper, or replies to one of its comments.
-#[utoipa::path(post, path = "/api/v1/papers/{id}/comments", tag = "Community",
+#[utoipa::path(operation_id = "add_comment", post, path = "/api/v1/papers/{id}/comments", tag = "Community",
     params(("id" = String, Path, description = "An arXiv id", example = "2508.04705")),
     request_body = NewComment,
     security(("token" = [])),

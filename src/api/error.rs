@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Json, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// The body of every API error.
+/// Every API error: a stable machine `code`, a `message` that says what to fix, and the HTTP
+/// `status` again.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(as = ApiError)]
 pub struct ErrorBody {

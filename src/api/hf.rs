@@ -340,7 +340,7 @@ pub async fn paper(State(state): State<AppState>, PaperId(id): PaperId) -> ApiRe
 }
 
 /// Searches papers (hybrid: keywords and meaning), as Hugging Face's `/api/papers/search`.
-#[utoipa::path(get, path = "/api/papers/search", tag = "Hugging Face compatible", params(HfSearchParams),
+#[utoipa::path(operation_id = "hf_search", get, path = "/api/papers/search", tag = "Hugging Face compatible", params(HfSearchParams),
     responses(
         (status = 200, description = "The papers found, best first", body = [HfDailyItem]),
         (status = 400, description = "q is missing or too long, or limit is out of range", body = ErrorBody),

@@ -86,3 +86,29 @@ pub fn router(site: &Site) -> Router<Site> {
 async fn not_found() -> Response {
     ApiError::new(Code::NotFound, "no such endpoint; see /api/openapi.json").into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_operation_is_documented_once_with_its_own_id() {
+        let doc = serde_json::to_value(document()).unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        let mut ids = HashSet::new();
+        let mut operations = 0;
+        for (path, item) in paths {
+            for (method, op) in item.as_object().unwrap() {
+                operations += 1;
+                let id = op["operationId"].as_str().unwrap_or_default().to_string();
+                assert!(ids.insert(id.clone()), "{method} {path}: operationId {id:?} is used twice");
+                assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path}");
+            }
+        }
+        // Three Hugging Face operations and nineteen of paperboy's own.
+        assert_eq!(operations, 22, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert!(doc["components"]["securitySchemes"]["token"].is_object());
+        assert!(doc["components"]["schemas"]["ApiError"].is_object());
+    }
+}

@@ -134,7 +134,7 @@ pub struct ListQuery {
 
 /// The papers of an announcement day, week or month, optionally in some categories, in the
 /// listing's order.
-#[utoipa::path(get, path = "/api/v1/papers", tag = "Papers", params(ListQuery),
+#[utoipa::path(operation_id = "list_papers", get, path = "/api/v1/papers", tag = "Papers", params(ListQuery),
     responses(
         (status = 200, description = "One page of the listing", body = PaperPage),
         (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody),
@@ -209,7 +209,7 @@ pub async fn trending(
 }
 
 /// One paper with its counters.
-#[utoipa::path(get, path = "/api/v1/papers/{id}", tag = "Papers",
+#[utoipa::path(operation_id = "v1_paper", get, path = "/api/v1/papers/{id}", tag = "Papers",
     params(("id" = String, Path, description = "An arXiv id", example = "2508.04705")),
     responses(
         (status = 200, description = "The paper", body = ApiPaper),

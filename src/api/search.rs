@@ -88,7 +88,7 @@ fn brief(p: &Paper, score: f32) -> FoundPaper {
 }
 
 /// Searches papers by keyword, meaning, or both, with filters and highlighted snippets.
-#[utoipa::path(get, path = "/api/v1/search", tag = "Search", params(SearchParams),
+#[utoipa::path(operation_id = "v1_search", get, path = "/api/v1/search", tag = "Search", params(SearchParams),
     responses(
         (status = 200, description = "One page of results", body = SearchAnswer),
         (status = 400, description = "q is missing or too long, or a filter is malformed", body = ErrorBody),
@@ -136,7 +136,7 @@ pub struct SimilarParams {
 }
 
 /// The papers most like this one, by their embeddings.
-#[utoipa::path(get, path = "/api/v1/papers/{id}/similar", tag = "Search",
+#[utoipa::path(operation_id = "v1_similar", get, path = "/api/v1/papers/{id}/similar", tag = "Search",
     params(("id" = String, Path, description = "An arXiv id", example = "2508.04705"), SimilarParams),
     responses(
         (status = 200, description = "The nearest papers", body = SimilarAnswer),

@@ -23,7 +23,7 @@ async fn member(state: &AppState, name: &str) -> ApiResult<User> {
 }
 
 /// A member's collections: the public ones, and the private ones too for their own token.
-#[utoipa::path(get, path = "/api/v1/users/{username}/collections", tag = "Collections",
+#[utoipa::path(operation_id = "user_collections", get, path = "/api/v1/users/{username}/collections", tag = "Collections",
     params(("username" = String, Path, description = "A member's name")),
     responses(
         (status = 200, description = "The collections, most recently changed first", body = [CollectionSummary]),
@@ -56,7 +56,7 @@ pub struct PageQuery {
 }
 
 /// The papers a member upvoted, newest vote first (votes are public, as on Hugging Face).
-#[utoipa::path(get, path = "/api/v1/users/{username}/upvotes", tag = "Community",
+#[utoipa::path(operation_id = "user_upvotes", get, path = "/api/v1/users/{username}/upvotes", tag = "Community",
     params(("username" = String, Path, description = "A member's name"), PageQuery),
     responses(
         (status = 200, description = "One page of upvoted papers", body = PaperPage),
