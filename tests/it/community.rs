@@ -167,7 +167,7 @@ async fn upvotes_toggle_once_per_user_and_show_everywhere() {
         .unwrap();
     assert_eq!(r.status(), 401);
     // In the API's error shape.
-    let body: serde_json::Value = r.json().await.unwrap();
+    let body: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!((body["code"].as_str(), body["status"].as_u64()), (Some("login_required"), Some(401)));
 }
 
