@@ -1,5 +1,5 @@
-//! The application: state built once from settings, the HTTP server, and the background
-//! jobs (follow arXiv, refresh ranks, queue digests, send mail, keep the search index).
+//! The application's state, built once from settings, and the background jobs it runs
+//! (follow arXiv, refresh ranks, queue digests, send mail). `server` serves it.
 
 use crate::community::ranking;
 use crate::digest::{mailer, schedule};
@@ -12,7 +12,6 @@ use crate::store::Store;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -61,64 +60,11 @@ impl AppState {
     }
 }
 
-pub struct Application {
-    listener: TcpListener,
-    state: AppState,
-}
-
-impl Application {
-    /// Opens the store, loads the sample into an empty one, and binds the port.
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let mut state = AppState::build(settings).await?;
-        if state.settings.load_sample {
-            let report = crate::sample::load_if_empty(&state.store).await?;
-            if let Some(r) = report {
-                tracing::info!(inserted = r.counts.inserted, "loaded the bundled sample of real arXiv papers");
-            }
-        }
-        if state.settings.search.enabled {
-            let index = crate::search::SearchIndex::open(&state.settings.index_dir(), state.settings.search.clone())?;
-            state.search = Some(Arc::new(index));
-        }
-        let listener = TcpListener::bind(&state.settings.bind).await?;
-        Ok(Self { listener, state })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
-    }
-
-    pub fn state(&self) -> &AppState {
-        &self.state
-    }
-
-    /// Serves until the process is stopped.
-    pub async fn run(self) -> anyhow::Result<()> {
-        start_jobs(&self.state);
-        let router = crate::server::router(self.state.clone());
-        tracing::info!(addr = %self.listener.local_addr()?, "serving");
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        let search_task = self.state.search.clone().map(|index| {
-            let http = reqwest::Client::new();
-            tokio::spawn(crate::search::load_model(index.clone(), http, self.state.settings.data_dir.clone()));
-            tokio::spawn(crate::search::follow(index, self.state.store.clone(), stopped))
-        });
-        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await?;
-        // Let the search follower save the vector index before the process ends.
-        let _ = stop.send(true);
-        if let Some(task) = search_task {
-            let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
-        }
-        Ok(())
-    }
-}
-
 /// The lease that makes one node at a time follow arXiv.
 pub const FOLLOW_LEASE: &str = "follow-arxiv";
 
 /// Starts the background jobs the settings ask for, each given only what it needs.
-fn start_jobs(state: &AppState) {
+pub fn start_jobs(state: &AppState) {
     let runner = state.runner();
     let s = &state.settings;
     if s.arxiv.follow {
@@ -201,19 +147,4 @@ async fn follow_once(
         metrics.follow_last_success.store(chrono::Utc::now().timestamp().max(0) as u64, Relaxed);
     }
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }

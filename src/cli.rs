@@ -1,6 +1,6 @@
 //! The command line: `serve`, `ingest`, `import`, `stats`.
 
-use crate::app::{AppState, Application};
+use crate::app::AppState;
 use crate::ingest::arxiv_api::{ArxivApi, Query};
 use crate::ingest::hf_daily::{self, HfDaily};
 use crate::ingest::oai_pmh::{Harvest, MetadataFormat, OaiPmh};
@@ -8,6 +8,7 @@ use crate::ingest::rss::ArxivRss;
 use crate::ingest::snapshot::import_file;
 use crate::ingest::{IngestError, Report};
 use crate::papers::{ArxivId, Category, Source};
+use crate::server::Application;
 use crate::settings::Settings;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};

@@ -8,7 +8,7 @@
 use super::error::{body, ApiError, Code};
 use super::extract::Caller;
 use crate::community::now;
-use crate::server::Site;
+use crate::server::site::Site;
 use crate::store::accounts;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};

@@ -4,7 +4,7 @@
 //! as an opaque message carrying that id.
 
 use crate::community::{self, Reason};
-use crate::server::RequestId;
+use crate::server::request::RequestId;
 use crate::store::StoreError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Json, Response};

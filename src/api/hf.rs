@@ -12,7 +12,7 @@ use crate::papers::{Paper, Period};
 use crate::search::params::{parse_params, HfSearchParams, SearchParams};
 use crate::search::Mode;
 use crate::server::cache::{cached, CachedPage};
-use crate::server::Site;
+use crate::server::site::Site;
 use crate::store::votes::{self, PaperActivity};
 use crate::store::{submissions, Listing};
 use axum::extract::State;
@@ -245,7 +245,7 @@ pub async fn daily_papers(
     let req = parse_daily(&q)?;
     // The answer depends on the store only: cached per node until its freshness pair moves.
     let key = format!("api|{}", uri.query().unwrap_or(""));
-    Ok(cached(&site, key, None, || daily_papers_fresh(&site.app, &uri, req)).await?.respond(&headers))
+    Ok(cached(&site.pages, &site.app, key, None, || daily_papers_fresh(&site.app, &uri, req)).await?.respond(&headers))
 }
 
 async fn daily_papers_fresh(state: &AppState, uri: &axum::http::Uri, req: DailyRequest) -> ApiResult<CachedPage> {

@@ -22,7 +22,7 @@ mod submissions;
 mod users;
 mod votes;
 
-use crate::server::Site;
+use crate::server::site::Site;
 use axum::middleware;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{any, get, post, put};

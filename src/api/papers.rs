@@ -7,7 +7,7 @@ use crate::app::AppState;
 use crate::community::ranking;
 use crate::papers::{Paper, Period};
 use crate::server::cache::{cached, CachedPage};
-use crate::server::Site;
+use crate::server::site::Site;
 use crate::store::votes::{self, PaperActivity};
 use crate::store::{Listing, StoreError};
 use axum::extract::State;
@@ -168,7 +168,7 @@ pub async fn list(
             serde_json::to_vec(&PaperPage { items, page, limit, total: Some(total), next_page }).unwrap_or_default();
         Ok::<_, ApiError>(CachedPage::with_type(body.into(), "application/json", Vec::new()))
     };
-    Ok(cached(&site, key, None, build).await?.respond(&headers))
+    Ok(cached(&site.pages, &site.app, key, None, build).await?.respond(&headers))
 }
 
 /// The query of `/api/v1/trending`.

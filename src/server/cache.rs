@@ -2,7 +2,7 @@
 //! still. Every node keeps its own; both counters are shared, so no node serves a page older
 //! than the store.
 
-use super::Site;
+use crate::app::AppState;
 use crate::store::{activity, StoreError};
 use axum::body::Bytes;
 use std::collections::HashMap;
@@ -104,12 +104,11 @@ impl PageCache {
 
 /// The store's freshness pair now: what was rendered at the same pair is still right. Asked
 /// of the store at most every `cache_check_ms`, and at once after a write through this process.
-pub async fn freshness(site: &Site) -> Result<Freshness, StoreError> {
-    let state = &site.app;
+pub async fn freshness(pages: &PageCache, state: &AppState) -> Result<Freshness, StoreError> {
     let ttl = std::time::Duration::from_millis(state.settings.cache_check_ms);
     let writes = crate::store::local_writes();
     if !ttl.is_zero() {
-        let checked = *site.pages.checked.lock().unwrap_or_else(|e| e.into_inner());
+        let checked = *pages.checked.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((fresh, at, w)) = checked {
             if w == writes && at.elapsed() < ttl {
                 return Ok(fresh);
@@ -117,14 +116,15 @@ pub async fn freshness(site: &Site) -> Result<Freshness, StoreError> {
         }
     }
     let fresh = state.store.read(activity::freshness).await?;
-    *site.pages.checked.lock().unwrap_or_else(|e| e.into_inner()) = Some((fresh, std::time::Instant::now(), writes));
+    *pages.checked.lock().unwrap_or_else(|e| e.into_inner()) = Some((fresh, std::time::Instant::now(), writes));
     Ok(fresh)
 }
 
 /// The response body under `key` while the store's freshness stands still; otherwise `build`
 /// renders it (or gives the error to answer instead) and it is kept, also under `alias`.
 pub async fn cached<E, Fut>(
-    site: &Site,
+    pages: &PageCache,
+    state: &AppState,
     key: String,
     alias: Option<String>,
     build: impl FnOnce() -> Fut,
@@ -133,14 +133,14 @@ where
     E: From<StoreError>,
     Fut: Future<Output = Result<CachedPage, E>>,
 {
-    let fresh = freshness(site).await?;
-    if let Some(page) = site.pages.get(&key, fresh) {
+    let fresh = freshness(pages, state).await?;
+    if let Some(page) = pages.get(&key, fresh) {
         return Ok(page);
     }
     let page = build().await?;
     if let Some(alias) = alias {
-        site.pages.put(alias, fresh, page.clone());
+        pages.put(alias, fresh, page.clone());
     }
-    site.pages.put(key, fresh, page.clone());
+    pages.put(key, fresh, page.clone());
     Ok(page)
 }

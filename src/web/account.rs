@@ -6,7 +6,7 @@ use super::listings::internal;
 use super::session::{self, check_limit, client_ip, now, Limit, PeerAddr, Viewer, SESSION_COOKIE};
 use crate::accounts::{self, Email, Password, Username};
 use crate::app::AppState;
-use crate::server::RequestId;
+use crate::server::request::RequestId;
 use crate::store::{self, collections, submissions, votes};
 use axum::extract::{Extension, Form, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};

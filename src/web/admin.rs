@@ -8,7 +8,7 @@ use super::session::Viewer;
 use crate::accounts::User;
 use crate::app::AppState;
 use crate::community::moderation;
-use crate::server::RequestId;
+use crate::server::request::RequestId;
 use crate::store::{self, comments, submissions};
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;

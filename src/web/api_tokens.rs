@@ -8,7 +8,7 @@ use super::listings::internal;
 use super::session::{now, Viewer};
 use crate::accounts;
 use crate::app::AppState;
-use crate::server::RequestId;
+use crate::server::request::RequestId;
 use crate::store;
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;

@@ -10,7 +10,7 @@ use crate::accounts::{self, Email};
 use crate::app::AppState;
 use crate::digest::compose::{self, Links};
 use crate::digest::{verify_link, Frequency, Mode, Preferences};
-use crate::server::RequestId;
+use crate::server::request::RequestId;
 use crate::store::digests::{self as dstore, SubscribeOutcome};
 use axum::extract::{Extension, Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};

@@ -4,7 +4,7 @@
 
 use super::html::{escape, page};
 use crate::community::{self, Reason};
-use crate::server::RequestId;
+use crate::server::request::RequestId;
 use crate::store::StoreError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};

@@ -16,7 +16,8 @@ use super::listings::{in_categories, Filter};
 use crate::app::AppState;
 use crate::papers::{Paper, Period};
 use crate::server::cache::{cached, CachedPage};
-use crate::server::{RequestId, Site};
+use crate::server::request::RequestId;
+use crate::server::site::Site;
 use crate::store::{collections, ranks, Listing, StoreError};
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -426,7 +427,7 @@ pub async fn serve(
     }
     let build =
         || async { build(&state, &rid, &spec, source, format, &categories, ctx).await.map_err(PageError::Page) };
-    let cached = match cached(&site, key, None, build).await {
+    let cached = match cached(&site.pages, &site.app, key, None, build).await {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };

@@ -6,7 +6,8 @@ use super::session::Viewer;
 use crate::app::AppState;
 use crate::papers::{Paper, Period};
 use crate::server::cache::{cached, freshness, CachedPage};
-use crate::server::{RequestId, Site};
+use crate::server::request::RequestId;
+use crate::server::site::Site;
 use crate::store::{submissions, votes};
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -64,7 +65,7 @@ pub async fn latest(
     let alias = match viewer.user {
         None => {
             let key = format!("latest|{}|{}", filter.categories().join(","), filter.page.unwrap_or(1).clamp(1, 10_000));
-            let fresh = match freshness(&site).await {
+            let fresh = match freshness(&site.pages, &site.app).await {
                 Ok(f) => f,
                 Err(e) => return internal(&rid, e),
             };
@@ -212,7 +213,7 @@ async fn render_period(
         let html = build_period_page(state, viewer, period, &categories, page_no).await?;
         Ok::<_, PageError>(CachedPage::new(axum::body::Bytes::from(html)))
     };
-    match cached(site, key, alias, build).await {
+    match cached(&site.pages, &site.app, key, alias, build).await {
         Ok(page) => page.respond(headers),
         Err(e) => e.into_response(),
     }

@@ -20,7 +20,7 @@ mod search;
 pub mod session;
 mod trending;
 
-use crate::server::Site;
+use crate::server::site::Site;
 use axum::middleware;
 use axum::routing::{get, post};
 use axum::Router;

@@ -7,7 +7,7 @@ use super::session::Viewer;
 use crate::app::AppState;
 use crate::papers::citation::bibtex;
 use crate::papers::ArxivId;
-use crate::server::RequestId;
+use crate::server::request::RequestId;
 use crate::store::comments::{self, Comment};
 use crate::store::{collections, votes};
 use axum::extract::{Extension, Path, State};

@@ -6,7 +6,7 @@ use super::session::Viewer;
 use crate::app::AppState;
 use crate::search::params::{parse_params, SearchParams, MAX_QUERY};
 use crate::search::{found, Mode, SearchRequest};
-use crate::server::RequestId;
+use crate::server::request::RequestId;
 use axum::extract::{Extension, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};

@@ -11,7 +11,7 @@
 use super::html::{escape, page};
 use crate::accounts::{self, User};
 use crate::app::AppState;
-use crate::server::RequestId;
+use crate::server::request::RequestId;
 use crate::store;
 use axum::body::Body;
 use axum::extract::{Request, State};

@@ -7,7 +7,8 @@ use super::session::Viewer;
 use crate::app::AppState;
 use crate::community::ranking;
 use crate::server::cache::{cached, CachedPage};
-use crate::server::{RequestId, Site};
+use crate::server::request::RequestId;
+use crate::server::site::Site;
 use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
@@ -37,7 +38,7 @@ pub async fn show(
         let html = render_html(state, &rid, &viewer, &categories, page_no).await.map_err(PageError::Page)?;
         Ok::<_, PageError>(CachedPage::new(axum::body::Bytes::from(html)))
     };
-    match cached(&site, key, None, build).await {
+    match cached(&site.pages, &site.app, key, None, build).await {
         Ok(page) => page.respond(&headers),
         Err(e) => e.into_response(),
     }

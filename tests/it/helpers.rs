@@ -419,7 +419,7 @@ pub async fn spawn_app_in(dir: &std::path::Path, tweak: impl FnOnce(&mut Setting
     settings.arxiv.follow = false;
     settings.search.fetch_model = false;
     tweak(&mut settings);
-    let app = paperboy::app::Application::build(settings).await.unwrap();
+    let app = paperboy::server::Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     let store = app.state().store.clone();
     let state = app.state().clone();
