@@ -1,7 +1,7 @@
 //! Collections: read a member's (public ones for anyone, private ones for their owner's
 //! token), make, delete, and put papers in or take them out.
 
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiError, ApiResult, ErrorBody, ReadErrors, WriteErrors};
 use super::extract::{ApiJson, ApiPath, Caller, PaperId};
 use super::papers::{created, load_in_order, time, with_activity, ApiPaper};
 use super::params;
@@ -78,10 +78,8 @@ fn hidden(e: community::Error) -> ApiError {
     responses(
         (status = 200, description = "The collection", body = ApiCollection),
         (status = 400, description = "Not a collection number", body = ErrorBody),
-        (status = 401, description = "The bearer token is unknown or revoked", body = ErrorBody),
         (status = 404, description = "No such collection, or a private one", body = ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        ReadErrors,
     ))]
 pub async fn one(
     State(state): State<AppState>,
@@ -101,9 +99,7 @@ pub async fn one(
     responses(
         (status = 201, description = "The new collection", body = CollectionSummary),
         (status = 400, description = "A bad body", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        WriteErrors,
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -124,10 +120,8 @@ pub async fn create(
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "Not a collection number", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "No such collection of yours", body = ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        WriteErrors,
     ))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -168,10 +162,8 @@ async fn set_paper(
     responses(
         (status = 200, description = "The collection", body = CollectionSummary),
         (status = 400, description = "Not a collection number or not an arXiv id", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "No such collection of yours, or unknown paper", body = ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        WriteErrors,
     ))]
 pub async fn collect(
     State(state): State<AppState>,
@@ -190,10 +182,8 @@ pub async fn collect(
     responses(
         (status = 200, description = "The collection", body = CollectionSummary),
         (status = 400, description = "Not a collection number or not an arXiv id", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "No such collection of yours, or unknown paper", body = ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        WriteErrors,
     ))]
 pub async fn uncollect(
     State(state): State<AppState>,

@@ -1,6 +1,6 @@
 //! Comments: a paper's thread, and posting to it.
 
-use super::error::{ApiResult, ErrorBody};
+use super::error::{ApiResult, ErrorBody, ReadErrors, WriteErrors};
 use super::extract::{ApiJson, Caller, PaperId};
 use super::papers::{created, known, time};
 use crate::app::AppState;
@@ -61,10 +61,8 @@ fn api_comment(c: Comment) -> ApiComment {
     responses(
         (status = 200, description = "The comments", body = CommentList),
         (status = 400, description = "Not an arXiv id", body = ErrorBody),
-        (status = 401, description = "The bearer token is unknown or revoked", body = ErrorBody),
         (status = 404, description = "Unknown paper", body = ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        ReadErrors,
     ))]
 pub async fn list(State(state): State<AppState>, PaperId(id): PaperId) -> ApiResult<Json<CommentList>> {
     let p = known(&state, &id).await?;
@@ -80,10 +78,8 @@ pub async fn list(State(state): State<AppState>, PaperId(id): PaperId) -> ApiRes
     responses(
         (status = 201, description = "The comment", body = ApiComment),
         (status = 400, description = "Not an arXiv id, a bad body, or a reply to a comment not on this paper", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "Unknown paper", body = ErrorBody),
-        (status = 429, description = "Too many requests or comments; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        WriteErrors,
     ))]
 pub async fn post(
     State(state): State<AppState>,

@@ -240,3 +240,33 @@ impl IntoResponse for ApiError {
         }
     }
 }
+
+/// What any read can answer besides its own (for the OpenAPI document).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum ReadErrors {
+    /// The bearer token is unknown or revoked
+    #[response(status = 401)]
+    BadToken(ErrorBody),
+    /// Too many requests; see Retry-After
+    #[response(status = 429)]
+    Limited(ErrorBody),
+    /// The database cannot be reached
+    #[response(status = 503)]
+    Unavailable(ErrorBody),
+}
+
+/// What any write (or `/me`) can answer besides its own (for the OpenAPI document).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum WriteErrors {
+    /// No valid token
+    #[response(status = 401)]
+    NoToken(ErrorBody),
+    /// Too many requests, or past the member's limit of votes, comments or submissions; see Retry-After
+    #[response(status = 429)]
+    Limited(ErrorBody),
+    /// The database cannot be reached
+    #[response(status = 503)]
+    Unavailable(ErrorBody),
+}

@@ -3,7 +3,7 @@
 //! and types follow Hugging Face's (see `../shared/fixtures/hf-daily-papers`); fields paperboy
 //! has no data for are present with the types clients expect (null, empty list, 0, false).
 
-use super::error::{ApiError, ApiResult, Code, ErrorBody};
+use super::error::{ApiError, ApiResult, Code, ErrorBody, ReadErrors};
 use super::extract::{ApiQuery, PaperId};
 use super::params;
 use crate::app::AppState;
@@ -232,9 +232,7 @@ fn parse_daily(q: &DailyQuery) -> Result<DailyRequest, ApiError> {
     responses(
         (status = 200, description = "One page of the listing", body = [HfDailyItem]),
         (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody),
-        (status = 401, description = "The bearer token is unknown or revoked", body = ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        ReadErrors,
     ))]
 pub async fn daily_papers(
     State(site): State<Site>,
@@ -320,10 +318,8 @@ async fn daily_papers_fresh(state: &AppState, uri: &axum::http::Uri, req: DailyR
     responses(
         (status = 200, description = "The paper", body = HfPaper),
         (status = 400, description = "Not an arXiv id", body = ErrorBody),
-        (status = 401, description = "The bearer token is unknown or revoked", body = ErrorBody),
         (status = 404, description = "paperboy does not know this paper", body = ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        ReadErrors,
     ))]
 pub async fn paper(State(state): State<AppState>, PaperId(id): PaperId) -> ApiResult<Json<HfPaper>> {
     let p = super::papers::known(&state, &id).await?;

@@ -1,6 +1,6 @@
 //! The token's member: who they are, and their recommendations.
 
-use super::error::{ApiResult, ErrorBody};
+use super::error::{ApiResult, ErrorBody, WriteErrors};
 use super::extract::{ApiQuery, Caller};
 use super::papers::{time, with_activity, ApiPaper};
 use super::params;
@@ -61,9 +61,7 @@ pub struct RecommendQuery {
     responses(
         (status = 200, description = "Recommended papers, best first", body = Recommendations),
         (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        WriteErrors,
     ))]
 pub async fn recommendations(
     State(state): State<AppState>,

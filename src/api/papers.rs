@@ -1,6 +1,6 @@
 //! Papers: the listings of a day, week or month, trending, and one paper with its counters.
 
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiError, ApiResult, ErrorBody, ReadErrors};
 use super::extract::{ApiQuery, PaperId};
 use super::params;
 use crate::app::AppState;
@@ -138,9 +138,7 @@ pub struct ListQuery {
     responses(
         (status = 200, description = "One page of the listing", body = PaperPage),
         (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody),
-        (status = 401, description = "The bearer token is unknown or revoked", body = ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        ReadErrors,
     ))]
 pub async fn list(
     State(site): State<Site>,
@@ -191,9 +189,7 @@ pub struct TrendingQuery {
     responses(
         (status = 200, description = "One page of the ranking", body = PaperPage),
         (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody),
-        (status = 401, description = "The bearer token is unknown or revoked", body = ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        ReadErrors,
     ))]
 pub async fn trending(
     State(state): State<AppState>,
@@ -214,10 +210,8 @@ pub async fn trending(
     responses(
         (status = 200, description = "The paper", body = ApiPaper),
         (status = 400, description = "Not an arXiv id", body = ErrorBody),
-        (status = 401, description = "The bearer token is unknown or revoked", body = ErrorBody),
         (status = 404, description = "Unknown paper", body = ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        ReadErrors,
     ))]
 pub async fn one(State(state): State<AppState>, PaperId(id): PaperId) -> ApiResult<Response> {
     let p = known(&state, &id).await?;

@@ -1,6 +1,6 @@
 //! Search: keyword, semantic and hybrid search, and a paper's similar papers.
 
-use super::error::{ApiError, ApiResult, Code, ErrorBody};
+use super::error::{ApiError, ApiResult, Code, ErrorBody, ReadErrors};
 use super::extract::{ApiQuery, PaperId};
 use crate::app::AppState;
 use crate::papers::Paper;
@@ -141,10 +141,8 @@ pub struct SimilarParams {
     responses(
         (status = 200, description = "The nearest papers", body = SimilarAnswer),
         (status = 400, description = "Not an arXiv id, or limit out of range", body = ErrorBody),
-        (status = 401, description = "The bearer token is unknown or revoked", body = ErrorBody),
         (status = 404, description = "Unknown paper", body = ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        ReadErrors,
     ))]
 pub async fn similar(
     State(state): State<AppState>,

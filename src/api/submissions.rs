@@ -1,6 +1,6 @@
 //! Submissions: a member puts a recent paper on the latest day's list.
 
-use super::error::{ApiResult, ErrorBody};
+use super::error::{ApiResult, ErrorBody, WriteErrors};
 use super::extract::{ApiJson, Caller};
 use super::papers::{created, with_activity, ApiPaper};
 use crate::app::AppState;
@@ -31,13 +31,11 @@ pub struct NewSubmission {
     responses(
         (status = 201, description = "Submitted", body = Submission),
         (status = 400, description = "Not an arXiv id or URL, or a bad body", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "arXiv does not know the paper", body = ErrorBody),
         (status = 409, description = "Already submitted", body = ErrorBody),
         (status = 422, description = "Too old to submit", body = ErrorBody),
-        (status = 429, description = "Too many requests or submissions; see Retry-After", body = ErrorBody),
         (status = 502, description = "arXiv cannot be reached", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        WriteErrors,
     ))]
 pub async fn submit(
     State(state): State<AppState>,

@@ -1,7 +1,7 @@
 //! Members' public pages in JSON: their collections and their upvotes.
 
 use super::collections::{summary, CollectionSummary};
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiError, ApiResult, ErrorBody, ReadErrors};
 use super::extract::{ApiPath, ApiQuery, Caller};
 use super::papers::{load_in_order, with_activity, PaperPage};
 use super::params;
@@ -27,10 +27,8 @@ async fn member(state: &AppState, name: &str) -> ApiResult<User> {
     params(("username" = String, Path, description = "A member's name")),
     responses(
         (status = 200, description = "The collections, most recently changed first", body = [CollectionSummary]),
-        (status = 401, description = "The bearer token is unknown or revoked", body = ErrorBody),
         (status = 404, description = "No such member", body = ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        ReadErrors,
     ))]
 pub async fn collections_of(
     State(state): State<AppState>,
@@ -61,10 +59,8 @@ pub struct PageQuery {
     responses(
         (status = 200, description = "One page of upvoted papers", body = PaperPage),
         (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody),
-        (status = 401, description = "The bearer token is unknown or revoked", body = ErrorBody),
         (status = 404, description = "No such member", body = ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        ReadErrors,
     ))]
 pub async fn upvotes_of(
     State(state): State<AppState>,

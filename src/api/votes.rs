@@ -1,7 +1,7 @@
 //! Upvotes through the API: idempotent, as the API's verbs say (`POST` sets, `DELETE` takes
 //! back; twice is the same as once).
 
-use super::error::{ApiResult, ErrorBody};
+use super::error::{ApiResult, ErrorBody, WriteErrors};
 use super::extract::{Caller, PaperId};
 use super::papers::known;
 use crate::app::AppState;
@@ -33,10 +33,8 @@ async fn set(state: &AppState, caller: &Caller, id: &str, vote: Vote) -> ApiResu
     responses(
         (status = 200, description = "The vote and the paper's count", body = VoteState),
         (status = 400, description = "Not an arXiv id", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "Unknown paper", body = ErrorBody),
-        (status = 429, description = "Too many requests or votes; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        WriteErrors,
     ))]
 pub async fn upvote(State(state): State<AppState>, caller: Caller, PaperId(id): PaperId) -> ApiResult<Json<VoteState>> {
     set(&state, &caller, &id, Vote::Up).await
@@ -49,10 +47,8 @@ pub async fn upvote(State(state): State<AppState>, caller: Caller, PaperId(id): 
     responses(
         (status = 200, description = "The vote and the paper's count", body = VoteState),
         (status = 400, description = "Not an arXiv id", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "Unknown paper", body = ErrorBody),
-        (status = 429, description = "Too many requests or votes; see Retry-After", body = ErrorBody),
-        (status = 503, description = "The database cannot be reached", body = ErrorBody),
+        WriteErrors,
     ))]
 pub async fn unvote(State(state): State<AppState>, caller: Caller, PaperId(id): PaperId) -> ApiResult<Json<VoteState>> {
     set(&state, &caller, &id, Vote::Down).await
