@@ -1,8 +1,8 @@
 //! Collections: named lists of papers a member keeps, public or private.
 
 use super::account::{require_login, safe_next};
-use super::html::{escape, page_for};
-use super::listings::{internal, render_rows, RowContext};
+use super::listings::{internal, rows as rows_of, RowContext};
+use super::pages::{self, Layout, Message};
 use super::session::{now, Viewer};
 use super::RequestId;
 use crate::app::AppState;
@@ -11,18 +11,17 @@ use crate::store::community;
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::{context, Value};
 use serde::Deserialize;
-use std::fmt::Write;
 
 const MAX_NAME: usize = 100;
 const MAX_DESCRIPTION: usize = 2_000;
 
 fn problem(viewer: &Viewer, status: StatusCode, text: &str) -> Response {
-    let body = format!(
-        r#"<h2>Collections</h2><p class="error" role="alert">{}</p><p><a href="/collections">Back to your collections</a></p>"#,
-        escape(text)
-    );
-    (status, Html(page_for(viewer, "Collections · paperboy", &body))).into_response()
+    let message =
+        Message { back: Some(("/collections", "Back to your collections")), ..Message::error("Collections", text) };
+    (status, Html(pages::render_message(&Layout::for_viewer(viewer, "Collections · paperboy"), &message)))
+        .into_response()
 }
 
 /// A collection's name and description, checked.
@@ -38,18 +37,9 @@ pub(crate) fn fields(name: &str, description: &str) -> Result<(String, String), 
     Ok((name.to_string(), description.to_string()))
 }
 
-fn edit_form(viewer: &Viewer, action: &str, name: &str, description: &str, public: bool, button: &str) -> String {
-    format!(
-        r#"<form method="post" action="{action}">{csrf}
-<label for="name">Name</label><input type="text" id="name" name="name" value="{name}" required maxlength="{MAX_NAME}">
-<label for="description">Description</label><textarea id="description" name="description" rows="2" maxlength="{MAX_DESCRIPTION}">{description}</textarea>
-<label><input type="checkbox" name="public" value="1"{checked}> Public: anyone with the link can see it</label>
-<button class="primary" type="submit">{button}</button></form>"#,
-        csrf = viewer.csrf_field(),
-        name = escape(name),
-        description = escape(description),
-        checked = if public { " checked" } else { "" },
-    )
+/// The values of `macros.html`'s `collection_form`.
+fn edit_form(_viewer: &Viewer, action: &str, name: &str, description: &str, public: bool, button: &str) -> Value {
+    context! { action, name, description, public, button, max_name => MAX_NAME, max_description => MAX_DESCRIPTION }
 }
 
 /// `GET /collections`: the viewer's collections and a form for a new one.
@@ -66,26 +56,21 @@ pub async fn index(
         Ok(c) => c,
         Err(e) => return internal(&rid, e),
     };
-    let mut b = String::from("<h2>Your collections</h2>");
-    if mine.is_empty() {
-        b.push_str(r#"<p class="meta">No collections yet. Make one below, then add papers from their pages.</p>"#);
-    } else {
-        b.push_str("<ul>");
-        for c in &mine {
-            let _ = write!(
-                b,
-                r#"<li><a href="/collections/{}">{}</a> <span class="meta">{} papers · {}</span></li>"#,
-                c.id,
-                escape(&c.name),
-                c.papers,
-                if c.public { "public" } else { "private" }
-            );
-        }
-        b.push_str("</ul>");
-    }
-    b.push_str("<h3>New collection</h3>");
-    b.push_str(&edit_form(&viewer, "/collections", "", "", false, "Create"));
-    Html(page_for(&viewer, "Collections · paperboy", &b)).into_response()
+    Html(render_index(&viewer, &mine)).into_response()
+}
+
+/// `/collections`: the viewer's collections, and a form for a new one.
+pub fn render_index(viewer: &Viewer, mine: &[community::Collection]) -> String {
+    let ctx = context! {
+        collections => mine.iter().map(|c| context! {
+            id => c.id,
+            name => c.name,
+            papers => c.papers,
+            public => c.public,
+        }).collect::<Vec<_>>(),
+        form => edit_form(viewer, "/collections", "", "", false, "Create"),
+    };
+    pages::render_page("collections.html", &Layout::for_viewer(viewer, "Collections · paperboy"), ctx)
 }
 
 #[derive(Deserialize)]
@@ -156,47 +141,34 @@ pub async fn show(
         Ok(c) => c,
         Err(e) => return internal(&rid, e),
     };
-    let mut b = format!(
-        r#"<h2>{}</h2><p class="meta">A {} collection by <a href="/u/{owner}">{owner}</a> · {} papers</p>"#,
-        escape(&c.name),
-        if c.public { "public" } else { "private" },
-        c.papers,
-        owner = escape(&c.owner),
-    );
-    if !c.description.is_empty() {
-        let _ = write!(b, "<p>{}</p>", escape(&c.description));
+    Html(render_collection(&viewer, &c, &papers, &ctx, own)).into_response()
+}
+
+/// A collection's page; `own` adds the owner's controls.
+pub fn render_collection(
+    viewer: &Viewer,
+    c: &community::Collection,
+    papers: &[crate::papers::Paper],
+    rows: &RowContext,
+    own: bool,
+) -> String {
+    let ctx = context! {
+        id => c.id,
+        name => c.name,
+        public => c.public,
+        owner => c.owner,
+        count => c.papers,
+        description => c.description,
+        rows => rows_of(papers, rows),
+        own,
+        paper_ids => papers.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        form => edit_form(viewer, &format!("/collections/{}", c.id), &c.name, &c.description, c.public, "Save"),
+    };
+    let mut layout = Layout::for_viewer(viewer, format!("{} · paperboy", c.name));
+    if c.public {
+        layout = layout.with_feed(super::feeds::alternates(&format!("collections/{}", c.id), &c.name, &[]));
     }
-    if papers.is_empty() {
-        b.push_str(r#"<p class="meta">No papers yet: add them with “Add to collection” on a paper's page.</p>"#);
-    }
-    render_rows(&mut b, &papers, &ctx);
-    if own {
-        for p in &papers {
-            let _ = write!(
-                b,
-                r#"<form method="post" action="/collections/{cid}/papers" class="inline remove">{csrf}<input type="hidden" name="paper_id" value="{pid}"><input type="hidden" name="action" value="remove"><button class="link" type="submit">Remove {pid}</button></form> "#,
-                cid = c.id,
-                csrf = viewer.csrf_field(),
-                pid = escape(p.id.as_str()),
-            );
-        }
-        b.push_str("<h3>Edit</h3>");
-        b.push_str(&edit_form(&viewer, &format!("/collections/{}", c.id), &c.name, &c.description, c.public, "Save"));
-        let _ = write!(
-            b,
-            r#"<p class="meta">Cite them all: <a href="/collections/{0}/cite.bib">BibTeX</a> · <a href="/collections/{0}/cite.ris">RIS</a> · <a href="/collections/{0}/cite.json">CSL-JSON</a></p>"#,
-            c.id
-        );
-        let _ = write!(
-            b,
-            r#"<form method="post" action="/collections/{}/delete">{}<button class="link" type="submit">Delete this collection</button></form>"#,
-            c.id,
-            viewer.csrf_field()
-        );
-    }
-    let head =
-        if c.public { super::feeds::alternates(&format!("collections/{}", c.id), &c.name, &[]) } else { String::new() };
-    Html(super::html::page_with_head(&viewer, &format!("{} · paperboy", c.name), &head, &b)).into_response()
+    pages::render_page("collection.html", &layout, ctx)
 }
 
 pub async fn update(

@@ -1,8 +1,8 @@
 //! What members do to papers: upvote, comment, submit.
 
 use super::account::{require_login, safe_next};
-use super::html::{escape, page_for};
 use super::listings::internal;
+use super::pages::{self, Layout, Message};
 use super::session::{check_limit, now, Limit, Viewer};
 use super::RequestId;
 use crate::app::AppState;
@@ -12,6 +12,7 @@ use crate::store::community::{self, CommentOutcome, SubmitOutcome};
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Json, Redirect, Response};
+use minijinja::context;
 use serde::Deserialize;
 
 /// Longest comment, in characters.
@@ -22,8 +23,9 @@ fn wants_json(headers: &HeaderMap) -> bool {
 }
 
 fn message(viewer: &Viewer, status: StatusCode, title: &str, text: &str) -> Response {
-    let body = format!(r#"<h2>{}</h2><p class="error" role="alert">{}</p>"#, escape(title), escape(text));
-    (status, Html(page_for(viewer, &format!("{title} · paperboy"), &body))).into_response()
+    let html =
+        pages::render_message(&Layout::for_viewer(viewer, format!("{title} · paperboy")), &Message::error(title, text));
+    (status, Html(html)).into_response()
 }
 
 /// The day a paper was announced, as stored with its counters.
@@ -130,28 +132,15 @@ pub async fn paper_action(
     }
 }
 
-fn submit_form(viewer: &Viewer, value: &str) -> String {
-    format!(
-        r#"<form method="post" action="/submit">{csrf}
-<label for="paper">arXiv id or URL</label><input type="text" id="paper" name="paper" value="{value}" placeholder="2508.01234 or https://arxiv.org/abs/2508.01234" required>
-<button class="primary" type="submit">Submit</button></form>"#,
-        csrf = viewer.csrf_field(),
-        value = escape(value)
-    )
-}
-
 fn submit_page(state: &AppState, viewer: &Viewer, status: StatusCode, value: &str, error: Option<&str>) -> Response {
     let c = &state.settings.community;
-    let mut body = String::from("<h2>Submit a paper</h2>");
-    if let Some(e) = error {
-        body.push_str(&format!(r#"<p class="error" role="alert">{}</p>"#, escape(e)));
-    }
-    body.push_str(&format!(
-        r#"<p>Share a paper with everyone here: it joins today's list with your name on it. Rules: recent papers only (announced in the last {} days), {} submissions a day per person, and each paper once.</p>"#,
-        c.submit_max_age_days, c.submit_daily_cap
-    ));
-    body.push_str(&submit_form(viewer, value));
-    (status, Html(page_for(viewer, "Submit a paper · paperboy", &body))).into_response()
+    (status, Html(render_submit(viewer, c.submit_max_age_days, c.submit_daily_cap, value, error))).into_response()
+}
+
+/// The submit form: the rules, what was typed, and why it was refused.
+pub fn render_submit(viewer: &Viewer, max_age_days: u32, daily_cap: u32, value: &str, error: Option<&str>) -> String {
+    let ctx = context! { max_age_days, daily_cap, value, error };
+    pages::render_page("submit.html", &Layout::for_viewer(viewer, "Submit a paper · paperboy"), ctx)
 }
 
 pub async fn submit_get(State(state): State<AppState>, Extension(viewer): Extension<Viewer>) -> Response {

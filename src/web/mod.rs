@@ -17,6 +17,7 @@ mod listings;
 mod markdown;
 mod metrics;
 mod openapi;
+mod pages;
 mod paper;
 mod ratelimit;
 mod search;

@@ -8,7 +8,7 @@
 //!   [`guard`] enforces it for every route, so a new form cannot forget it.
 //! - Rate limits are fixed windows counted in the store, so they hold across nodes.
 
-use super::html::{escape, page};
+use super::html::escape;
 use super::RequestId;
 use crate::accounts::{self, User};
 use crate::app::AppState;
@@ -95,8 +95,9 @@ pub fn client_ip(state: &AppState, req_headers: &HeaderMap, peer: Option<std::ne
 }
 
 fn forbidden(message: &str) -> Response {
-    let body = format!("<p>{}</p>", escape(message));
-    (StatusCode::FORBIDDEN, Html(page("Refused", &body))).into_response()
+    let html =
+        super::pages::render_message(&super::pages::Layout::guest("Refused"), &super::pages::Message::plain(message));
+    (StatusCode::FORBIDDEN, Html(html)).into_response()
 }
 
 /// Largest form body read while checking its CSRF token.
@@ -210,8 +211,10 @@ pub async fn check_limit(state: &AppState, rid: &RequestId, limit: Limit, who: &
     let Some(retry) = count_hit(state, limit, who).await.map_err(|e| super::listings::internal(rid, e))? else {
         return Ok(());
     };
-    let body = format!("<p>Too many attempts. Try again in {} seconds.</p>", retry);
-    let mut r = (StatusCode::TOO_MANY_REQUESTS, Html(page("Slow down", &body))).into_response();
+    let text = format!("Too many attempts. Try again in {retry} seconds.");
+    let html =
+        super::pages::render_message(&super::pages::Layout::guest("Slow down"), &super::pages::Message::plain(&text));
+    let mut r = (StatusCode::TOO_MANY_REQUESTS, Html(html)).into_response();
     if let Ok(v) = HeaderValue::from_str(&retry.to_string()) {
         r.headers_mut().insert(header::RETRY_AFTER, v);
     }
