@@ -200,3 +200,5 @@ pub fn render_error(request_id: &str, unavailable: bool) -> String {
     render_page("error.html", &Layout::guest(title), context! { request_id, unavailable })
 }
 
+#[cfg(test)]
+mod tests;
