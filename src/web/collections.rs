@@ -166,7 +166,7 @@ pub fn render_collection(
     };
     let mut layout = Layout::for_viewer(viewer, format!("{} · paperboy", c.name));
     if c.public {
-        layout = layout.with_feed(super::feeds::alternates(&format!("collections/{}", c.id), &c.name, &[]));
+        layout = layout.with_feed(pages::Feed::new(&format!("collections/{}", c.id), &c.name, &[]));
     }
     pages::render_page("collection.html", &layout, ctx)
 }

@@ -331,8 +331,11 @@ pub fn render_period_page(viewer: &Viewer, page: &PeriodPage) -> String {
     let next_page =
         ((first as u64 + papers.len() as u64) < total).then(|| format!("{here}{q}{sep}page={}", page_no + 1));
     let feed_path = period_path(period).trim_start_matches("/papers/").to_string();
-    let layout = Layout::for_viewer(viewer, format!("Papers of {period} · paperboy"))
-        .with_feed(super::feeds::alternates(&feed_path, &format!("Papers of {period}"), categories));
+    let layout = Layout::for_viewer(viewer, format!("Papers of {period} · paperboy")).with_feed(pages::Feed::new(
+        &feed_path,
+        &format!("Papers of {period}"),
+        categories,
+    ));
     pages::render_page(
         "listing.html",
         &layout,

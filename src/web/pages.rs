@@ -105,6 +105,19 @@ pub struct Feed {
     pub query: String,
 }
 
+impl Feed {
+    /// The feeds of a listing: `/feeds/{path}.{ext}`, filtered by `categories` when there are some.
+    pub fn new(path: &str, title: &str, categories: &[String]) -> Self {
+        let q = if categories.is_empty() { String::new() } else { format!("?cat={}", categories.join(",")) };
+        Self::with_query(path, title, &q)
+    }
+
+    /// The same, for feeds whose address has a query (`?q=…&mode=…` for a search).
+    pub fn with_query(path: &str, title: &str, query: &str) -> Self {
+        Self { path: path.to_string(), title: title.to_string(), query: query.to_string() }
+    }
+}
+
 /// The signed-in viewer, as the navigation shows them.
 #[derive(Debug, Clone, Serialize)]
 struct Nav {

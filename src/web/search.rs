@@ -237,8 +237,7 @@ pub fn render_search(viewer: &Viewer, page: &SearchPage) -> String {
     if !req.window.categories.is_empty() {
         q.append_pair("cat", &req.window.categories.join(","));
     }
-    let feed =
-        super::feeds::alternates_with_query("search", &format!("Search: {}", req.text), &format!("?{}", q.finish()));
+    let feed = pages::Feed::with_query("search", &format!("Search: {}", req.text), &format!("?{}", q.finish()));
     let layout = Layout::for_viewer(viewer, format!("{} – Search", req.text)).with_feed(feed);
     let ctx = context! {
         help => false,

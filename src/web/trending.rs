@@ -88,7 +88,7 @@ pub struct TrendingPage {
 
 pub fn render_trending(viewer: &Viewer, page: &TrendingPage) -> String {
     let q = if page.categories.is_empty() { String::new() } else { format!("cat={}&", page.categories.join(",")) };
-    let layout = Layout::for_viewer(viewer, "Trending papers · paperboy").with_feed(super::feeds::alternates(
+    let layout = Layout::for_viewer(viewer, "Trending papers · paperboy").with_feed(pages::Feed::new(
         "trending",
         "Trending papers",
         &page.categories,
