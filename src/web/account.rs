@@ -1,8 +1,8 @@
 //! Signing up, logging in and out, settings, and a user's public page.
 
 use super::error::{PageError, PageResult};
-use super::html::{escape, page_for};
 use super::listings::internal;
+use super::pages::{self, Layout};
 use super::session::{self, check_limit, client_ip, now, Limit, PeerAddr, Viewer, SESSION_COOKIE};
 use crate::accounts::{self, Email, Password, Username};
 use crate::app::AppState;
@@ -11,8 +11,8 @@ use crate::store::{self, collections, submissions, votes};
 use axum::extract::{Extension, Form, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::{context, Value};
 use serde::Deserialize;
-use std::fmt::Write;
 
 /// A local path to go back to after a form: anything else (another site, `//host`) is `/`.
 pub fn safe_next(next: Option<&str>) -> String {
@@ -29,13 +29,29 @@ pub fn require_login(viewer: &Viewer, back_to: &str) -> PageResult<accounts::Use
     viewer.user.clone().ok_or_else(|| PageError::Login { back_to: back_to.into() })
 }
 
-fn form_page(viewer: &Viewer, status: StatusCode, title: &str, error: Option<&str>, form: &str) -> Response {
-    let mut body = format!("<h2>{}</h2>", escape(title));
-    if let Some(e) = error {
-        let _ = write!(body, r#"<p class="error" role="alert">{}</p>"#, escape(e));
-    }
-    body.push_str(form);
-    (status, Html(page_for(viewer, &format!("{title} · paperboy"), &body))).into_response()
+/// A form's template and its values (the layout's are added by [`form_page`]).
+type FormView = (&'static str, Value);
+
+fn form_page(viewer: &Viewer, status: StatusCode, title: &str, error: Option<&str>, form: &FormView) -> Response {
+    (status, Html(render_form(viewer, title, error, form))).into_response()
+}
+
+/// A page with a form: its heading, what went wrong, the form.
+fn render_form(viewer: &Viewer, title: &str, error: Option<&str>, form: &FormView) -> String {
+    let (template, values) = form;
+    let ctx = context! { heading => title, error, ..values.clone() };
+    pages::render_page(template, &Layout::for_viewer(viewer, format!("{title} · paperboy")), ctx)
+}
+
+/// The settings page of `u`, with a notice (saved) or an error.
+#[cfg(test)]
+pub(super) fn render_settings(
+    viewer: &Viewer,
+    u: &accounts::User,
+    notice: Option<&str>,
+    error: Option<&str>,
+) -> String {
+    render_form(viewer, "Settings", None, &settings_form(viewer, u, notice, error))
 }
 
 #[derive(Deserialize, Default)]
@@ -43,30 +59,12 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-fn login_form(viewer: &Viewer, next: &str, username: &str) -> String {
-    format!(
-        r#"<form method="post" action="/login">{csrf}<input type="hidden" name="next" value="{next}">
-<label for="username">Username</label><input type="text" id="username" name="username" value="{user}" autocomplete="username" required>
-<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
-<button class="primary" type="submit">Log in</button></form>
-<p>No account yet? <a href="/signup">Sign up</a>.</p>"#,
-        csrf = viewer.csrf_field(),
-        next = escape(next),
-        user = escape(username)
-    )
+fn login_form(_viewer: &Viewer, next: &str, username: &str) -> FormView {
+    ("login.html", context! { next, username })
 }
 
-fn signup_form(viewer: &Viewer, username: &str, email: &str) -> String {
-    format!(
-        r#"<form method="post" action="/signup">{csrf}
-<label for="username">Username</label><input type="text" id="username" name="username" value="{user}" autocomplete="username" required minlength="3" maxlength="32" pattern="[A-Za-z0-9][A-Za-z0-9_\-]*">
-<label for="email">Email (optional: for digests and password help)</label><input type="email" id="email" name="email" value="{email}" autocomplete="email">
-<label for="password">Password (8 characters or more)</label><input type="password" id="password" name="password" autocomplete="new-password" required minlength="8">
-<button class="primary" type="submit">Sign up</button></form>"#,
-        csrf = viewer.csrf_field(),
-        user = escape(username),
-        email = escape(email)
-    )
+fn signup_form(_viewer: &Viewer, username: &str, email: &str) -> FormView {
+    ("signup.html", context! { username, email })
 }
 
 pub async fn login_page(Extension(viewer): Extension<Viewer>, Query(q): Query<NextQuery>) -> Response {
@@ -232,33 +230,15 @@ pub async fn logout(
     r
 }
 
-fn settings_form(viewer: &Viewer, u: &accounts::User, notice: Option<&str>, error: Option<&str>) -> String {
-    let mut body = String::new();
-    if let Some(n) = notice {
-        let _ = write!(body, r#"<p class="notice" role="status">{}</p>"#, escape(n));
-    }
-    if let Some(e) = error {
-        let _ = write!(body, r#"<p class="error" role="alert">{}</p>"#, escape(e));
-    }
-    let _ = write!(
-        body,
-        r#"<h3>Profile</h3><form method="post" action="/settings">{csrf}<input type="hidden" name="action" value="profile">
-<label for="email">Email</label><input type="email" id="email" name="email" value="{email}" autocomplete="email">
-<label for="muted">Muted words (comma-separated): papers that mention them are hidden from your listings</label><textarea id="muted" name="muted_words" rows="2">{muted}</textarea>
-<label for="cats">Default categories for the front page (comma-separated codes, e.g. cs.LG, cs.CL)</label><input type="text" id="cats" name="default_categories" value="{cats}">
-<button class="primary" type="submit">Save</button></form>
-<h3>Password</h3><form method="post" action="/settings">{csrf}<input type="hidden" name="action" value="password">
-<label for="current">Current password</label><input type="password" id="current" name="current_password" autocomplete="current-password" required>
-<label for="new">New password</label><input type="password" id="new" name="new_password" autocomplete="new-password" required minlength="8">
-<button class="primary" type="submit">Change password</button></form>
-<h3>Email digest</h3><p><a href="/subscribe">Subscribe to the digest</a> with your account's address: daily or weekly, trending or picked for you from what you upvoted and collected. Every digest has a link to change these preferences.</p>
-<h3>API tokens and private feeds</h3><p><a href="/settings/tokens">Personal API tokens</a>: for scripts that upvote, comment, submit or edit collections through the JSON API, and for the private feed of your recommendations.</p>"#,
-        csrf = viewer.csrf_field(),
-        email = escape(u.email.as_deref().unwrap_or("")),
-        muted = escape(&u.muted_words.join(", ")),
-        cats = escape(&u.default_categories.join(", ")),
-    );
-    body
+fn settings_form(_viewer: &Viewer, u: &accounts::User, notice: Option<&str>, error: Option<&str>) -> FormView {
+    let values = context! {
+        notice,
+        settings_error => error,
+        email => u.email.as_deref().unwrap_or(""),
+        muted => u.muted_words.join(", "),
+        cats => u.default_categories.join(", "),
+    };
+    ("settings.html", values)
 }
 
 pub async fn settings_page(Extension(viewer): Extension<Viewer>) -> Response {
@@ -405,8 +385,11 @@ pub async fn user_page(
     let (user, submitted, upvoted, collections) = match found {
         Ok(Some(x)) => x,
         Ok(None) => {
-            return (StatusCode::NOT_FOUND, Html(page_for(&viewer, "No such user", "<p>There is no such user.</p>")))
-                .into_response()
+            let html = pages::render_message(
+                &Layout::for_viewer(&viewer, "No such user"),
+                &pages::Message::plain("There is no such user."),
+            );
+            return (StatusCode::NOT_FOUND, Html(html)).into_response();
         }
         Err(e) => return internal(&rid, e),
     };
@@ -415,59 +398,42 @@ pub async fn user_page(
         Ok(p) => p,
         Err(e) => return internal(&rid, e),
     };
+    Html(render_user_page(&viewer, &UserPage { user, submitted, upvoted, collections, papers, own })).into_response()
+}
+
+/// What a user's page shows, loaded.
+pub struct UserPage {
+    pub user: accounts::User,
+    /// (paper id, day, removed by a moderator).
+    pub submitted: Vec<(String, String, bool)>,
+    pub upvoted: Vec<String>,
+    pub collections: Vec<crate::store::collections::Collection>,
+    /// The papers named above, for their titles.
+    pub papers: Vec<crate::papers::Paper>,
+    /// Whether the viewer is this user (who sees what moderators removed).
+    pub own: bool,
+}
+
+pub fn render_user_page(viewer: &Viewer, page: &UserPage) -> String {
     let title_of = |id: &str| {
-        papers.iter().find(|p| p.id.as_str() == id).map(|p| p.title.clone()).unwrap_or_else(|| id.to_string())
+        page.papers.iter().find(|p| p.id.as_str() == id).map(|p| p.title.clone()).unwrap_or_else(|| id.to_string())
     };
-    let mut b = format!("<h2>{}</h2>", escape(&user.username));
-    if user.suspended {
-        b.push_str(r#"<p class="notice">This account is suspended.</p>"#);
-    }
-    b.push_str("<h3>Submitted</h3>");
-    if submitted.is_empty() {
-        b.push_str(r#"<p class="meta">Nothing yet.</p>"#);
-    } else {
-        b.push_str("<ul>");
-        for (id, day, removed) in submitted.iter().filter(|s| !s.2 || own) {
-            let _ = write!(
-                b,
-                r#"<li><a class="math" href="/papers/{id}">{title}</a> <span class="meta">to <a href="/papers/date/{day}">{day}</a>{removed}</span></li>"#,
-                id = escape(id),
-                title = escape(&title_of(id)),
-                day = escape(day),
-                removed = if *removed { " (removed by a moderator)" } else { "" }
-            );
-        }
-        b.push_str("</ul>");
-    }
-    b.push_str("<h3>Upvoted</h3>");
-    if upvoted.is_empty() {
-        b.push_str(r#"<p class="meta">Nothing yet.</p>"#);
-    } else {
-        b.push_str("<ul>");
-        for id in &upvoted {
-            let _ =
-                write!(b, r#"<li><a class="math" href="/papers/{}">{}</a></li>"#, escape(id), escape(&title_of(id)));
-        }
-        b.push_str("</ul>");
-    }
-    b.push_str("<h3>Collections</h3>");
-    if collections.is_empty() {
-        b.push_str(r#"<p class="meta">No public collections.</p>"#);
-    } else {
-        b.push_str("<ul>");
-        for c in &collections {
-            let _ = write!(
-                b,
-                r#"<li><a href="/collections/{}">{}</a> <span class="meta">{} papers{}</span></li>"#,
-                c.id,
-                escape(&c.name),
-                c.papers,
-                if c.public { "" } else { " · private" }
-            );
-        }
-        b.push_str("</ul>");
-    }
-    Html(page_for(&viewer, &format!("{} · paperboy", user.username), &b)).into_response()
+    let ctx = context! {
+        username => page.user.username,
+        suspended => page.user.suspended,
+        has_submitted => !page.submitted.is_empty(),
+        submitted => page.submitted.iter().filter(|s| !s.2 || page.own).map(|(id, day, removed)| {
+            context! { id, title => title_of(id), day, removed }
+        }).collect::<Vec<_>>(),
+        upvoted => page.upvoted.iter().map(|id| context! { id, title => title_of(id) }).collect::<Vec<_>>(),
+        collections => page.collections.iter().map(|c| context! {
+            id => c.id,
+            name => c.name,
+            papers => c.papers,
+            public => c.public,
+        }).collect::<Vec<_>>(),
+    };
+    pages::render_page("user.html", &Layout::for_viewer(viewer, format!("{} · paperboy", page.user.username)), ctx)
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 //! is written to the moderation log, which the page shows.
 
 use super::error::{PageError, PageResult};
-use super::html::{escape, page_for};
 use super::listings::internal;
+use super::pages::{self, Layout, Message};
 use super::session::Viewer;
 use crate::accounts::User;
 use crate::app::AppState;
@@ -13,15 +13,18 @@ use crate::store::{self, comments, submissions};
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::context;
 use serde::Deserialize;
-use std::fmt::Write;
 
 fn require_admin(viewer: &Viewer) -> Result<User, Response> {
     match &viewer.user {
         Some(u) if u.is_admin() => Ok(u.clone()),
         Some(_) => {
-            Err((StatusCode::FORBIDDEN, Html(page_for(viewer, "Refused", "<p>Only administrators can moderate.</p>")))
-                .into_response())
+            let html = pages::render_message(
+                &Layout::for_viewer(viewer, "Refused"),
+                &Message::plain("Only administrators can moderate."),
+            );
+            Err((StatusCode::FORBIDDEN, Html(html)).into_response())
         }
         None => Err(Redirect::to("/login?next=/admin").into_response()),
     }
@@ -29,13 +32,6 @@ fn require_admin(viewer: &Viewer) -> Result<User, Response> {
 
 fn when(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0).map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
-}
-
-fn button(viewer: &Viewer, action: &str, label: &str) -> String {
-    format!(
-        r#"<form method="post" action="{action}" class="inline">{}<input type="text" name="reason" placeholder="reason" aria-label="reason" size="12"> <button type="submit">{label}</button></form>"#,
-        viewer.csrf_field()
-    )
 }
 
 pub async fn show(
@@ -61,72 +57,46 @@ pub async fn show(
         Ok(d) => d,
         Err(e) => return internal(&rid, e),
     };
-    let mut b = String::from("<h2>Moderation</h2><h3>Recent comments</h3><table><tr><th>When</th><th>Who</th><th>Paper</th><th>Text</th><th></th></tr>");
-    for c in &comments {
-        let excerpt: String = c.body.chars().take(160).collect();
-        let action = if c.hidden {
-            button(&viewer, &format!("/admin/comments/{}/show", c.id), "Show again")
-        } else {
-            button(&viewer, &format!("/admin/comments/{}/hide", c.id), "Hide")
-        };
-        let _ = write!(
-            b,
-            r#"<tr><td>{}</td><td>{}</td><td><a href="/papers/{pid}#c{}">{pid}</a></td><td>{}{}</td><td>{action}</td></tr>"#,
-            when(c.created_at),
-            escape(&c.username),
-            c.id,
-            escape(&excerpt),
-            if c.hidden { " <em>(hidden)</em>" } else { "" },
-            pid = escape(&c.paper_id),
-        );
-    }
-    b.push_str("</table><h3>Recent submissions</h3><table><tr><th>Paper</th><th>By</th><th>Day</th><th></th></tr>");
-    for (pid, by, day, removed) in &submissions {
-        let action = if *removed {
-            "<em>removed</em>".to_string()
-        } else {
-            button(&viewer, &format!("/admin/submissions/{}/remove", escape(pid)), "Remove")
-        };
-        let _ = write!(
-            b,
-            r#"<tr><td><a href="/papers/{pid}">{pid}</a></td><td>{}</td><td>{}</td><td>{action}</td></tr>"#,
-            escape(by),
-            escape(day),
-            pid = escape(pid)
-        );
-    }
-    b.push_str("</table><h3>Users</h3><table><tr><th>Name</th><th>Role</th><th>Since</th><th></th></tr>");
-    for u in &users {
-        let action = match (u.is_admin(), u.suspended) {
-            (true, _) => String::new(),
-            (false, true) => button(&viewer, &format!("/admin/users/{}/reinstate", u.id), "Reinstate"),
-            (false, false) => button(&viewer, &format!("/admin/users/{}/suspend", u.id), "Suspend"),
-        };
-        let _ = write!(
-            b,
-            r#"<tr><td><a href="/u/{name}">{name}</a>{}</td><td>{}</td><td>{}</td><td>{action}</td></tr>"#,
-            if u.suspended { " <em>(suspended)</em>" } else { "" },
-            u.role.as_str(),
-            when(u.created_at),
-            name = escape(&u.username),
-        );
-    }
-    b.push_str(
-        "</table><h3>Log</h3><table><tr><th>When</th><th>Admin</th><th>Action</th><th>Target</th><th>Reason</th></tr>",
-    );
-    for e in &log {
-        let _ = write!(
-            b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            when(e.at),
-            escape(&e.admin),
-            escape(&e.action),
-            escape(&e.target),
-            escape(&e.reason)
-        );
-    }
-    b.push_str("</table>");
-    Html(page_for(&viewer, "Moderation · paperboy", &b)).into_response()
+    Html(render_admin(&viewer, &comments, &submissions, &users, &log)).into_response()
+}
+
+/// The moderation page: recent comments and submissions, users, and the log.
+pub fn render_admin(
+    viewer: &Viewer,
+    comments: &[crate::store::comments::Comment],
+    submissions: &[(String, String, String, bool)],
+    users: &[User],
+    log: &[crate::store::moderation::ModerationEntry],
+) -> String {
+    let ctx = context! {
+        comments => comments.iter().map(|c| context! {
+            id => c.id,
+            when => when(c.created_at),
+            username => c.username,
+            paper_id => c.paper_id,
+            excerpt => c.body.chars().take(160).collect::<String>(),
+            hidden => c.hidden,
+        }).collect::<Vec<_>>(),
+        submissions => submissions.iter().map(|(paper_id, by, day, removed)| context! {
+            paper_id, by, day, removed,
+        }).collect::<Vec<_>>(),
+        users => users.iter().map(|u| context! {
+            id => u.id,
+            username => u.username,
+            suspended => u.suspended,
+            is_admin => u.is_admin(),
+            role => u.role.as_str(),
+            since => when(u.created_at),
+        }).collect::<Vec<_>>(),
+        log => log.iter().map(|e| context! {
+            when => when(e.at),
+            admin => e.admin,
+            action => e.action,
+            target => e.target,
+            reason => e.reason,
+        }).collect::<Vec<_>>(),
+    };
+    pages::render_page("admin.html", &Layout::for_viewer(viewer, "Moderation · paperboy"), ctx)
 }
 
 #[derive(Deserialize, Default)]

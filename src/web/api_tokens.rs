@@ -3,8 +3,8 @@
 //! token also opens the member's private recommendations feed.
 
 use super::account::require_login;
-use super::html::{escape, page_for};
 use super::listings::internal;
+use super::pages::{self, Layout};
 use super::session::{now, Viewer};
 use crate::accounts;
 use crate::app::AppState;
@@ -13,8 +13,8 @@ use crate::store;
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::context;
 use serde::Deserialize;
-use std::fmt::Write;
 
 /// Longest token name, in characters.
 const MAX_NAME: usize = 60;
@@ -29,52 +29,53 @@ fn when(t: Option<i64>) -> String {
         .unwrap_or_else(|| "never".into())
 }
 
+/// What heads the tokens page: nothing, why a token was not made, or the token just made.
+pub enum Top {
+    Nothing,
+    Problem(String),
+    /// The new token, and its private feed's addresses (RSS, Atom, JSON Feed).
+    Made {
+        token: String,
+        feeds: [String; 3],
+    },
+}
+
 async fn render(
     state: &AppState,
     rid: &RequestId,
     viewer: &Viewer,
     user_id: i64,
     status: StatusCode,
-    top: &str,
+    top: &Top,
 ) -> Response {
     let tokens = match state.store.read(move |db| store::accounts::api_tokens_of(db, user_id)).await {
         Ok(t) => t,
         Err(e) => return internal(rid, e),
     };
-    let mut b = String::from("<h2>API tokens</h2>");
-    b.push_str(top);
-    b.push_str(
-        r#"<p>A personal token lets a script act as you through the <a href="/api/openapi.json">JSON API</a> (send it as <code>Authorization: Bearer &lt;token&gt;</code>): upvote, comment, submit papers, edit your collections, read your recommendations. It also opens your private recommendations feed. Keep it secret; revoke it here when you no longer need it.</p>"#,
-    );
-    if tokens.is_empty() {
-        b.push_str(r#"<p class="meta">You have no tokens.</p>"#);
-    } else {
-        b.push_str(r#"<table class="tokens"><thead><tr><th>Name</th><th>Made</th><th>Last used</th><th></th></tr></thead><tbody>"#);
-        for t in &tokens {
-            let _ = write!(
-                b,
-                r#"<tr><td>{name}</td><td>{made}</td><td>{used}</td><td><form method="post" action="/settings/tokens/{id}/revoke">{csrf}<button type="submit">Revoke</button></form></td></tr>"#,
-                name = escape(&t.name),
-                made = when(Some(t.created_at)),
-                used = when(t.last_used_at),
-                id = t.id,
-                csrf = viewer.csrf_field(),
-            );
-        }
-        b.push_str("</tbody></table>");
-    }
-    let _ = write!(
-        b,
-        r#"<h3>New token</h3><form method="post" action="/settings/tokens">{csrf}
-<label for="name">Name (what it is for)</label><input type="text" id="name" name="name" required maxlength="{MAX_NAME}" placeholder="feed reader, my script">
-<button class="primary" type="submit">Make a token</button></form>"#,
-        csrf = viewer.csrf_field(),
-    );
-    let html = page_for(viewer, "API tokens · paperboy", &b);
+    let html = render_tokens(viewer, &tokens, top);
     let mut r = (status, Html(html)).into_response();
     // A page that may show a token once must not be stored by the browser or a proxy.
     r.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
     r
+}
+
+/// The viewer's tokens, and a form for a new one.
+pub fn render_tokens(viewer: &Viewer, tokens: &[crate::store::accounts::ApiToken], top: &Top) -> String {
+    let ctx = context! {
+        problem => match top { Top::Problem(p) => Some(p), _ => None },
+        made => match top {
+            Top::Made { token, feeds: [rss, atom, json] } => Some(context! { token, rss, atom, json }),
+            _ => None,
+        },
+        tokens => tokens.iter().map(|t| context! {
+            id => t.id,
+            name => t.name,
+            made => when(Some(t.created_at)),
+            used => when(t.last_used_at),
+        }).collect::<Vec<_>>(),
+        max_name => MAX_NAME,
+    };
+    pages::render_page("tokens.html", &Layout::for_viewer(viewer, "API tokens · paperboy"), ctx)
 }
 
 pub async fn page(
@@ -86,7 +87,7 @@ pub async fn page(
         Ok(u) => u,
         Err(r) => return r.into_response(),
     };
-    render(&state, &rid, &viewer, user.id, StatusCode::OK, "").await
+    render(&state, &rid, &viewer, user.id, StatusCode::OK, &Top::Nothing).await
 }
 
 #[derive(Deserialize)]
@@ -106,7 +107,7 @@ pub async fn create(
         Err(r) => return r.into_response(),
     };
     let name = form.name.trim().to_string();
-    let problem = |msg: &str| format!(r#"<p class="error" role="alert">{}</p>"#, escape(msg));
+    let problem = |msg: &str| Top::Problem(msg.to_string());
     if name.is_empty() || name.chars().count() > MAX_NAME {
         let top = problem(&format!("A token's name has 1 to {MAX_NAME} characters."));
         return render(&state, &rid, &viewer, user.id, StatusCode::UNPROCESSABLE_ENTITY, &top).await;
@@ -131,16 +132,8 @@ pub async fn create(
         Err(e) => return internal(&rid, e),
     }
     let base = state.settings.public_url.trim_end_matches('/');
-    let feed = |ext: &str| escape(&format!("{base}/feeds/recommendations.{ext}?token={token}"));
-    let top = format!(
-        r#"<section class="notice" role="status"><p>Your new token — copy it now: it is not shown again.</p>
-<p><input type="text" id="new-token" readonly value="{token}" aria-label="your new token"></p>
-<p>Your private recommendations feed with it: <a href="{rss}">RSS</a> · <a href="{atom}">Atom</a> · <a href="{json}">JSON Feed</a> (revoking the token closes the feed).</p></section>"#,
-        token = escape(&token),
-        rss = feed("rss"),
-        atom = feed("atom"),
-        json = feed("json"),
-    );
+    let feed = |ext: &str| format!("{base}/feeds/recommendations.{ext}?token={token}");
+    let top = Top::Made { feeds: [feed("rss"), feed("atom"), feed("json")], token };
     render(&state, &rid, &viewer, user.id, StatusCode::CREATED, &top).await
 }
 

@@ -2,17 +2,18 @@
 
 use super::account::{require_login, safe_next};
 use super::error::{PageError, PageResult};
-use super::html::{escape, page_for};
-use super::listings::{render_rows, RowContext};
+use super::listings::{rows as rows_of, RowContext};
+use super::pages::{self, Layout};
 use super::session::Viewer;
 use crate::app::AppState;
 use crate::community::collections::{self, Fields, MAX_DESCRIPTION, MAX_NAME};
 use crate::papers::ArxivId;
+use crate::store::collections::Collection;
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
+use minijinja::{context, Value};
 use serde::Deserialize;
-use std::fmt::Write;
 
 /// A refusal on the collections pages, with the way back.
 fn problem(status: StatusCode, text: &str) -> PageError {
@@ -27,44 +28,30 @@ fn refused(e: crate::community::Error) -> PageError {
     }
 }
 
-fn edit_form(viewer: &Viewer, action: &str, name: &str, description: &str, public: bool, button: &str) -> String {
-    format!(
-        r#"<form method="post" action="{action}">{csrf}
-<label for="name">Name</label><input type="text" id="name" name="name" value="{name}" required maxlength="{MAX_NAME}">
-<label for="description">Description</label><textarea id="description" name="description" rows="2" maxlength="{MAX_DESCRIPTION}">{description}</textarea>
-<label><input type="checkbox" name="public" value="1"{checked}> Public: anyone with the link can see it</label>
-<button class="primary" type="submit">{button}</button></form>"#,
-        csrf = viewer.csrf_field(),
-        name = escape(name),
-        description = escape(description),
-        checked = if public { " checked" } else { "" },
-    )
+/// The values of `macros.html`'s `collection_form`.
+fn edit_form(_viewer: &Viewer, action: &str, name: &str, description: &str, public: bool, button: &str) -> Value {
+    context! { action, name, description, public, button, max_name => MAX_NAME, max_description => MAX_DESCRIPTION }
 }
 
 /// `GET /collections`: the viewer's collections and a form for a new one.
 pub async fn index(State(state): State<AppState>, Extension(viewer): Extension<Viewer>) -> PageResult {
     let user = require_login(&viewer, "/collections")?;
     let mine = collections::of(&state.store, user.id, true).await?;
-    let mut b = String::from("<h2>Your collections</h2>");
-    if mine.is_empty() {
-        b.push_str(r#"<p class="meta">No collections yet. Make one below, then add papers from their pages.</p>"#);
-    } else {
-        b.push_str("<ul>");
-        for c in &mine {
-            let _ = write!(
-                b,
-                r#"<li><a href="/collections/{}">{}</a> <span class="meta">{} papers · {}</span></li>"#,
-                c.id,
-                escape(&c.name),
-                c.papers,
-                if c.public { "public" } else { "private" }
-            );
-        }
-        b.push_str("</ul>");
-    }
-    b.push_str("<h3>New collection</h3>");
-    b.push_str(&edit_form(&viewer, "/collections", "", "", false, "Create"));
-    Ok(Html(page_for(&viewer, "Collections · paperboy", &b)).into_response())
+    Ok(Html(render_index(&viewer, &mine)).into_response())
+}
+
+/// `/collections`: the viewer's collections, and a form for a new one.
+pub fn render_index(viewer: &Viewer, mine: &[Collection]) -> String {
+    let ctx = context! {
+        collections => mine.iter().map(|c| context! {
+            id => c.id,
+            name => c.name,
+            papers => c.papers,
+            public => c.public,
+        }).collect::<Vec<_>>(),
+        form => edit_form(viewer, "/collections", "", "", false, "Create"),
+    };
+    pages::render_page("collections.html", &Layout::for_viewer(viewer, "Collections · paperboy"), ctx)
 }
 
 #[derive(Deserialize)]
@@ -98,47 +85,34 @@ pub async fn show(
     let own = viewer.user.as_ref().is_some_and(|u| u.id == c.owner_id);
     let papers = state.store.papers_by_ids(ids).await?;
     let ctx = RowContext::load(&state, &viewer, &papers).await?;
-    let mut b = format!(
-        r#"<h2>{}</h2><p class="meta">A {} collection by <a href="/u/{owner}">{owner}</a> · {} papers</p>"#,
-        escape(&c.name),
-        if c.public { "public" } else { "private" },
-        c.papers,
-        owner = escape(&c.owner),
-    );
-    if !c.description.is_empty() {
-        let _ = write!(b, "<p>{}</p>", escape(&c.description));
+    Ok(Html(render_collection(&viewer, &c, &papers, &ctx, own)).into_response())
+}
+
+/// A collection's page; `own` adds the owner's controls.
+pub fn render_collection(
+    viewer: &Viewer,
+    c: &Collection,
+    papers: &[crate::papers::Paper],
+    rows: &RowContext,
+    own: bool,
+) -> String {
+    let ctx = context! {
+        id => c.id,
+        name => c.name,
+        public => c.public,
+        owner => c.owner,
+        count => c.papers,
+        description => c.description,
+        rows => rows_of(papers, rows),
+        own,
+        paper_ids => papers.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        form => edit_form(viewer, &format!("/collections/{}", c.id), &c.name, &c.description, c.public, "Save"),
+    };
+    let mut layout = Layout::for_viewer(viewer, format!("{} · paperboy", c.name));
+    if c.public {
+        layout = layout.with_feed(pages::Feed::new(&format!("collections/{}", c.id), &c.name, &[]));
     }
-    if papers.is_empty() {
-        b.push_str(r#"<p class="meta">No papers yet: add them with “Add to collection” on a paper's page.</p>"#);
-    }
-    render_rows(&mut b, &papers, &ctx);
-    if own {
-        for p in &papers {
-            let _ = write!(
-                b,
-                r#"<form method="post" action="/collections/{cid}/papers" class="inline remove">{csrf}<input type="hidden" name="paper_id" value="{pid}"><input type="hidden" name="action" value="remove"><button class="link" type="submit">Remove {pid}</button></form> "#,
-                cid = c.id,
-                csrf = viewer.csrf_field(),
-                pid = escape(p.id.as_str()),
-            );
-        }
-        b.push_str("<h3>Edit</h3>");
-        b.push_str(&edit_form(&viewer, &format!("/collections/{}", c.id), &c.name, &c.description, c.public, "Save"));
-        let _ = write!(
-            b,
-            r#"<p class="meta">Cite them all: <a href="/collections/{0}/cite.bib">BibTeX</a> · <a href="/collections/{0}/cite.ris">RIS</a> · <a href="/collections/{0}/cite.json">CSL-JSON</a></p>"#,
-            c.id
-        );
-        let _ = write!(
-            b,
-            r#"<form method="post" action="/collections/{}/delete">{}<button class="link" type="submit">Delete this collection</button></form>"#,
-            c.id,
-            viewer.csrf_field()
-        );
-    }
-    let head =
-        if c.public { super::feeds::alternates(&format!("collections/{}", c.id), &c.name, &[]) } else { String::new() };
-    Ok(Html(super::html::page_with_head(&viewer, &format!("{} · paperboy", c.name), &head, &b)).into_response())
+    pages::render_page("collection.html", &layout, ctx)
 }
 
 pub async fn update(

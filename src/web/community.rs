@@ -3,7 +3,7 @@
 
 use super::account::safe_next;
 use super::error::{PageError, PageResult};
-use super::html::{escape, page_for};
+use super::pages::{self, Layout};
 use super::session::Viewer;
 use crate::app::AppState;
 use crate::community::votes::{self, Vote};
@@ -13,6 +13,7 @@ use crate::papers::ArxivId;
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Json, Redirect, Response};
+use minijinja::context;
 use serde::Deserialize;
 
 fn wants_json(headers: &HeaderMap) -> bool {
@@ -87,28 +88,15 @@ pub async fn paper_action(
     Ok(Redirect::to(&format!("{paper_path}#c{}", posted.id)).into_response())
 }
 
-fn submit_form(viewer: &Viewer, value: &str) -> String {
-    format!(
-        r#"<form method="post" action="/submit">{csrf}
-<label for="paper">arXiv id or URL</label><input type="text" id="paper" name="paper" value="{value}" placeholder="2508.01234 or https://arxiv.org/abs/2508.01234" required>
-<button class="primary" type="submit">Submit</button></form>"#,
-        csrf = viewer.csrf_field(),
-        value = escape(value)
-    )
-}
-
 fn submit_page(state: &AppState, viewer: &Viewer, status: StatusCode, value: &str, error: Option<&str>) -> Response {
     let c = &state.settings.community;
-    let mut body = String::from("<h2>Submit a paper</h2>");
-    if let Some(e) = error {
-        body.push_str(&format!(r#"<p class="error" role="alert">{}</p>"#, escape(e)));
-    }
-    body.push_str(&format!(
-        r#"<p>Share a paper with everyone here: it joins today's list with your name on it. Rules: recent papers only (announced in the last {} days), {} submissions a day per person, and each paper once.</p>"#,
-        c.submit_max_age_days, c.submit_daily_cap
-    ));
-    body.push_str(&submit_form(viewer, value));
-    (status, Html(page_for(viewer, "Submit a paper · paperboy", &body))).into_response()
+    (status, Html(render_submit(viewer, c.submit_max_age_days, c.submit_daily_cap, value, error))).into_response()
+}
+
+/// The submit form: the rules, what was typed, and why it was refused.
+pub fn render_submit(viewer: &Viewer, max_age_days: u32, daily_cap: u32, value: &str, error: Option<&str>) -> String {
+    let ctx = context! { max_age_days, daily_cap, value, error };
+    pages::render_page("submit.html", &Layout::for_viewer(viewer, "Submit a paper · paperboy"), ctx)
 }
 
 fn logged_in(viewer: &Viewer, back_to: &str) -> PageResult<crate::accounts::User> {

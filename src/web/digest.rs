@@ -3,8 +3,8 @@
 //! The subscribe page answers the same whatever the address's state (new, pending, confirmed,
 //! unsubscribed), so nobody can probe who is on the list; the mail it triggers differs.
 
-use super::html::{escape, page_for};
 use super::listings::internal;
+use super::pages::{self, Layout};
 use super::session::{check_limit, client_ip, now, Limit, PeerAddr, Viewer};
 use crate::accounts::{self, Email};
 use crate::app::AppState;
@@ -15,39 +15,40 @@ use crate::store::digests::{self as dstore, SubscribeOutcome};
 use axum::extract::{Extension, Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use minijinja::{context, Value};
 use serde::Deserialize;
 
 fn links(state: &AppState) -> Links {
     Links { public_url: state.settings.public_url.clone(), secret: state.secret.clone() }
 }
 
-fn reply(viewer: &Viewer, status: StatusCode, title: &str, body: &str) -> Response {
-    let body = format!("<h2>{}</h2>{body}", escape(title));
-    (status, Html(page_for(viewer, &format!("{title} · paperboy"), &body))).into_response()
+/// A page's template and its values (the layout's and the heading are added by [`reply`]).
+type Body = (&'static str, Value);
+
+fn reply(viewer: &Viewer, status: StatusCode, title: &str, body: &Body) -> Response {
+    let (template, values) = body;
+    let ctx = context! { heading => title, ..values.clone() };
+    let html = pages::render_page(template, &Layout::for_viewer(viewer, format!("{title} · paperboy")), ctx);
+    (status, Html(html)).into_response()
 }
 
-fn prefs_fields(p: &Preferences) -> String {
-    let sel = |on: bool| if on { " checked" } else { "" };
-    format!(
-        r#"<fieldset><legend>How often</legend>
-<label><input type="radio" name="frequency" value="daily"{d}> Daily, on announcement days</label>
-<label><input type="radio" name="frequency" value="weekly"{w}> Weekly, the week's best</label></fieldset>
-<fieldset><legend>Which papers</legend>
-<label><input type="radio" name="mode" value="trending"{t}> Trending: the period's top papers</label>
-<label><input type="radio" name="mode" value="for-me"{f}> For me: like the papers my account upvoted or collected</label></fieldset>
-<label for="categories">Categories (comma-separated codes, e.g. cs.LG, cs.CL; empty: all)</label><input type="text" id="categories" name="categories" value="{cats}">
-<label for="keywords">Only papers mentioning one of these words (comma-separated; empty: all)</label><input type="text" id="keywords" name="keywords" value="{kw}">
-<label for="muted">Never papers mentioning these words</label><input type="text" id="muted" name="muted_words" value="{muted}">
-<label for="max">Papers per digest (1–50)</label><input type="text" id="max" name="max_papers" value="{max}" inputmode="numeric">"#,
-        d = sel(p.frequency == Frequency::Daily),
-        w = sel(p.frequency == Frequency::Weekly),
-        t = sel(p.mode == Mode::Trending),
-        f = sel(p.mode == Mode::ForMe),
-        cats = escape(&p.categories.join(", ")),
-        kw = escape(&p.keywords.join(", ")),
-        muted = escape(&p.muted_words.join(", ")),
-        max = p.max_papers,
-    )
+/// One of `digest_notice.html`'s short answers.
+fn notice(kind: &str, values: Value) -> Body {
+    ("digest_notice.html", context! { notice => kind, ..values })
+}
+
+/// The values of `macros.html`'s `prefs_fields`.
+fn prefs_fields(p: &Preferences) -> Value {
+    context! {
+        daily => p.frequency == Frequency::Daily,
+        weekly => p.frequency == Frequency::Weekly,
+        trending => p.mode == Mode::Trending,
+        for_me => p.mode == Mode::ForMe,
+        categories => p.categories.join(", "),
+        keywords => p.keywords.join(", "),
+        muted => p.muted_words.join(", "),
+        max => p.max_papers,
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -56,17 +57,8 @@ pub struct EmailQuery {
     email: Option<String>,
 }
 
-fn subscribe_form(viewer: &Viewer, email: &str, prefs: &Preferences) -> String {
-    format!(
-        r#"<p>Get the best new papers by email. We send one confirmation first; nothing else goes to an address that did not confirm, and every digest has a one-click unsubscribe link.</p>
-<form method="post" action="/subscribe">{csrf}
-<label for="email">Email address</label><input type="email" id="email" name="email" value="{email}" required autocomplete="email">
-{fields}
-<button class="primary" type="submit">Subscribe</button></form>"#,
-        csrf = viewer.csrf_field(),
-        email = escape(email),
-        fields = prefs_fields(prefs)
-    )
+fn subscribe_form(_viewer: &Viewer, email: &str, prefs: &Preferences) -> Body {
+    ("subscribe.html", context! { email, prefs => prefs_fields(prefs) })
 }
 
 /// `GET /subscribe`: the form (the footer of every page sends its address here).
@@ -138,11 +130,8 @@ pub async fn subscribe(
     }
     let again = |msg: &str| {
         let prefs = form.prefs().unwrap_or_default();
-        let body = format!(
-            r#"<p class="error" role="alert">{}</p>{}"#,
-            escape(msg),
-            subscribe_form(&viewer, &form.email, &prefs)
-        );
+        let (template, values) = subscribe_form(&viewer, &form.email, &prefs);
+        let body = (template, context! { error => msg, ..values });
         reply(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "Subscribe to the digest", &body)
     };
     let email = match Email::parse(&form.email) {
@@ -184,10 +173,7 @@ pub async fn subscribe(
     if let Err(e) = done {
         return internal(&rid, e);
     }
-    let body = format!(
-        r#"<p class="notice" role="status">If <strong>{}</strong> can receive mail, a message is on its way to it. To start receiving digests, open the confirmation link in it within {hours} hours. Nothing arrived? Check the spam folder, or send the form again in a minute.</p>"#,
-        escape(email.as_str())
-    );
+    let body = notice("inbox", context! { email => email.as_str(), hours });
     reply(&viewer, StatusCode::OK, "Check your inbox", &body)
 }
 
@@ -206,18 +192,10 @@ pub async fn confirm(
     let hash = accounts::token_hash(&q.token);
     match state.store.transaction(move |db| dstore::confirm(db, &hash, now())).await {
         Ok(Some(id)) => {
-            let body = format!(
-                r#"<p class="notice" role="status">Your subscription is confirmed. The next digest comes after the next announcement day.</p><p><a href="{}">Change what you receive</a></p>"#,
-                escape(&links(&state).preferences(id))
-            );
+            let body = notice("confirmed", context! { preferences => links(&state).preferences(id) });
             reply(&viewer, StatusCode::OK, "Subscribed", &body)
         }
-        Ok(None) => reply(
-            &viewer,
-            StatusCode::BAD_REQUEST,
-            "Link expired",
-            r#"<p class="error">This confirmation link is not valid any more (it expired, or was used). <a href="/subscribe">Subscribe again</a> to get a new one.</p>"#,
-        ),
+        Ok(None) => reply(&viewer, StatusCode::BAD_REQUEST, "Link expired", &notice("expired", context! {})),
         Err(e) => internal(&rid, e),
     }
 }
@@ -236,7 +214,7 @@ async fn subscriber_from_link(
 }
 
 fn not_found(viewer: &Viewer) -> Response {
-    reply(viewer, StatusCode::NOT_FOUND, "Link not valid", "<p>This link is not valid.</p>")
+    reply(viewer, StatusCode::NOT_FOUND, "Link not valid", &notice("invalid", context! {}))
 }
 
 pub async fn preferences_page(
@@ -256,11 +234,11 @@ pub async fn preferences_page(
 
 fn preferences_body(
     state: &AppState,
-    viewer: &Viewer,
+    _viewer: &Viewer,
     s: &crate::digest::Subscriber,
     sig: &str,
     notice: Option<&str>,
-) -> String {
+) -> Body {
     let id = s.id;
     let state_line = match (s.confirmed_at, s.unsubscribed_at, s.paused_at) {
         (_, Some(_), _) => {
@@ -270,17 +248,16 @@ fn preferences_body(
         (_, _, Some(_)) => "Delivery is paused: mail to this address failed repeatedly.",
         _ => "You are subscribed.",
     };
-    format!(
-        r#"{notice}<p>Digests for <strong>{email}</strong>. {state_line}</p>
-<form method="post" action="/digest/preferences/{id}/{sig}">{csrf}{fields}<button class="primary" type="submit">Save</button></form>
-<p><a href="/digest/unsubscribe/{id}/{sig_unsub}">Unsubscribe</a></p>"#,
-        notice = notice.map(|n| format!(r#"<p class="notice" role="status">{}</p>"#, escape(n))).unwrap_or_default(),
-        email = escape(&s.email),
-        csrf = viewer.csrf_field(),
-        fields = prefs_fields(&s.prefs),
-        sig = escape(sig),
-        sig_unsub = escape(&crate::digest::link_signature(&state.secret, "unsubscribe", id)),
-    )
+    let values = context! {
+        notice,
+        email => s.email,
+        state_line,
+        id,
+        sig,
+        sig_unsubscribe => crate::digest::link_signature(&state.secret, "unsubscribe", id),
+        prefs => prefs_fields(&s.prefs),
+    };
+    ("preferences.html", values)
 }
 
 pub async fn save_preferences(
@@ -298,11 +275,8 @@ pub async fn save_preferences(
     let prefs = match form.prefs() {
         Ok(p) => p,
         Err(e) => {
-            let body = format!(
-                r#"<p class="error" role="alert">Check the preferences: {}.</p>{}"#,
-                escape(&e),
-                preferences_body(&state, &viewer, &s, &sig, None)
-            );
+            let (template, values) = preferences_body(&state, &viewer, &s, &sig, None);
+            let body = (template, context! { error => format!("Check the preferences: {e}."), ..values });
             return reply(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "Digest preferences", &body);
         }
     };
@@ -326,11 +300,7 @@ pub async fn unsubscribe_page(
         Ok(None) => return not_found(&viewer),
         Err(e) => return internal(&rid, e),
     };
-    let body = format!(
-        r#"<p>Stop sending paper digests to <strong>{}</strong>?</p><form method="post" action="/digest/unsubscribe/{id}/{}"><button class="primary" type="submit">Unsubscribe</button></form>"#,
-        escape(&s.email),
-        escape(&sig)
-    );
+    let body = ("unsubscribe.html", context! { email => s.email, id, sig });
     reply(&viewer, StatusCode::OK, "Unsubscribe", &body)
 }
 
@@ -351,10 +321,5 @@ pub async fn unsubscribe(
     if let Err(e) = state.store.transaction(move |db| dstore::unsubscribe(db, id, now())).await {
         return internal(&rid, e);
     }
-    reply(
-        &viewer,
-        StatusCode::OK,
-        "Unsubscribed",
-        r#"<p class="notice" role="status">You are unsubscribed: no more digests go to this address. Changed your mind? Subscribe again from the form at the bottom of any page.</p>"#,
-    )
+    reply(&viewer, StatusCode::OK, "Unsubscribed", &notice("unsubscribed", context! {}))
 }

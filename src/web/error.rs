@@ -2,7 +2,7 @@
 //! a member not logged in is sent to log in; internal errors are logged once, with their cause
 //! and the request id, and the person sees an opaque page with that id.
 
-use super::html::{escape, page};
+use super::pages::{self, Layout, Message};
 use crate::community::{self, Reason};
 use crate::server::request::RequestId;
 use crate::store::StoreError;
@@ -27,12 +27,44 @@ pub enum PageError {
 
 pub type PageResult<T = Response> = Result<T, PageError>;
 
-/// The layout an error page is drawn in, kept on the response so that the session guard
-/// can draw it again with the viewer's navigation.
+/// An error page, kept on the response so that the session guard can draw it again with the
+/// viewer's navigation (the error is turned into a response without the viewer at hand).
 #[derive(Debug, Clone)]
 pub struct ErrorPage {
     pub title: String,
-    pub body: String,
+    kind: Drawn,
+}
+
+#[derive(Debug, Clone)]
+enum Drawn {
+    Message { heading: Option<String>, text: String, back: Option<(String, String)> },
+    Opaque { request_id: String, unavailable: bool },
+}
+
+impl ErrorPage {
+    /// The page, in `layout`.
+    pub fn draw(&self, layout: &Layout) -> String {
+        match &self.kind {
+            Drawn::Message { heading, text, back } => {
+                let mut m = match heading {
+                    Some(h) => Message::error(h, text),
+                    None => Message::plain(text),
+                };
+                m.back = back.as_ref().map(|(href, label)| (href.as_str(), label.as_str()));
+                pages::render_message(layout, &m)
+            }
+            Drawn::Opaque { request_id, unavailable } => {
+                pages::render_page("error.html", layout, minijinja::context! { request_id, unavailable })
+            }
+        }
+    }
+
+    fn respond(self, status: StatusCode) -> Response {
+        let html = self.draw(&Layout::guest(self.title.clone()));
+        let mut r = (status, Html(html)).into_response();
+        r.extensions_mut().insert(self);
+        r
+    }
 }
 
 impl PageError {
@@ -99,32 +131,25 @@ impl From<community::Error> for PageError {
     }
 }
 
-fn drawn(status: StatusCode, title: &str, body: String) -> Response {
-    let mut r = (status, Html(page(title, &body))).into_response();
-    r.extensions_mut().insert(ErrorPage { title: title.into(), body });
-    r
-}
-
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let rid = RequestId::current();
         match self {
             PageError::Page(r) => r,
-            PageError::Message { status, title, text, back } => {
-                let mut body =
-                    format!(r#"<h2>{}</h2><p class="error" role="alert">{}</p>"#, escape(&title), escape(&text));
-                if let Some((href, label)) = back {
-                    body.push_str(&format!(r#"<p><a href="{}">{}</a></p>"#, escape(&href), escape(&label)));
-                }
-                drawn(status, &format!("{title} · paperboy"), body)
+            PageError::Message { status, title, text, back } => ErrorPage {
+                title: format!("{title} · paperboy"),
+                kind: Drawn::Message { heading: Some(title), text, back },
             }
+            .respond(status),
             PageError::Login { back_to } => {
                 let next: String = form_urlencoded::byte_serialize(back_to.as_bytes()).collect();
                 Redirect::to(&format!("/login?next={next}")).into_response()
             }
             PageError::Limited { retry_after } => {
-                let body = format!("<p>Too many attempts. Try again in {retry_after} seconds.</p>");
-                let mut r = drawn(StatusCode::TOO_MANY_REQUESTS, "Slow down", body);
+                let text = format!("Too many attempts. Try again in {retry_after} seconds.");
+                let page =
+                    ErrorPage { title: "Slow down".into(), kind: Drawn::Message { heading: None, text, back: None } };
+                let mut r = page.respond(StatusCode::TOO_MANY_REQUESTS);
                 if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
                     r.headers_mut().insert(header::RETRY_AFTER, v);
                 }
@@ -132,19 +157,21 @@ impl IntoResponse for PageError {
             }
             PageError::Unavailable(e) => {
                 tracing::warn!(request_id = %rid.0, error = %e, "store unavailable");
-                let body = format!(
-                    "<p>paperboy cannot reach its database right now; try again in a moment. Request id: <code>{}</code></p>",
-                    escape(&rid.0)
-                );
-                let mut r = drawn(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", body);
+                let page = ErrorPage {
+                    title: "Unavailable".into(),
+                    kind: Drawn::Opaque { request_id: rid.0.to_string(), unavailable: true },
+                };
+                let mut r = page.respond(StatusCode::SERVICE_UNAVAILABLE);
                 r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
                 r
             }
             PageError::Internal(e) => {
                 tracing::error!(request_id = %rid.0, error = format!("{e:#}"), "request failed");
-                let body =
-                    format!("<p>Something went wrong on our side. Request id: <code>{}</code></p>", escape(&rid.0));
-                drawn(StatusCode::INTERNAL_SERVER_ERROR, "Error", body)
+                ErrorPage {
+                    title: "Error".into(),
+                    kind: Drawn::Opaque { request_id: rid.0.to_string(), unavailable: false },
+                }
+                .respond(StatusCode::INTERNAL_SERVER_ERROR)
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Listing pages: the latest announcement day and any given day.
 
 use super::error::PageError;
-use super::html::{escape, page_for, page_with_head};
+use super::pages::{self, Layout, Message};
 use super::session::Viewer;
 use crate::app::AppState;
 use crate::papers::{Paper, Period};
@@ -13,9 +13,10 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
+use minijinja::{context, Value};
 use serde::Deserialize;
+use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct Filter {
@@ -87,19 +88,16 @@ pub async fn latest(
             }
             render_period(&site, &rid, &viewer, &headers, Period::Day(day), &filter, alias).await
         }
-        Ok(None) => Html(page_for(
-            &viewer,
-            "paperboy",
-            "<h2>No papers yet</h2><p>This instance has no papers. As its operator, fetch some: <code>paperboy ingest rss</code> for today's announcements, <code>paperboy ingest arxiv-api --category cs.LG --from 2025-08-01</code> for a range, or <code>paperboy import FILE</code> for a snapshot (see the README). <code>paperboy serve</code> also follows arXiv by itself when it can reach it.</p>",
-        ))
-        .into_response(),
+        Ok(None) => Html(pages::render_page("empty.html", &Layout::for_viewer(&viewer, "paperboy"), context! {}))
+            .into_response(),
         Err(e) => internal(&rid, e),
     }
 }
 
 fn bad_period(viewer: &Viewer, input: &str, expected: &str) -> Response {
-    let body = format!("<p>{} is not {expected}.</p>", escape(input));
-    (StatusCode::BAD_REQUEST, Html(page_for(viewer, "Bad date", &body))).into_response()
+    let text = format!("{input} is not {expected}.");
+    let html = pages::render_message(&Layout::for_viewer(viewer, "Bad date"), &Message::plain(&text));
+    (StatusCode::BAD_REQUEST, Html(html)).into_response()
 }
 
 /// Which kind of period a listing URL names.
@@ -271,82 +269,91 @@ async fn build_period_page(
         highlights,
     )?;
     let all: Vec<Paper> = highlights.iter().chain(papers.iter()).cloned().collect();
-    let ctx = RowContext::load(state, viewer, &all).await?;
-    let mut body = String::new();
-    if sample.is_some() && papers.iter().any(|p| p.source == crate::papers::Source::Sample) {
-        body.push_str(
-            r#"<p class="notice" id="sample-notice"><strong>Sample data.</strong> These are real arXiv papers bundled with paperboy so that a new instance has something to show. New announcement days are fetched from arXiv as soon as it can be reached.</p>"#,
-        );
-    }
+    let rows = RowContext::load(state, viewer, &all).await?;
+    let sample = sample.is_some() && papers.iter().any(|p| p.source == crate::papers::Source::Sample);
+    let page = PeriodPage { period, categories, page_no, papers, total, prev, next, sample, highlights, rows };
+    Ok(render_period_page(viewer, &page))
+}
+
+/// What a listing page shows, loaded.
+pub struct PeriodPage {
+    pub period: Period,
+    /// The `?cat=` filter.
+    pub categories: Vec<String>,
+    /// From 1.
+    pub page_no: u32,
+    pub papers: Vec<Paper>,
+    /// Papers in the period (with the filter), on every page.
+    pub total: u64,
+    /// The periods before and after, to link to.
+    pub prev: Option<Period>,
+    pub next: Option<Period>,
+    /// Whether the sample data's notice heads the page.
+    pub sample: bool,
+    /// A day's submitted papers, or a week's or month's most upvoted (first page only).
+    pub highlights: Vec<Paper>,
+    pub rows: RowContext,
+}
+
+/// A day's, week's or month's page.
+pub fn render_period_page(viewer: &Viewer, page: &PeriodPage) -> String {
+    let PeriodPage { period, ref categories, page_no, ref papers, total, prev, next, sample, ref highlights, ref rows } =
+        *page;
+    let (start, end) = period.range();
     let here = period_path(period);
     let last = end.pred_opt().unwrap_or(end);
-    match period {
-        Period::Day(day) => {
-            let _ = write!(
-                body,
-                r#"<h2>Papers announced on {day}</h2><p class="meta">See the <a href="{}">week</a> or the <a href="{}">month</a>, or <a href="/papers/trending">what is trending</a>.</p>"#,
-                period_path(Period::week_of(day)),
-                period_path(Period::month_of(day))
-            );
-        }
-        Period::Week { .. } => {
-            let _ = write!(body, "<h2>Papers announced in week {period} ({start} – {last})</h2>");
-        }
-        Period::Month { .. } => {
-            let _ = write!(body, "<h2>Papers announced in {period}</h2>");
-        }
-    }
-    if !categories.is_empty() {
-        let _ = write!(
-            body,
-            r#"<p class="meta">Categories: {} · <a href="{here}">all</a></p>"#,
-            escape(&categories.join(", "))
-        );
-    }
-    // Category codes are [A-Za-z.-] only: safe in a URL and in HTML as they are.
+    // Category codes are [A-Za-z.-] only: safe in a URL as they are.
     let q = if categories.is_empty() { String::new() } else { format!("?cat={}", categories.join(",")) };
-    body.push_str(r#"<nav class="days" aria-label="periods">"#);
-    if let Some(p) = prev {
-        let _ = write!(body, r#"<a rel="prev" href="{}{q}">← {p}</a>"#, period_path(p));
-    }
-    if let Some(n) = next {
-        let _ = write!(body, r#"<a rel="next" href="{}{q}">{n} →</a>"#, period_path(n));
-    }
-    let _ = write!(
-        body,
-        r#"<form action="/papers/go" class="inline"><label class="sr-only" for="day-picker">Go to a day</label><input type="date" id="day-picker" name="day" value="{start}"> <button type="submit">Go</button></form>"#
-    );
-    body.push_str("</nav>");
-    if !highlights.is_empty() {
+    let link = |p: Period| context! { href => format!("{}{q}", period_path(p)), label => p.to_string() };
+    let (kind, week_href, month_href) = match period {
+        Period::Day(day) => ("day", period_path(Period::week_of(day)), period_path(Period::month_of(day))),
+        Period::Week { .. } => ("week", String::new(), String::new()),
+        Period::Month { .. } => ("month", String::new(), String::new()),
+    };
+    let highlights = (!highlights.is_empty()).then(|| {
         let heading = match period {
             Period::Day(_) => "Submitted by the community",
             Period::Week { .. } => "Top of the week",
             Period::Month { .. } => "Top of the month",
         };
-        let _ = write!(body, r#"<section class="highlights"><h3>{heading}</h3>"#);
-        render_rows(&mut body, &highlights, &ctx);
-        body.push_str("</section><h3>All papers</h3>");
-    }
+        context! { heading, rows => self::rows(highlights, rows) }
+    });
     let first = (page_no - 1) * PAGE_SIZE;
-    if total as u32 > PAGE_SIZE {
-        let _ =
-            write!(body, r#"<p class="meta">{total} papers, {}–{} shown</p>"#, first + 1, first + papers.len() as u32);
-    } else {
-        let _ = write!(body, r#"<p class="meta">{total} papers</p>"#);
-    }
-    render_rows(&mut body, &papers, &ctx);
-    let sep = if q.is_empty() { "?" } else { "&amp;" };
-    body.push_str(r#"<nav class="days" aria-label="pages">"#);
-    if page_no > 1 {
-        let _ = write!(body, r#"<a rel="prev" href="{here}{q}{sep}page={}">← previous page</a>"#, page_no - 1);
-    }
-    if (first as u64 + papers.len() as u64) < total {
-        let _ = write!(body, r#"<a rel="next" href="{here}{q}{sep}page={}">next page →</a>"#, page_no + 1);
-    }
-    body.push_str("</nav>");
+    let shown =
+        (total as u32 > PAGE_SIZE).then(|| context! { first => first + 1, last => first + papers.len() as u32 });
+    let sep = if q.is_empty() { "?" } else { "&" };
+    let prev_page = (page_no > 1).then(|| format!("{here}{q}{sep}page={}", page_no - 1));
+    let next_page =
+        ((first as u64 + papers.len() as u64) < total).then(|| format!("{here}{q}{sep}page={}", page_no + 1));
     let feed_path = period_path(period).trim_start_matches("/papers/").to_string();
-    let head = super::feeds::alternates(&feed_path, &format!("Papers of {period}"), &categories);
-    Ok(page_with_head(viewer, &format!("Papers of {period} · paperboy"), &head, &body))
+    let layout = Layout::for_viewer(viewer, format!("Papers of {period} · paperboy")).with_feed(pages::Feed::new(
+        &feed_path,
+        &format!("Papers of {period}"),
+        categories,
+    ));
+    pages::render_page(
+        "listing.html",
+        &layout,
+        context! {
+            sample,
+            kind,
+            label => period.to_string(),
+            week_href,
+            month_href,
+            start => start.to_string(),
+            last => last.to_string(),
+            categories,
+            here,
+            prev => prev.map(link),
+            next => next.map(link),
+            highlights,
+            total,
+            shown,
+            rows => self::rows(papers, rows),
+            prev_page,
+            next_page,
+        },
+    )
 }
 
 pub(super) fn in_categories(p: &Paper, categories: &[String]) -> bool {
@@ -364,11 +371,11 @@ pub(crate) fn short_authors(authors: &[String]) -> String {
 /// What rows show besides the paper: counters, who submitted it, the viewer's votes.
 #[derive(Default)]
 pub struct RowContext {
-    activity: HashMap<String, votes::PaperActivity>,
-    voted: HashSet<String>,
-    /// The CSRF field for vote forms; `None` for guests, who get a link to log in.
-    csrf_field: Option<String>,
-    muted: Option<crate::accounts::User>,
+    pub(super) activity: HashMap<String, votes::PaperActivity>,
+    pub(super) voted: HashSet<String>,
+    /// The CSRF token for vote forms; `None` for guests, who get a link to log in.
+    pub(super) csrf: Option<String>,
+    pub(super) muted: Option<crate::accounts::User>,
     /// Highlighted (title, abstract) HTML from a search, by paper id.
     pub snippets: HashMap<String, (Option<String>, Option<String>)>,
 }
@@ -391,86 +398,92 @@ impl RowContext {
         Ok(Self {
             activity,
             voted,
-            csrf_field: viewer.user.as_ref().map(|_| viewer.csrf_field()),
+            csrf: viewer.user.as_ref().map(|_| viewer.csrf.clone()),
             muted: viewer.user.clone().filter(|u| !u.muted_words.is_empty()),
             snippets: HashMap::new(),
         })
     }
 }
 
-/// Renders listing rows; papers with a viewer's muted words are left out and counted.
+/// Listing rows, as `macros.html`'s `rows` shows them.
+#[derive(Debug, Serialize)]
+pub struct Rows {
+    papers: Vec<Row>,
+    /// Papers left out for the viewer's muted words.
+    hidden: usize,
+    /// The CSRF token for vote forms; `None` for guests.
+    token: Option<String>,
+}
+
+/// One paper in a list.
+#[derive(Debug, Serialize)]
+struct Row {
+    /// With its version.
+    id: String,
+    key: String,
+    /// Plain text, or a search's highlighted (safe) HTML.
+    title: Value,
+    authors: String,
+    /// The abstract's first 280 characters, or a search's highlighted snippet.
+    teaser: Value,
+    more: bool,
+    abstract_text: String,
+    categories: Vec<Cat>,
+    kind: &'static str,
+    abs_url: String,
+    pdf_url: String,
+    comments: i64,
+    upvotes: i64,
+    voted: bool,
+    submitted_by: Option<String>,
+    announced_on: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Cat {
+    code: &'static str,
+    name: &'static str,
+}
+
+/// The rows of `papers`; papers with a viewer's muted words are left out and counted.
+pub fn rows(papers: &[Paper], ctx: &RowContext) -> Rows {
+    let muted = |p: &Paper| ctx.muted.as_ref().is_some_and(|u| u.mutes(&p.title, &p.abstract_text));
+    let hidden = papers.iter().filter(|p| muted(p)).count();
+    let papers = papers.iter().filter(|p| !muted(p)).map(|p| row(p, ctx)).collect();
+    Rows { papers, hidden, token: ctx.csrf.clone() }
+}
+
+/// Renders listing rows into `out` (for bodies still assembled by hand; pages use
+/// `macros.html`'s `rows` with [`rows`]).
+#[allow(dead_code)]
 pub fn render_rows(out: &mut String, papers: &[Paper], ctx: &RowContext) {
-    let mut hidden = 0;
-    for p in papers {
-        if ctx.muted.as_ref().is_some_and(|u| u.mutes(&p.title, &p.abstract_text)) {
-            hidden += 1;
-            continue;
-        }
-        render_paper(out, p, ctx);
-    }
-    if hidden > 0 {
-        let _ = write!(
-            out,
-            r#"<p class="meta muted-note">{hidden} papers hidden by your muted words (<a href="/settings">settings</a>).</p>"#
-        );
-    }
+    out.push_str(&pages::render("rows.html", context! { rows => rows(papers, ctx) }));
 }
 
-/// The upvote control: a form for members (enhanced by site.js), a login link for guests.
-pub fn vote_button(paper_id: &str, upvotes: i64, voted: bool, csrf_field: Option<&str>) -> String {
-    let id = escape(paper_id);
-    match csrf_field {
-        Some(csrf) => format!(
-            r#"<form method="post" action="/papers/{id}/upvote" class="vote">{csrf}<button type="submit" aria-pressed="{voted}" aria-label="Upvote"><span aria-hidden="true">▲</span><span class="n">{upvotes}</span></button></form>"#
-        ),
-        None => format!(
-            r#"<a class="vote" href="/login?next=/papers/{id}" aria-label="Log in to upvote"><span aria-hidden="true">▲</span><span class="n">{upvotes}</span></a>"#
-        ),
-    }
-}
-
-fn render_paper(out: &mut String, p: &Paper, ctx: &RowContext) {
+fn row(p: &Paper, ctx: &RowContext) -> Row {
     let id = p.id.with_version(p.version);
     let key = p.id.as_str();
     let activity = ctx.activity.get(key).cloned().unwrap_or_default();
     let (title_html, abstract_html) = ctx.snippets.get(key).cloned().unwrap_or_default();
-    let teaser = match abstract_html {
-        // A search snippet, already escaped, with the matched words in <b>.
-        Some(html) => html,
-        None => escape(&p.abstract_text.chars().take(280).collect::<String>()),
-    };
-    let mut extra = String::new();
-    if let Some(by) = &activity.submitted_by {
-        let _ = write!(extra, r#" · submitted by <a href="/u/{0}">{0}</a>"#, escape(by));
+    Row {
+        id: id.to_string(),
+        key: key.to_string(),
+        title: title_html.map(Value::from_safe_string).unwrap_or_else(|| Value::from(p.title.as_str())),
+        authors: short_authors(&p.authors),
+        // A search snippet is already escaped, with the matched words in <b>.
+        teaser: abstract_html
+            .map(Value::from_safe_string)
+            .unwrap_or_else(|| Value::from(p.abstract_text.chars().take(280).collect::<String>())),
+        more: p.abstract_text.chars().count() > 280,
+        abstract_text: p.abstract_text.clone(),
+        categories: p.categories.iter().map(|c| Cat { code: c.code(), name: c.name() }).collect(),
+        kind: p.announce_type.map(|t| t.as_str()).unwrap_or("listed"),
+        abs_url: id.abs_url(),
+        pdf_url: id.pdf_url(),
+        comments: activity.comments,
+        upvotes: activity.upvotes,
+        voted: ctx.voted.contains(key),
+        submitted_by: activity.submitted_by,
+        announced_on: p.announced_on.map(|d| d.to_string()),
     }
-    if let Some(day) = p.announced_on {
-        let _ = write!(extra, r#" · <a href="/papers/date/{day}">{day}</a>"#);
-    }
-    let _ = write!(
-        out,
-        r#"<article data-id="{id}">{vote}<div class="body"><h2 class="math"><a href="/papers/{key}">{title}</a></h2>
-<p class="meta">{authors}</p>
-<details class="math"><summary>{teaser}{more}</summary><p>{abstract_text}</p></details>
-<p class="cats">{cats}</p>
-<p class="meta">{kind} · <a href="{abs}">arXiv:{id}</a> · <a href="{pdf}">PDF</a> · <a href="/papers/{key}#comments">{comments}</a>{extra}</p></div></article>"#,
-        vote = vote_button(key, activity.upvotes, ctx.voted.contains(key), ctx.csrf_field.as_deref()),
-        key = escape(key),
-        id = escape(&id.to_string()),
-        abs = escape(&id.abs_url()),
-        pdf = escape(&id.pdf_url()),
-        title = title_html.unwrap_or_else(|| escape(&p.title)),
-        authors = escape(&short_authors(&p.authors)),
-        more = if p.abstract_text.chars().count() > 280 { "…" } else { "" },
-        abstract_text = escape(&p.abstract_text),
-        cats = p
-            .categories
-            .iter()
-            .map(|c| format!(r#"<span title="{}">{}</span>"#, escape(c.name()), escape(c.code())))
-            .collect::<String>(),
-        kind = p.announce_type.map(|t| t.as_str()).unwrap_or("listed"),
-        comments = match activity.comments {
-            1 => "1 comment".to_string(),
-            n => format!("{n} comments"),
-        },
-    );
 }

@@ -15,6 +15,7 @@ mod feeds;
 mod html;
 mod listings;
 mod markdown;
+mod pages;
 mod paper;
 mod search;
 pub mod session;

@@ -8,7 +8,7 @@
 //!   [`guard`] enforces it for every route, so a new form cannot forget it.
 //! - Rate limits are fixed windows counted in the store, so they hold across nodes.
 
-use super::html::{escape, page};
+use super::html::escape;
 use crate::accounts::{self, User};
 use crate::app::AppState;
 use crate::server::request::RequestId;
@@ -66,8 +66,9 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) 
 }
 
 fn forbidden(message: &str) -> Response {
-    let body = format!("<p>{}</p>", escape(message));
-    (StatusCode::FORBIDDEN, Html(page("Refused", &body))).into_response()
+    let html =
+        super::pages::render_message(&super::pages::Layout::guest("Refused"), &super::pages::Message::plain(message));
+    (StatusCode::FORBIDDEN, Html(html)).into_response()
 }
 
 /// Largest form body read while checking its CSRF token.
@@ -141,7 +142,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let mut response = next.run(req).await;
     // An error page drawn without the request at hand: drawn again with the viewer's menu.
     if let (Some(_), Some(e)) = (&viewer.user, response.extensions_mut().remove::<super::error::ErrorPage>()) {
-        *response.body_mut() = Body::from(super::html::page_for(&viewer, &e.title, &e.body));
+        *response.body_mut() = Body::from(e.draw(&super::pages::Layout::for_viewer(&viewer, e.title.clone())));
     }
     // Only pages can hold forms: assets, health checks and JSON go without the cookie.
     let is_page = response

@@ -1,8 +1,8 @@
 //! `/papers/trending`: papers ranked by the formula in `crate::ranking`, explained on the page.
 
 use super::error::PageError;
-use super::html::escape;
-use super::listings::{internal, render_rows, Filter, RowContext};
+use super::listings::{internal, rows, Filter, RowContext};
+use super::pages::{self, Layout};
 use super::session::Viewer;
 use crate::app::AppState;
 use crate::community::ranking;
@@ -12,7 +12,7 @@ use crate::server::site::Site;
 use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
-use std::fmt::Write;
+use minijinja::context;
 
 const PAGE_SIZE: usize = 50;
 
@@ -68,37 +68,53 @@ async fn render_html(
         Ok(c) => c,
         Err(e) => return Err(internal(rid, e)),
     };
-    let mut b = String::from("<h2>Trending papers</h2>");
-    let _ = write!(
-        b,
-        r#"<p class="formula meta">How this is ranked: each paper scores <code>ln(points + 2) / (hours + 2)^{g}</code>, where <em>points</em> are its upvotes here plus half its comments, and <em>hours</em> count from when it reached the lists (its announcement day, or its submission by a member if later). The logarithm makes the first votes count most; the gentle decay (power {g}) lets a paper trend for days, not hours: a day-old paper with 10 points ranks above a three-day-old one with 60, but not one with 70. Scores are recomputed every few minutes{when}; candidates are the papers of the last {days} announcement days and any paper with recent votes or comments.</p>"#,
-        g = ranking::GRAVITY,
-        days = state.settings.community.trending_days,
-        when = refreshed
-            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-            .map(|t| format!(" (last at {})", t.format("%Y-%m-%d %H:%M UTC")))
-            .unwrap_or_default(),
-    );
-    if !categories.is_empty() {
-        let _ = write!(
-            b,
-            r#"<p class="meta">Categories: {} · <a href="/papers/trending">all</a></p>"#,
-            escape(&categories.join(", "))
-        );
-    }
-    if papers.is_empty() {
-        b.push_str(r#"<p class="meta">Nothing is trending yet: papers appear here once there are papers of recent announcement days or votes.</p>"#);
-    }
-    render_rows(&mut b, &papers, &ctx);
-    let q = if categories.is_empty() { String::new() } else { format!("cat={}&amp;", categories.join(",")) };
-    b.push_str(r#"<nav class="days" aria-label="pages">"#);
-    if page_no > 1 {
-        let _ = write!(b, r#"<a rel="prev" href="/papers/trending?{q}page={}">← previous page</a>"#, page_no - 1);
-    }
-    if more {
-        let _ = write!(b, r#"<a rel="next" href="/papers/trending?{q}page={}">next page →</a>"#, page_no + 1);
-    }
-    b.push_str("</nav>");
-    let head = super::feeds::alternates("trending", "Trending papers", &categories);
-    Ok(super::html::page_with_head(viewer, "Trending papers · paperboy", &head, &b))
+    let page = TrendingPage {
+        categories: categories.to_vec(),
+        page_no,
+        papers,
+        more,
+        refreshed,
+        days: state.settings.community.trending_days,
+        rows: ctx,
+    };
+    Ok(render_trending(viewer, &page))
+}
+
+/// What the trending page shows, loaded.
+pub struct TrendingPage {
+    pub categories: Vec<String>,
+    /// From 1.
+    pub page_no: usize,
+    pub papers: Vec<crate::papers::Paper>,
+    /// Whether another page follows.
+    pub more: bool,
+    /// When the ranks were last computed (Unix time).
+    pub refreshed: Option<i64>,
+    /// How many announcement days the candidates come from.
+    pub days: u32,
+    pub rows: RowContext,
+}
+
+pub fn render_trending(viewer: &Viewer, page: &TrendingPage) -> String {
+    let q = if page.categories.is_empty() { String::new() } else { format!("cat={}&", page.categories.join(",")) };
+    let layout = Layout::for_viewer(viewer, "Trending papers · paperboy").with_feed(pages::Feed::new(
+        "trending",
+        "Trending papers",
+        &page.categories,
+    ));
+    pages::render_page(
+        "trending.html",
+        &layout,
+        context! {
+            gravity => ranking::GRAVITY.to_string(),
+            days => page.days,
+            refreshed => page.refreshed
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            categories => page.categories,
+            rows => rows(&page.papers, &page.rows),
+            prev_page => (page.page_no > 1).then(|| format!("/papers/trending?{q}page={}", page.page_no - 1)),
+            next_page => page.more.then(|| format!("/papers/trending?{q}page={}", page.page_no + 1)),
+        },
+    )
 }
