@@ -3,7 +3,8 @@
 use super::error::{PageError, PageResult};
 use super::listings::internal;
 use super::pages::{self, Layout};
-use super::session::{self, check_limit, client_ip, now, Limit, PeerAddr, Viewer, SESSION_COOKIE};
+use super::session::{self, check_limit, client_ip, now, Limit, PeerAddr, SESSION_COOKIE};
+use super::viewer::Viewer;
 use crate::accounts::{self, Email, Password, Username};
 use crate::app::AppState;
 use crate::server::request::RequestId;

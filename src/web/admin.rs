@@ -4,7 +4,7 @@
 use super::error::{PageError, PageResult};
 use super::listings::internal;
 use super::pages::{self, Layout, Message};
-use super::session::Viewer;
+use super::viewer::Viewer;
 use crate::accounts::User;
 use crate::app::AppState;
 use crate::community::moderation;

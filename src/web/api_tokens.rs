@@ -5,7 +5,8 @@
 use super::account::require_login;
 use super::listings::internal;
 use super::pages::{self, Layout};
-use super::session::{now, Viewer};
+use super::session::now;
+use super::viewer::Viewer;
 use crate::accounts;
 use crate::app::AppState;
 use crate::server::request::RequestId;

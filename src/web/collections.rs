@@ -4,7 +4,7 @@ use super::account::{require_login, safe_next};
 use super::error::{PageError, PageResult};
 use super::listings::{rows as rows_of, RowContext};
 use super::pages::{self, Layout};
-use super::session::Viewer;
+use super::viewer::Viewer;
 use crate::app::AppState;
 use crate::community::collections::{self, Fields, MAX_DESCRIPTION, MAX_NAME};
 use crate::papers::ArxivId;

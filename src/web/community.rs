@@ -4,7 +4,7 @@
 use super::account::safe_next;
 use super::error::{PageError, PageResult};
 use super::pages::{self, Layout};
-use super::session::Viewer;
+use super::viewer::Viewer;
 use crate::app::AppState;
 use crate::community::votes::{self, Vote};
 use crate::community::{comments, known_paper, submissions};

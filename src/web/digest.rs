@@ -5,7 +5,8 @@
 
 use super::listings::internal;
 use super::pages::{self, Layout};
-use super::session::{check_limit, client_ip, now, Limit, PeerAddr, Viewer};
+use super::session::{check_limit, client_ip, now, Limit, PeerAddr};
+use super::viewer::Viewer;
 use crate::accounts::{self, Email};
 use crate::app::AppState;
 use crate::digest::compose::{self, Links};

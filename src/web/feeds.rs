@@ -90,32 +90,6 @@ pub fn parse_spec(spec: &str) -> Option<(Source, Format)> {
     Some((source, format))
 }
 
-/// The feed links of a listing page, for `<link rel="alternate">` autodiscovery.
-#[allow(dead_code)] // pages link feeds with `web::pages::Feed`; kept for code written before
-pub fn alternates(path: &str, title: &str, categories: &[String]) -> String {
-    let q = if categories.is_empty() { String::new() } else { format!("?cat={}", categories.join(",")) };
-    alternates_with_query(path, title, &q)
-}
-
-/// The same, for feeds whose address has a query (`?q=…&mode=…` for a search).
-#[allow(dead_code)]
-pub fn alternates_with_query(path: &str, title: &str, query: &str) -> String {
-    [
-        ("application/rss+xml", "rss", "RSS"),
-        ("application/atom+xml", "atom", "Atom"),
-        ("application/feed+json", "json", "JSON Feed"),
-    ]
-    .iter()
-    .map(|(ty, ext, name)| {
-        format!(
-            r#"<link rel="alternate" type="{ty}" title="{} ({name})" href="{}">"#,
-            super::html::escape(title),
-            super::html::escape(&format!("/feeds/{path}.{ext}{query}")),
-        )
-    })
-    .collect()
-}
-
 struct Feed {
     title: String,
     /// The HTML page the feed mirrors.

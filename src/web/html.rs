@@ -19,30 +19,6 @@ pub fn escape(s: &str) -> String {
 /// Wraps a body assembled by hand (everything in it escaped) in the site's layout, for anyone
 /// (cacheable: nothing personal in it). Pages are templates now (`web::pages`); this stays for
 /// code written before them.
-#[allow(dead_code)]
-pub fn page(title: &str, body: &str) -> String {
-    legacy(&super::pages::Layout::guest(title), "", body)
-}
-
-/// Like [`page`], with the viewer's navigation.
-#[allow(dead_code)]
-pub fn page_for(viewer: &super::session::Viewer, title: &str, body: &str) -> String {
-    page_with_head(viewer, title, "", body)
-}
-
-/// Like [`page_for`], with extra `<head>` elements (feed autodiscovery links).
-#[allow(dead_code)]
-pub fn page_with_head(viewer: &super::session::Viewer, title: &str, head: &str, body: &str) -> String {
-    legacy(&super::pages::Layout::for_viewer(viewer, title), head, body)
-}
-
-#[allow(dead_code)]
-fn legacy(layout: &super::pages::Layout, head: &str, body: &str) -> String {
-    let head = minijinja::Value::from_safe_string(head.to_string());
-    let body = minijinja::Value::from_safe_string(body.to_string());
-    super::pages::render_page("legacy.html", layout, minijinja::context! { head, body })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

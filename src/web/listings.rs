@@ -2,7 +2,7 @@
 
 use super::error::PageError;
 use super::pages::{self, Layout, Message};
-use super::session::Viewer;
+use super::viewer::Viewer;
 use crate::app::AppState;
 use crate::papers::{Paper, Period};
 use crate::server::cache::{cached, freshness, CachedPage};
@@ -451,13 +451,6 @@ pub fn rows(papers: &[Paper], ctx: &RowContext) -> Rows {
     let hidden = papers.iter().filter(|p| muted(p)).count();
     let papers = papers.iter().filter(|p| !muted(p)).map(|p| row(p, ctx)).collect();
     Rows { papers, hidden, token: ctx.csrf.clone() }
-}
-
-/// Renders listing rows into `out` (for bodies still assembled by hand; pages use
-/// `macros.html`'s `rows` with [`rows`]).
-#[allow(dead_code)]
-pub fn render_rows(out: &mut String, papers: &[Paper], ctx: &RowContext) {
-    out.push_str(&pages::render("rows.html", context! { rows => rows(papers, ctx) }));
 }
 
 fn row(p: &Paper, ctx: &RowContext) -> Row {

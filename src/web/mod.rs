@@ -20,6 +20,7 @@ mod paper;
 mod search;
 pub mod session;
 mod trending;
+mod viewer;
 
 use crate::server::site::Site;
 use axum::middleware;

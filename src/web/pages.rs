@@ -11,7 +11,7 @@
 //! data into a page, with no store and no clock, so that they can be tested on fixed data.
 
 use super::html::escape;
-use super::session::Viewer;
+use super::viewer::Viewer;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{context, AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 use serde::Serialize;
@@ -27,7 +27,6 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("digest_notice.html", include_str!("../../templates/pages/digest_notice.html")),
     ("empty.html", include_str!("../../templates/pages/empty.html")),
     ("error.html", include_str!("../../templates/pages/error.html")),
-    ("legacy.html", include_str!("../../templates/pages/legacy.html")),
     ("listing.html", include_str!("../../templates/pages/listing.html")),
     ("login.html", include_str!("../../templates/pages/login.html")),
     ("message.html", include_str!("../../templates/pages/message.html")),

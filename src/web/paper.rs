@@ -2,7 +2,7 @@
 
 use super::markdown;
 use super::pages::{self, Layout, Message};
-use super::session::Viewer;
+use super::viewer::Viewer;
 use crate::app::AppState;
 use crate::papers::citation::bibtex;
 use crate::papers::ArxivId;

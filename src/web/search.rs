@@ -2,7 +2,7 @@
 
 use super::listings::{internal, rows as rows_of, RowContext};
 use super::pages::{self, Layout};
-use super::session::Viewer;
+use super::viewer::Viewer;
 use crate::app::AppState;
 use crate::papers::Paper;
 use crate::search::params::{parse_params, SearchParams, MAX_QUERY};

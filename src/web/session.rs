@@ -8,8 +8,8 @@
 //!   [`guard`] enforces it for every route, so a new form cannot forget it.
 //! - Rate limits are fixed windows counted in the store, so they hold across nodes.
 
-use super::html::escape;
-use crate::accounts::{self, User};
+use super::viewer::Viewer;
+use crate::accounts;
 use crate::app::AppState;
 use crate::server::request::RequestId;
 use crate::store;
@@ -21,22 +21,6 @@ use axum::response::{Html, IntoResponse, Response};
 
 pub const SESSION_COOKIE: &str = "pb_session";
 pub const ANON_COOKIE: &str = "pb_anon";
-
-/// The person behind a request, put in the request's extensions by [`guard`].
-#[derive(Clone, Debug, Default)]
-pub struct Viewer {
-    pub user: Option<User>,
-    /// SHA-256 of the session token, when logged in.
-    pub session: Option<String>,
-    /// The token forms must send back.
-    pub csrf: String,
-}
-
-impl Viewer {
-    pub fn csrf_field(&self) -> String {
-        format!(r#"<input type="hidden" name="csrf" value="{}">"#, escape(&self.csrf))
-    }
-}
 
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()

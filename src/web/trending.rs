@@ -3,7 +3,7 @@
 use super::error::PageError;
 use super::listings::{internal, rows, Filter, RowContext};
 use super::pages::{self, Layout};
-use super::session::Viewer;
+use super::viewer::Viewer;
 use crate::app::AppState;
 use crate::community::ranking;
 use crate::server::cache::{cached, CachedPage};

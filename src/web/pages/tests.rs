@@ -352,13 +352,3 @@ fn values_are_escaped_as_escape_does() {
     assert!(html.contains(r#"<p>&lt;think&gt; &amp; &quot;x&quot; &#39;y&#39; a/b</p>"#), "{html}");
     assert!(html.contains("<title>a/b</title>"), "{html}");
 }
-
-#[test]
-fn bodies_assembled_by_hand_still_get_the_layout() {
-    let html = crate::web::html::page_with_head(&member(), "Old <page>", r#"<link rel="x">"#, "<p>body</p>");
-    assert!(html.contains("<title>Old &lt;page&gt;</title>"), "{html}");
-    assert!(html.contains("<link rel=\"x\">\n</head>") && html.contains("<main>\n<p>body</p>\n</main>"), "{html}");
-    assert!(html.contains(r#"<a href="/u/ada">ada</a>"#), "the viewer's navigation");
-    let guest = crate::web::html::page("Old", "<p>body</p>");
-    assert!(guest.contains(r#"<a href="/login">Log in</a>"#) && !guest.contains("ada"), "{guest}");
-}

@@ -1,0 +1,13 @@
+//! The person behind a request, put in the request's extensions by the session guard
+//! (`web::session::guard`).
+
+use crate::accounts::User;
+
+#[derive(Clone, Debug, Default)]
+pub struct Viewer {
+    pub user: Option<User>,
+    /// SHA-256 of the session token, when logged in.
+    pub session: Option<String>,
+    /// The token forms must send back.
+    pub csrf: String,
+}
