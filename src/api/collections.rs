@@ -75,12 +75,9 @@ fn hidden(e: community::Error) -> ApiError {
 /// A collection with its papers: public ones for anyone, private ones for their owner's token.
 #[utoipa::path(operation_id = "collection", get, path = "/api/v1/collections/{id}", tag = "Collections",
     params(("id" = i64, Path, description = "The collection's number")),
-    responses(
-        (status = 200, description = "The collection", body = ApiCollection),
+    responses((status = 200, description = "The collection", body = ApiCollection),
         (status = 400, description = "Not a collection number", body = ErrorBody),
-        (status = 404, description = "No such collection, or a private one", body = ErrorBody),
-        ReadErrors,
-    ))]
+        (status = 404, description = "No such collection, or a private one", body = ErrorBody), ReadErrors))]
 pub async fn one(
     State(state): State<AppState>,
     caller: Caller,
@@ -96,11 +93,8 @@ pub async fn one(
 /// Makes a collection.
 #[utoipa::path(operation_id = "create_collection", post, path = "/api/v1/collections", tag = "Collections", request_body = NewCollection,
     security(("token" = [])),
-    responses(
-        (status = 201, description = "The new collection", body = CollectionSummary),
-        (status = 400, description = "A bad body", body = ErrorBody),
-        WriteErrors,
-    ))]
+    responses((status = 201, description = "The new collection", body = CollectionSummary),
+        (status = 400, description = "A bad body", body = ErrorBody), WriteErrors))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -117,12 +111,9 @@ pub async fn create(
 #[utoipa::path(operation_id = "delete_collection", delete, path = "/api/v1/collections/{id}", tag = "Collections",
     params(("id" = i64, Path, description = "The collection's number")),
     security(("token" = [])),
-    responses(
-        (status = 204, description = "Deleted"),
+    responses((status = 204, description = "Deleted"),
         (status = 400, description = "Not a collection number", body = ErrorBody),
-        (status = 404, description = "No such collection of yours", body = ErrorBody),
-        WriteErrors,
-    ))]
+        (status = 404, description = "No such collection of yours", body = ErrorBody), WriteErrors))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -159,12 +150,9 @@ async fn set_paper(
     params(("id" = i64, Path, description = "The collection's number"),
            ("paper" = String, Path, description = "An arXiv id", example = "2508.04705")),
     security(("token" = [])),
-    responses(
-        (status = 200, description = "The collection", body = CollectionSummary),
+    responses((status = 200, description = "The collection", body = CollectionSummary),
         (status = 400, description = "Not a collection number or not an arXiv id", body = ErrorBody),
-        (status = 404, description = "No such collection of yours, or unknown paper", body = ErrorBody),
-        WriteErrors,
-    ))]
+        (status = 404, description = "No such collection of yours, or unknown paper", body = ErrorBody), WriteErrors))]
 pub async fn collect(
     State(state): State<AppState>,
     caller: Caller,
@@ -179,12 +167,9 @@ pub async fn collect(
     params(("id" = i64, Path, description = "The collection's number"),
            ("paper" = String, Path, description = "An arXiv id", example = "2508.04705")),
     security(("token" = [])),
-    responses(
-        (status = 200, description = "The collection", body = CollectionSummary),
+    responses((status = 200, description = "The collection", body = CollectionSummary),
         (status = 400, description = "Not a collection number or not an arXiv id", body = ErrorBody),
-        (status = 404, description = "No such collection of yours, or unknown paper", body = ErrorBody),
-        WriteErrors,
-    ))]
+        (status = 404, description = "No such collection of yours, or unknown paper", body = ErrorBody), WriteErrors))]
 pub async fn uncollect(
     State(state): State<AppState>,
     caller: Caller,

@@ -58,12 +58,9 @@ fn api_comment(c: Comment) -> ApiComment {
 /// A paper's comments, oldest first (Hugging Face's API cannot return them).
 #[utoipa::path(operation_id = "comments", get, path = "/api/v1/papers/{id}/comments", tag = "Community",
     params(("id" = String, Path, description = "An arXiv id", example = "2508.04705")),
-    responses(
-        (status = 200, description = "The comments", body = CommentList),
+    responses((status = 200, description = "The comments", body = CommentList),
         (status = 400, description = "Not an arXiv id", body = ErrorBody),
-        (status = 404, description = "Unknown paper", body = ErrorBody),
-        ReadErrors,
-    ))]
+        (status = 404, description = "Unknown paper", body = ErrorBody), ReadErrors))]
 pub async fn list(State(state): State<AppState>, PaperId(id): PaperId) -> ApiResult<Json<CommentList>> {
     let p = known(&state, &id).await?;
     let list = comments::on(&state.store, &p).await?;
@@ -75,12 +72,9 @@ pub async fn list(State(state): State<AppState>, PaperId(id): PaperId) -> ApiRes
     params(("id" = String, Path, description = "An arXiv id", example = "2508.04705")),
     request_body = NewComment,
     security(("token" = [])),
-    responses(
-        (status = 201, description = "The comment", body = ApiComment),
+    responses((status = 201, description = "The comment", body = ApiComment),
         (status = 400, description = "Not an arXiv id, a bad body, or a reply to a comment not on this paper", body = ErrorBody),
-        (status = 404, description = "Unknown paper", body = ErrorBody),
-        WriteErrors,
-    ))]
+        (status = 404, description = "Unknown paper", body = ErrorBody), WriteErrors))]
 pub async fn post(
     State(state): State<AppState>,
     caller: Caller,

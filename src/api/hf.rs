@@ -229,11 +229,8 @@ fn parse_daily(q: &DailyQuery) -> Result<DailyRequest, ApiError> {
 /// The papers of an announcement day, week or month, as Hugging Face's `/api/daily_papers`. A
 /// `Link: <…>; rel="next"` header points to the next page when there is one.
 #[utoipa::path(get, path = "/api/daily_papers", tag = "Hugging Face compatible", params(DailyQuery),
-    responses(
-        (status = 200, description = "One page of the listing", body = [HfDailyItem]),
-        (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody),
-        ReadErrors,
-    ))]
+    responses((status = 200, description = "One page of the listing", body = [HfDailyItem]),
+        (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody), ReadErrors))]
 pub async fn daily_papers(
     State(site): State<Site>,
     uri: axum::http::Uri,
@@ -315,12 +312,9 @@ async fn daily_papers_fresh(state: &AppState, uri: &axum::http::Uri, req: DailyR
 /// One paper, as Hugging Face's `/api/papers/{id}`.
 #[utoipa::path(get, path = "/api/papers/{id}", tag = "Hugging Face compatible",
     params(("id" = String, Path, description = "An arXiv id, e.g. 2508.04705 or hep-th/9901001", example = "2508.04705")),
-    responses(
-        (status = 200, description = "The paper", body = HfPaper),
+    responses((status = 200, description = "The paper", body = HfPaper),
         (status = 400, description = "Not an arXiv id", body = ErrorBody),
-        (status = 404, description = "paperboy does not know this paper", body = ErrorBody),
-        ReadErrors,
-    ))]
+        (status = 404, description = "paperboy does not know this paper", body = ErrorBody), ReadErrors))]
 pub async fn paper(State(state): State<AppState>, PaperId(id): PaperId) -> ApiResult<Json<HfPaper>> {
     let p = super::papers::known(&state, &id).await?;
     let key = p.id.as_str().to_string();
@@ -337,13 +331,11 @@ pub async fn paper(State(state): State<AppState>, PaperId(id): PaperId) -> ApiRe
 
 /// Searches papers (hybrid: keywords and meaning), as Hugging Face's `/api/papers/search`.
 #[utoipa::path(operation_id = "hf_search", get, path = "/api/papers/search", tag = "Hugging Face compatible", params(HfSearchParams),
-    responses(
-        (status = 200, description = "The papers found, best first", body = [HfDailyItem]),
+    responses((status = 200, description = "The papers found, best first", body = [HfDailyItem]),
         (status = 400, description = "q is missing or too long, or limit is out of range", body = ErrorBody),
         (status = 401, description = "The bearer token is unknown or revoked", body = ErrorBody),
         (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "Search is off, or the database cannot be reached", body = ErrorBody),
-    ))]
+        (status = 503, description = "Search is off, or the database cannot be reached", body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<HfSearchParams>,

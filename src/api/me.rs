@@ -36,11 +36,9 @@ pub struct ScoredPaper {
 
 /// The member the token belongs to.
 #[utoipa::path(get, path = "/api/v1/me", tag = "Members", security(("token" = [])),
-    responses(
-        (status = 200, description = "The token's member", body = Me),
+    responses((status = 200, description = "The token's member", body = Me),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-    ))]
+        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody)))]
 pub async fn me(caller: Caller) -> ApiResult<Json<Me>> {
     let u = caller.member()?;
     Ok(Json(Me { username: u.username, created_at: time(u.created_at) }))
@@ -58,11 +56,8 @@ pub struct RecommendQuery {
 /// Recent papers like those the member upvoted or collected.
 #[utoipa::path(get, path = "/api/v1/me/recommendations", tag = "Members", params(RecommendQuery),
     security(("token" = [])),
-    responses(
-        (status = 200, description = "Recommended papers, best first", body = Recommendations),
-        (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody),
-        WriteErrors,
-    ))]
+    responses((status = 200, description = "Recommended papers, best first", body = Recommendations),
+        (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody), WriteErrors))]
 pub async fn recommendations(
     State(state): State<AppState>,
     caller: Caller,

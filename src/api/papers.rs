@@ -135,11 +135,8 @@ pub struct ListQuery {
 /// The papers of an announcement day, week or month, optionally in some categories, in the
 /// listing's order.
 #[utoipa::path(operation_id = "list_papers", get, path = "/api/v1/papers", tag = "Papers", params(ListQuery),
-    responses(
-        (status = 200, description = "One page of the listing", body = PaperPage),
-        (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody),
-        ReadErrors,
-    ))]
+    responses((status = 200, description = "One page of the listing", body = PaperPage),
+        (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody), ReadErrors))]
 pub async fn list(
     State(site): State<Site>,
     uri: axum::http::Uri,
@@ -186,11 +183,8 @@ pub struct TrendingQuery {
 
 /// Trending papers, ranked by `ln(points + 2) / (hours + 2)^gravity` (see `/papers/trending`).
 #[utoipa::path(get, path = "/api/v1/trending", tag = "Papers", params(TrendingQuery),
-    responses(
-        (status = 200, description = "One page of the ranking", body = PaperPage),
-        (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody),
-        ReadErrors,
-    ))]
+    responses((status = 200, description = "One page of the ranking", body = PaperPage),
+        (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody), ReadErrors))]
 pub async fn trending(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<TrendingQuery>,
@@ -207,12 +201,9 @@ pub async fn trending(
 /// One paper with its counters.
 #[utoipa::path(operation_id = "v1_paper", get, path = "/api/v1/papers/{id}", tag = "Papers",
     params(("id" = String, Path, description = "An arXiv id", example = "2508.04705")),
-    responses(
-        (status = 200, description = "The paper", body = ApiPaper),
+    responses((status = 200, description = "The paper", body = ApiPaper),
         (status = 400, description = "Not an arXiv id", body = ErrorBody),
-        (status = 404, description = "Unknown paper", body = ErrorBody),
-        ReadErrors,
-    ))]
+        (status = 404, description = "Unknown paper", body = ErrorBody), ReadErrors))]
 pub async fn one(State(state): State<AppState>, PaperId(id): PaperId) -> ApiResult<Response> {
     let p = known(&state, &id).await?;
     let mut items = with_activity(&state, std::slice::from_ref(&p)).await?;

@@ -89,13 +89,11 @@ fn brief(p: &Paper, score: f32) -> FoundPaper {
 
 /// Searches papers by keyword, meaning, or both, with filters and highlighted snippets.
 #[utoipa::path(operation_id = "v1_search", get, path = "/api/v1/search", tag = "Search", params(SearchParams),
-    responses(
-        (status = 200, description = "One page of results", body = SearchAnswer),
+    responses((status = 200, description = "One page of results", body = SearchAnswer),
         (status = 400, description = "q is missing or too long, or a filter is malformed", body = ErrorBody),
         (status = 401, description = "The bearer token is unknown or revoked", body = ErrorBody),
         (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "Search is off, or the database cannot be reached", body = ErrorBody),
-    ))]
+        (status = 503, description = "Search is off, or the database cannot be reached", body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<SearchParams>,
@@ -138,12 +136,9 @@ pub struct SimilarParams {
 /// The papers most like this one, by their embeddings.
 #[utoipa::path(operation_id = "v1_similar", get, path = "/api/v1/papers/{id}/similar", tag = "Search",
     params(("id" = String, Path, description = "An arXiv id", example = "2508.04705"), SimilarParams),
-    responses(
-        (status = 200, description = "The nearest papers", body = SimilarAnswer),
+    responses((status = 200, description = "The nearest papers", body = SimilarAnswer),
         (status = 400, description = "Not an arXiv id, or limit out of range", body = ErrorBody),
-        (status = 404, description = "Unknown paper", body = ErrorBody),
-        ReadErrors,
-    ))]
+        (status = 404, description = "Unknown paper", body = ErrorBody), ReadErrors))]
 pub async fn similar(
     State(state): State<AppState>,
     PaperId(id): PaperId,

@@ -28,15 +28,12 @@ pub struct NewSubmission {
 /// paperboy does not hold it yet).
 #[utoipa::path(post, path = "/api/v1/submissions", tag = "Community", request_body = NewSubmission,
     security(("token" = [])),
-    responses(
-        (status = 201, description = "Submitted", body = Submission),
+    responses((status = 201, description = "Submitted", body = Submission),
         (status = 400, description = "Not an arXiv id or URL, or a bad body", body = ErrorBody),
         (status = 404, description = "arXiv does not know the paper", body = ErrorBody),
         (status = 409, description = "Already submitted", body = ErrorBody),
         (status = 422, description = "Too old to submit", body = ErrorBody),
-        (status = 502, description = "arXiv cannot be reached", body = ErrorBody),
-        WriteErrors,
-    ))]
+        (status = 502, description = "arXiv cannot be reached", body = ErrorBody), WriteErrors))]
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,

@@ -25,11 +25,8 @@ async fn member(state: &AppState, name: &str) -> ApiResult<User> {
 /// A member's collections: the public ones, and the private ones too for their own token.
 #[utoipa::path(operation_id = "user_collections", get, path = "/api/v1/users/{username}/collections", tag = "Collections",
     params(("username" = String, Path, description = "A member's name")),
-    responses(
-        (status = 200, description = "The collections, most recently changed first", body = [CollectionSummary]),
-        (status = 404, description = "No such member", body = ErrorBody),
-        ReadErrors,
-    ))]
+    responses((status = 200, description = "The collections, most recently changed first", body = [CollectionSummary]),
+        (status = 404, description = "No such member", body = ErrorBody), ReadErrors))]
 pub async fn collections_of(
     State(state): State<AppState>,
     caller: Caller,
@@ -56,12 +53,9 @@ pub struct PageQuery {
 /// The papers a member upvoted, newest vote first (votes are public, as on Hugging Face).
 #[utoipa::path(operation_id = "user_upvotes", get, path = "/api/v1/users/{username}/upvotes", tag = "Community",
     params(("username" = String, Path, description = "A member's name"), PageQuery),
-    responses(
-        (status = 200, description = "One page of upvoted papers", body = PaperPage),
+    responses((status = 200, description = "One page of upvoted papers", body = PaperPage),
         (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody),
-        (status = 404, description = "No such member", body = ErrorBody),
-        ReadErrors,
-    ))]
+        (status = 404, description = "No such member", body = ErrorBody), ReadErrors))]
 pub async fn upvotes_of(
     State(state): State<AppState>,
     ApiPath(username): ApiPath<String>,

@@ -30,12 +30,9 @@ async fn set(state: &AppState, caller: &Caller, id: &str, vote: Vote) -> ApiResu
 #[utoipa::path(post, path = "/api/v1/papers/{id}/upvote", tag = "Community",
     params(("id" = String, Path, description = "An arXiv id", example = "2508.04705")),
     security(("token" = [])),
-    responses(
-        (status = 200, description = "The vote and the paper's count", body = VoteState),
+    responses((status = 200, description = "The vote and the paper's count", body = VoteState),
         (status = 400, description = "Not an arXiv id", body = ErrorBody),
-        (status = 404, description = "Unknown paper", body = ErrorBody),
-        WriteErrors,
-    ))]
+        (status = 404, description = "Unknown paper", body = ErrorBody), WriteErrors))]
 pub async fn upvote(State(state): State<AppState>, caller: Caller, PaperId(id): PaperId) -> ApiResult<Json<VoteState>> {
     set(&state, &caller, &id, Vote::Up).await
 }
@@ -44,12 +41,9 @@ pub async fn upvote(State(state): State<AppState>, caller: Caller, PaperId(id): 
 #[utoipa::path(delete, path = "/api/v1/papers/{id}/upvote", tag = "Community",
     params(("id" = String, Path, description = "An arXiv id", example = "2508.04705")),
     security(("token" = [])),
-    responses(
-        (status = 200, description = "The vote and the paper's count", body = VoteState),
+    responses((status = 200, description = "The vote and the paper's count", body = VoteState),
         (status = 400, description = "Not an arXiv id", body = ErrorBody),
-        (status = 404, description = "Unknown paper", body = ErrorBody),
-        WriteErrors,
-    ))]
+        (status = 404, description = "Unknown paper", body = ErrorBody), WriteErrors))]
 pub async fn unvote(State(state): State<AppState>, caller: Caller, PaperId(id): PaperId) -> ApiResult<Json<VoteState>> {
     set(&state, &caller, &id, Vote::Down).await
 }
