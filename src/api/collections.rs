@@ -1,7 +1,7 @@
 //! Collections: read a member's (public ones for anyone, private ones for their owner's
 //! token), make, delete, and put papers in or take them out.
 
-use super::error::{ApiError, ApiResult, ErrorBody, ReadErrors, WriteErrors};
+use super::error::{ApiError, ApiResult, BadToken, Busy, ErrorBody, NoToken};
 use super::extract::{ApiJson, ApiPath, Caller, PaperId};
 use super::papers::{created, load_in_order, time, with_activity, ApiPaper};
 use super::params;
@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -77,7 +77,7 @@ fn hidden(e: community::Error) -> ApiError {
     params(("id" = i64, Path, description = "The collection's number")),
     responses((status = 200, description = "The collection", body = ApiCollection),
         (status = 400, description = "Not a collection number", body = ErrorBody),
-        (status = 404, description = "No such collection, or a private one", body = ErrorBody), ReadErrors))]
+        (status = 404, description = "No such collection, or a private one", body = ErrorBody), BadToken, Busy))]
 pub async fn one(
     State(state): State<AppState>,
     caller: Caller,
@@ -94,7 +94,7 @@ pub async fn one(
 #[utoipa::path(operation_id = "create_collection", post, path = "/api/v1/collections", tag = "Collections", request_body = NewCollection,
     security(("token" = [])),
     responses((status = 201, description = "The new collection", body = CollectionSummary),
-        (status = 400, description = "A bad body", body = ErrorBody), WriteErrors))]
+        (status = 400, description = "A bad body", body = ErrorBody), NoToken, Busy))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -113,7 +113,7 @@ pub async fn create(
     security(("token" = [])),
     responses((status = 204, description = "Deleted"),
         (status = 400, description = "Not a collection number", body = ErrorBody),
-        (status = 404, description = "No such collection of yours", body = ErrorBody), WriteErrors))]
+        (status = 404, description = "No such collection of yours", body = ErrorBody), NoToken, Busy))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -123,6 +123,18 @@ pub async fn delete(
     let id = params::collection_id(&id)?;
     collections::delete(&state.store, &user, id).await.map_err(hidden)?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A collection and a paper in it, as a path names them.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct CollectionPaper {
+    /// The collection's number.
+    id: i64,
+    /// An arXiv id.
+    #[param(example = "2508.04705")]
+    paper: String,
 }
 
 /// The collection number of a path with a paper in it.
@@ -147,12 +159,11 @@ async fn set_paper(
 
 /// Adds a paper to one of the caller's collections (idempotent).
 #[utoipa::path(put, path = "/api/v1/collections/{id}/papers/{paper}", tag = "Collections",
-    params(("id" = i64, Path, description = "The collection's number"),
-           ("paper" = String, Path, description = "An arXiv id", example = "2508.04705")),
+    params(CollectionPaper),
     security(("token" = [])),
     responses((status = 200, description = "The collection", body = CollectionSummary),
         (status = 400, description = "Not a collection number or not an arXiv id", body = ErrorBody),
-        (status = 404, description = "No such collection of yours, or unknown paper", body = ErrorBody), WriteErrors))]
+        (status = 404, description = "No such collection of yours, or unknown paper", body = ErrorBody), NoToken, Busy))]
 pub async fn collect(
     State(state): State<AppState>,
     caller: Caller,
@@ -164,12 +175,11 @@ pub async fn collect(
 
 /// Takes a paper out of one of the caller's collections (idempotent).
 #[utoipa::path(delete, path = "/api/v1/collections/{id}/papers/{paper}", tag = "Collections",
-    params(("id" = i64, Path, description = "The collection's number"),
-           ("paper" = String, Path, description = "An arXiv id", example = "2508.04705")),
+    params(CollectionPaper),
     security(("token" = [])),
     responses((status = 200, description = "The collection", body = CollectionSummary),
         (status = 400, description = "Not a collection number or not an arXiv id", body = ErrorBody),
-        (status = 404, description = "No such collection of yours, or unknown paper", body = ErrorBody), WriteErrors))]
+        (status = 404, description = "No such collection of yours, or unknown paper", body = ErrorBody), NoToken, Busy))]
 pub async fn uncollect(
     State(state): State<AppState>,
     caller: Caller,

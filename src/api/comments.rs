@@ -1,6 +1,6 @@
 //! Comments: a paper's thread, and posting to it.
 
-use super::error::{ApiResult, ErrorBody, ReadErrors, WriteErrors};
+use super::error::{ApiResult, BadToken, Busy, ErrorBody, NoToken, PaperErrors};
 use super::extract::{ApiJson, Caller, PaperId};
 use super::papers::{created, known, time};
 use crate::app::AppState;
@@ -59,8 +59,7 @@ fn api_comment(c: Comment) -> ApiComment {
 #[utoipa::path(operation_id = "comments", get, path = "/api/v1/papers/{id}/comments", tag = "Community",
     params(("id" = String, Path, description = "An arXiv id", example = "2508.04705")),
     responses((status = 200, description = "The comments", body = CommentList),
-        (status = 400, description = "Not an arXiv id", body = ErrorBody),
-        (status = 404, description = "Unknown paper", body = ErrorBody), ReadErrors))]
+        PaperErrors, BadToken, Busy))]
 pub async fn list(State(state): State<AppState>, PaperId(id): PaperId) -> ApiResult<Json<CommentList>> {
     let p = known(&state, &id).await?;
     let list = comments::on(&state.store, &p).await?;
@@ -74,7 +73,7 @@ pub async fn list(State(state): State<AppState>, PaperId(id): PaperId) -> ApiRes
     security(("token" = [])),
     responses((status = 201, description = "The comment", body = ApiComment),
         (status = 400, description = "Not an arXiv id, a bad body, or a reply to a comment not on this paper", body = ErrorBody),
-        (status = 404, description = "Unknown paper", body = ErrorBody), WriteErrors))]
+        (status = 404, description = "Unknown paper", body = ErrorBody), NoToken, Busy))]
 pub async fn post(
     State(state): State<AppState>,
     caller: Caller,

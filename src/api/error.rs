@@ -4,9 +4,9 @@
 //! as an opaque message carrying that id.
 
 use crate::community::{self, Reason};
-use crate::server::request::RequestId;
+use crate::server::request::{log_failure, log_unavailable, retry_after};
 use crate::store::StoreError;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -218,37 +218,27 @@ pub fn body(code: Code, message: impl Into<String>) -> Response {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let rid = RequestId::current();
         match self {
-            ApiError::Refused { code, message, retry_after } => {
-                let mut r = body(code, message);
-                if let Some(v) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
-                    r.headers_mut().insert(header::RETRY_AFTER, v);
-                }
-                r
-            }
+            ApiError::Refused { code, message, retry_after: None } => body(code, message),
+            ApiError::Refused { code, message, retry_after: Some(secs) } => retry_after(body(code, message), secs),
             ApiError::Unavailable(e) => {
-                tracing::warn!(request_id = %rid.0, error = %e, "store unavailable");
-                let mut r = body(Code::Unavailable, "the database cannot be reached; try again shortly");
-                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-                r
+                log_unavailable(&e);
+                retry_after(body(Code::Unavailable, "the database cannot be reached; try again shortly"), 5)
             }
             ApiError::Internal(e) => {
-                tracing::error!(request_id = %rid.0, error = format!("{e:#}"), "API request failed");
+                let rid = log_failure(&e);
                 body(Code::Internal, format!("something went wrong on our side (request id {})", rid.0))
             }
         }
     }
 }
 
-/// What any read can answer besides its own (for the OpenAPI document).
+/// What every operation can answer besides its own (for the OpenAPI document): too many
+/// requests, or no database.
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
-pub enum ReadErrors {
-    /// The bearer token is unknown or revoked
-    #[response(status = 401)]
-    BadToken(ErrorBody),
-    /// Too many requests; see Retry-After
+pub enum Busy {
+    /// Too many requests (or, for a write, past the member's limit of votes, comments or submissions); see Retry-After
     #[response(status = 429)]
     Limited(ErrorBody),
     /// The database cannot be reached
@@ -256,17 +246,26 @@ pub enum ReadErrors {
     Unavailable(ErrorBody),
 }
 
-/// What any write (or `/me`) can answer besides its own (for the OpenAPI document).
+/// A read's 401 (for the OpenAPI document).
+#[derive(utoipa::IntoResponses)]
+#[response(status = 401, description = "The bearer token is unknown or revoked")]
+#[allow(dead_code)]
+pub struct BadToken(ErrorBody);
+
+/// A write's 401 (for the OpenAPI document).
+#[derive(utoipa::IntoResponses)]
+#[response(status = 401, description = "No valid token")]
+#[allow(dead_code)]
+pub struct NoToken(ErrorBody);
+
+/// What an operation on one paper can answer besides its own (for the OpenAPI document).
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
-pub enum WriteErrors {
-    /// No valid token
-    #[response(status = 401)]
-    NoToken(ErrorBody),
-    /// Too many requests, or past the member's limit of votes, comments or submissions; see Retry-After
-    #[response(status = 429)]
-    Limited(ErrorBody),
-    /// The database cannot be reached
-    #[response(status = 503)]
-    Unavailable(ErrorBody),
+pub enum PaperErrors {
+    /// Not an arXiv id
+    #[response(status = 400)]
+    NotAnId(ErrorBody),
+    /// Unknown paper
+    #[response(status = 404)]
+    Unknown(ErrorBody),
 }

@@ -12,33 +12,33 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 
-/// `Query`, with a JSON 400 when the query string cannot be read (a repeated parameter, say).
-pub struct ApiQuery<T>(pub T);
+/// Wraps one of axum's extractors so that a request it cannot read gets a JSON 400 with `code`.
+macro_rules! with_json_rejection {
+    ($(#[$doc:meta])* $name:ident wraps $inner:ident, $code:expr) => {
+        $(#[$doc])*
+        pub struct $name<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = ApiError;
+        impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for $name<T> {
+            type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        match Query::<T>::from_request_parts(parts, state).await {
-            Ok(Query(v)) => Ok(ApiQuery(v)),
-            Err(e) => Err(ApiError::new(Code::InvalidQuery, e.body_text())),
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+                match $inner::<T>::from_request_parts(parts, state).await {
+                    Ok($inner(v)) => Ok($name(v)),
+                    Err(e) => Err(ApiError::new($code, e.body_text())),
+                }
+            }
         }
-    }
+    };
 }
 
-/// `Path`, with a JSON 400 when the path cannot be read (bad percent-encoding, say).
-pub struct ApiPath<T>(pub T);
-
-impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        match Path::<T>::from_request_parts(parts, state).await {
-            Ok(Path(v)) => Ok(ApiPath(v)),
-            Err(e) => Err(ApiError::new(Code::InvalidPath, e.body_text())),
-        }
-    }
-}
+with_json_rejection!(
+    /// `Query`, with a JSON 400 when the query string cannot be read (a repeated parameter, say).
+    ApiQuery wraps Query, Code::InvalidQuery
+);
+with_json_rejection!(
+    /// `Path`, with a JSON 400 when the path cannot be read (bad percent-encoding, say).
+    ApiPath wraps Path, Code::InvalidPath
+);
 
 /// `Json`, with a JSON 400 when the body cannot be read.
 pub struct ApiJson<T>(pub T);

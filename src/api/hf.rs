@@ -3,7 +3,7 @@
 //! and types follow Hugging Face's (see `../shared/fixtures/hf-daily-papers`); fields paperboy
 //! has no data for are present with the types clients expect (null, empty list, 0, false).
 
-use super::error::{ApiError, ApiResult, Code, ErrorBody, ReadErrors};
+use super::error::{ApiError, ApiResult, BadToken, Busy, Code, ErrorBody};
 use super::extract::{ApiQuery, PaperId};
 use super::params;
 use crate::app::AppState;
@@ -230,7 +230,7 @@ fn parse_daily(q: &DailyQuery) -> Result<DailyRequest, ApiError> {
 /// `Link: <…>; rel="next"` header points to the next page when there is one.
 #[utoipa::path(get, path = "/api/daily_papers", tag = "Hugging Face compatible", params(DailyQuery),
     responses((status = 200, description = "One page of the listing", body = [HfDailyItem]),
-        (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody), ReadErrors))]
+        (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody), BadToken, Busy))]
 pub async fn daily_papers(
     State(site): State<Site>,
     uri: axum::http::Uri,
@@ -314,7 +314,7 @@ async fn daily_papers_fresh(state: &AppState, uri: &axum::http::Uri, req: DailyR
     params(("id" = String, Path, description = "An arXiv id, e.g. 2508.04705 or hep-th/9901001", example = "2508.04705")),
     responses((status = 200, description = "The paper", body = HfPaper),
         (status = 400, description = "Not an arXiv id", body = ErrorBody),
-        (status = 404, description = "paperboy does not know this paper", body = ErrorBody), ReadErrors))]
+        (status = 404, description = "paperboy does not know this paper", body = ErrorBody), BadToken, Busy))]
 pub async fn paper(State(state): State<AppState>, PaperId(id): PaperId) -> ApiResult<Json<HfPaper>> {
     let p = super::papers::known(&state, &id).await?;
     let key = p.id.as_str().to_string();

@@ -1,6 +1,6 @@
 //! The token's member: who they are, and their recommendations.
 
-use super::error::{ApiResult, ErrorBody, WriteErrors};
+use super::error::{ApiResult, Busy, ErrorBody, NoToken};
 use super::extract::{ApiQuery, Caller};
 use super::papers::{time, with_activity, ApiPaper};
 use super::params;
@@ -57,7 +57,7 @@ pub struct RecommendQuery {
 #[utoipa::path(get, path = "/api/v1/me/recommendations", tag = "Members", params(RecommendQuery),
     security(("token" = [])),
     responses((status = 200, description = "Recommended papers, best first", body = Recommendations),
-        (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody), WriteErrors))]
+        (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody), NoToken, Busy))]
 pub async fn recommendations(
     State(state): State<AppState>,
     caller: Caller,

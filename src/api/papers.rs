@@ -1,6 +1,6 @@
 //! Papers: the listings of a day, week or month, trending, and one paper with its counters.
 
-use super::error::{ApiError, ApiResult, ErrorBody, ReadErrors};
+use super::error::{ApiError, ApiResult, BadToken, Busy, ErrorBody, PaperErrors};
 use super::extract::{ApiQuery, PaperId};
 use super::params;
 use crate::app::AppState;
@@ -136,7 +136,7 @@ pub struct ListQuery {
 /// listing's order.
 #[utoipa::path(operation_id = "list_papers", get, path = "/api/v1/papers", tag = "Papers", params(ListQuery),
     responses((status = 200, description = "One page of the listing", body = PaperPage),
-        (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody), ReadErrors))]
+        (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody), BadToken, Busy))]
 pub async fn list(
     State(site): State<Site>,
     uri: axum::http::Uri,
@@ -184,7 +184,7 @@ pub struct TrendingQuery {
 /// Trending papers, ranked by `ln(points + 2) / (hours + 2)^gravity` (see `/papers/trending`).
 #[utoipa::path(get, path = "/api/v1/trending", tag = "Papers", params(TrendingQuery),
     responses((status = 200, description = "One page of the ranking", body = PaperPage),
-        (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody), ReadErrors))]
+        (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody), BadToken, Busy))]
 pub async fn trending(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<TrendingQuery>,
@@ -202,8 +202,7 @@ pub async fn trending(
 #[utoipa::path(operation_id = "v1_paper", get, path = "/api/v1/papers/{id}", tag = "Papers",
     params(("id" = String, Path, description = "An arXiv id", example = "2508.04705")),
     responses((status = 200, description = "The paper", body = ApiPaper),
-        (status = 400, description = "Not an arXiv id", body = ErrorBody),
-        (status = 404, description = "Unknown paper", body = ErrorBody), ReadErrors))]
+        PaperErrors, BadToken, Busy))]
 pub async fn one(State(state): State<AppState>, PaperId(id): PaperId) -> ApiResult<Response> {
     let p = known(&state, &id).await?;
     let mut items = with_activity(&state, std::slice::from_ref(&p)).await?;

@@ -1,6 +1,6 @@
 //! Search: keyword, semantic and hybrid search, and a paper's similar papers.
 
-use super::error::{ApiError, ApiResult, Code, ErrorBody, ReadErrors};
+use super::error::{ApiError, ApiResult, BadToken, Busy, Code, ErrorBody};
 use super::extract::{ApiQuery, PaperId};
 use crate::app::AppState;
 use crate::papers::Paper;
@@ -138,7 +138,7 @@ pub struct SimilarParams {
     params(("id" = String, Path, description = "An arXiv id", example = "2508.04705"), SimilarParams),
     responses((status = 200, description = "The nearest papers", body = SimilarAnswer),
         (status = 400, description = "Not an arXiv id, or limit out of range", body = ErrorBody),
-        (status = 404, description = "Unknown paper", body = ErrorBody), ReadErrors))]
+        (status = 404, description = "Unknown paper", body = ErrorBody), BadToken, Busy))]
 pub async fn similar(
     State(state): State<AppState>,
     PaperId(id): PaperId,

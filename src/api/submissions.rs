@@ -1,6 +1,6 @@
 //! Submissions: a member puts a recent paper on the latest day's list.
 
-use super::error::{ApiResult, ErrorBody, WriteErrors};
+use super::error::{ApiResult, Busy, ErrorBody, NoToken};
 use super::extract::{ApiJson, Caller};
 use super::papers::{created, with_activity, ApiPaper};
 use crate::app::AppState;
@@ -33,7 +33,7 @@ pub struct NewSubmission {
         (status = 404, description = "arXiv does not know the paper", body = ErrorBody),
         (status = 409, description = "Already submitted", body = ErrorBody),
         (status = 422, description = "Too old to submit", body = ErrorBody),
-        (status = 502, description = "arXiv cannot be reached", body = ErrorBody), WriteErrors))]
+        (status = 502, description = "arXiv cannot be reached", body = ErrorBody), NoToken, Busy))]
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,

@@ -1,7 +1,7 @@
 //! Members' public pages in JSON: their collections and their upvotes.
 
 use super::collections::{summary, CollectionSummary};
-use super::error::{ApiError, ApiResult, ErrorBody, ReadErrors};
+use super::error::{ApiError, ApiResult, BadToken, Busy, ErrorBody};
 use super::extract::{ApiPath, ApiQuery, Caller};
 use super::papers::{load_in_order, with_activity, PaperPage};
 use super::params;
@@ -26,7 +26,7 @@ async fn member(state: &AppState, name: &str) -> ApiResult<User> {
 #[utoipa::path(operation_id = "user_collections", get, path = "/api/v1/users/{username}/collections", tag = "Collections",
     params(("username" = String, Path, description = "A member's name")),
     responses((status = 200, description = "The collections, most recently changed first", body = [CollectionSummary]),
-        (status = 404, description = "No such member", body = ErrorBody), ReadErrors))]
+        (status = 404, description = "No such member", body = ErrorBody), BadToken, Busy))]
 pub async fn collections_of(
     State(state): State<AppState>,
     caller: Caller,
@@ -55,7 +55,7 @@ pub struct PageQuery {
     params(("username" = String, Path, description = "A member's name"), PageQuery),
     responses((status = 200, description = "One page of upvoted papers", body = PaperPage),
         (status = 400, description = "A parameter is out of range or malformed", body = ErrorBody),
-        (status = 404, description = "No such member", body = ErrorBody), ReadErrors))]
+        (status = 404, description = "No such member", body = ErrorBody), BadToken, Busy))]
 pub async fn upvotes_of(
     State(state): State<AppState>,
     ApiPath(username): ApiPath<String>,

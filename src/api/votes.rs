@@ -1,7 +1,7 @@
 //! Upvotes through the API: idempotent, as the API's verbs say (`POST` sets, `DELETE` takes
 //! back; twice is the same as once).
 
-use super::error::{ApiResult, ErrorBody, WriteErrors};
+use super::error::{ApiResult, Busy, NoToken, PaperErrors};
 use super::extract::{Caller, PaperId};
 use super::papers::known;
 use crate::app::AppState;
@@ -31,8 +31,7 @@ async fn set(state: &AppState, caller: &Caller, id: &str, vote: Vote) -> ApiResu
     params(("id" = String, Path, description = "An arXiv id", example = "2508.04705")),
     security(("token" = [])),
     responses((status = 200, description = "The vote and the paper's count", body = VoteState),
-        (status = 400, description = "Not an arXiv id", body = ErrorBody),
-        (status = 404, description = "Unknown paper", body = ErrorBody), WriteErrors))]
+        PaperErrors, NoToken, Busy))]
 pub async fn upvote(State(state): State<AppState>, caller: Caller, PaperId(id): PaperId) -> ApiResult<Json<VoteState>> {
     set(&state, &caller, &id, Vote::Up).await
 }
@@ -42,8 +41,7 @@ pub async fn upvote(State(state): State<AppState>, caller: Caller, PaperId(id): 
     params(("id" = String, Path, description = "An arXiv id", example = "2508.04705")),
     security(("token" = [])),
     responses((status = 200, description = "The vote and the paper's count", body = VoteState),
-        (status = 400, description = "Not an arXiv id", body = ErrorBody),
-        (status = 404, description = "Unknown paper", body = ErrorBody), WriteErrors))]
+        PaperErrors, NoToken, Busy))]
 pub async fn unvote(State(state): State<AppState>, caller: Caller, PaperId(id): PaperId) -> ApiResult<Json<VoteState>> {
     set(&state, &caller, &id, Vote::Down).await
 }

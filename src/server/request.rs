@@ -3,6 +3,7 @@
 //! span, and this node's response counters.
 
 use crate::app::AppState;
+use axum::extract::FromRef;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
@@ -51,15 +52,19 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
     response
 }
 
-/// The peer's address, when the server was started with connection info (it is, by `serve`).
-pub struct PeerAddr(pub Option<std::net::SocketAddr>);
+/// The client's address, for rate limits (see [`client_ip`]).
+pub struct ClientIp(pub String);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PeerAddr {
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp
+where
+    AppState: FromRef<S>,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let info = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
-        Ok(PeerAddr(info.map(|c| c.0)))
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = AppState::from_ref(state);
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
+        Ok(ClientIp(client_ip(&app, &parts.headers, peer)))
     }
 }
 
@@ -78,4 +83,28 @@ pub fn client_ip(state: &AppState, req_headers: &HeaderMap, peer: Option<std::ne
         }
     }
     peer.map(|p| p.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+/// Logs, once and under the request's id, that the store could not be reached; the id, for
+/// the answer.
+pub fn log_unavailable(e: &crate::store::StoreError) -> RequestId {
+    let rid = RequestId::current();
+    tracing::warn!(request_id = %rid.0, error = %e, "store unavailable");
+    rid
+}
+
+/// Logs, once and under the request's id, why a request failed (the whole cause chain); the
+/// id, for the opaque answer.
+pub fn log_failure(e: &anyhow::Error) -> RequestId {
+    let rid = RequestId::current();
+    tracing::error!(request_id = %rid.0, error = format!("{e:#}"), "request failed");
+    rid
+}
+
+/// `Retry-After: secs` on `response`.
+pub fn retry_after(mut response: Response, secs: i64) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    response
 }

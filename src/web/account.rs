@@ -1,34 +1,17 @@
 //! Signing up, logging in and out, settings, and a user's public page.
 
-use super::error::{PageError, PageResult};
-use super::listings::internal;
+use super::error::PageResult;
 use super::pages::{self, Layout};
-use super::session::{self, check_limit, client_ip, now, Limit, PeerAddr, SESSION_COOKIE};
+use super::session::{self, check_limit, now, safe_next, ClientIp, Limit, Member, SESSION_COOKIE};
 use super::viewer::Viewer;
 use crate::accounts::{self, Email, Password, Username};
 use crate::app::AppState;
-use crate::server::request::RequestId;
 use crate::store::{self, collections, submissions, votes};
 use axum::extract::{Extension, Form, Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::{context, Value};
 use serde::Deserialize;
-
-/// A local path to go back to after a form: anything else (another site, `//host`) is `/`.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains(['\r', '\n']) => {
-            n.to_string()
-        }
-        _ => "/".into(),
-    }
-}
-
-/// Someone must be logged in: otherwise, off to the login page and back.
-pub fn require_login(viewer: &Viewer, back_to: &str) -> PageResult<accounts::User> {
-    viewer.user.clone().ok_or_else(|| PageError::Login { back_to: back_to.into() })
-}
 
 /// A form's template and its values (the layout's are added by [`form_page`]).
 type FormView = (&'static str, Value);
@@ -85,39 +68,27 @@ pub struct LoginForm {
 }
 
 /// Starts a session for `user_id` and sends the cookie (a new token at every login).
-async fn start_session(state: &AppState, rid: &RequestId, user_id: i64, next: &str) -> Response {
+async fn start_session(state: &AppState, user_id: i64, next: &str) -> PageResult {
     let token = accounts::new_token();
     let hash = accounts::token_hash(&token);
     let ttl = i64::from(state.settings.community.session_days.max(1)) * 86_400;
     let now = now();
-    if let Err(e) =
-        state.store.transaction(move |db| store::accounts::create_session(db, &hash, user_id, now, now + ttl)).await
-    {
-        return internal(rid, e);
-    }
+    state.store.transaction(move |db| store::accounts::create_session(db, &hash, user_id, now, now + ttl)).await?;
     let mut r = Redirect::to(next).into_response();
     r.headers_mut().append(header::SET_COOKIE, session::set_cookie(state, SESSION_COOKIE, &token, ttl));
-    r
+    Ok(r)
 }
 
 pub async fn login(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
-    PeerAddr(peer): PeerAddr,
-    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
     Form(form): Form<LoginForm>,
-) -> Response {
-    let ip = client_ip(&state, &headers, peer);
-    if let Err(r) = check_limit(&state, &rid, Limit::new("login", state.settings.community.limits.login), &ip).await {
-        return r;
-    }
+) -> PageResult {
+    check_limit(&state, Limit::new("login", state.settings.community.limits.login), &ip).await?;
     let next = safe_next(form.next.as_deref());
     let name = form.username.trim().to_string();
-    let found = match state.store.read(move |db| store::accounts::credentials(db, &name)).await {
-        Ok(f) => f,
-        Err(e) => return internal(&rid, e),
-    };
+    let found = state.store.read(move |db| store::accounts::credentials(db, &name)).await?;
     let password = form.password.clone();
     let (user, ok) = match tokio::task::spawn_blocking(move || match found {
         Some((user, hash)) => {
@@ -133,24 +104,24 @@ pub async fn login(
     .await
     {
         Ok(x) => x,
-        Err(e) => return internal(&rid, e.into()),
+        Err(e) => return Err(e.into()),
     };
     match user {
-        Some(u) if ok && !u.suspended => start_session(&state, &rid, u.id, &next).await,
-        Some(u) if ok && u.suspended => form_page(
+        Some(u) if ok && !u.suspended => start_session(&state, u.id, &next).await,
+        Some(u) if ok && u.suspended => Ok(form_page(
             &viewer,
             StatusCode::FORBIDDEN,
             "Log in",
             Some("This account is suspended. Contact the operator of this instance."),
             &login_form(&viewer, &next, &form.username),
-        ),
-        _ => form_page(
+        )),
+        _ => Ok(form_page(
             &viewer,
             StatusCode::UNAUTHORIZED,
             "Log in",
             Some("Wrong username or password."),
             &login_form(&viewer, &next, &form.username),
-        ),
+        )),
     }
 }
 
@@ -164,16 +135,11 @@ pub struct SignupForm {
 
 pub async fn signup(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
-    PeerAddr(peer): PeerAddr,
-    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
     Form(form): Form<SignupForm>,
-) -> Response {
-    let ip = client_ip(&state, &headers, peer);
-    if let Err(r) = check_limit(&state, &rid, Limit::new("signup", state.settings.community.limits.signup), &ip).await {
-        return r;
-    }
+) -> PageResult {
+    check_limit(&state, Limit::new("signup", state.settings.community.limits.signup), &ip).await?;
     let again = |msg: &str| {
         form_page(
             &viewer,
@@ -185,23 +151,20 @@ pub async fn signup(
     };
     let username = match Username::parse(&form.username) {
         Ok(u) => u,
-        Err(e) => return again(&e.to_string()),
+        Err(e) => return Ok(again(&e.to_string())),
     };
     let email = match form.email.trim() {
         "" => None,
         e => match Email::parse(e) {
             Ok(e) => Some(e),
-            Err(e) => return again(&e.to_string()),
+            Err(e) => return Ok(again(&e.to_string())),
         },
     };
     let password = match Password::parse(&form.password) {
         Ok(p) => p,
-        Err(e) => return again(&e.to_string()),
+        Err(e) => return Ok(again(&e.to_string())),
     };
-    let hash = match tokio::task::spawn_blocking(move || accounts::hash_password(&password)).await {
-        Ok(h) => h,
-        Err(e) => return internal(&rid, e.into()),
-    };
+    let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&password)).await?;
     let name = username.as_str().to_string();
     let created = state
         .store
@@ -210,25 +173,19 @@ pub async fn signup(
         })
         .await;
     match created {
-        Ok(Some(id)) => start_session(&state, &rid, id, "/").await,
-        Ok(None) => again("That username is taken."),
-        Err(e) => internal(&rid, e),
+        Ok(Some(id)) => start_session(&state, id, "/").await,
+        Ok(None) => Ok(again("That username is taken.")),
+        Err(e) => Err(e.into()),
     }
 }
 
-pub async fn logout(
-    State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
-    Extension(viewer): Extension<Viewer>,
-) -> Response {
+pub async fn logout(State(state): State<AppState>, Extension(viewer): Extension<Viewer>) -> PageResult {
     if let Some(hash) = viewer.session.clone() {
-        if let Err(e) = state.store.transaction(move |db| store::accounts::delete_session(db, &hash)).await {
-            return internal(&rid, e);
-        }
+        state.store.transaction(move |db| store::accounts::delete_session(db, &hash)).await?;
     }
     let mut r = Redirect::to("/").into_response();
     r.headers_mut().append(header::SET_COOKIE, session::set_cookie(&state, SESSION_COOKIE, "", 0));
-    r
+    Ok(r)
 }
 
 fn settings_form(_viewer: &Viewer, u: &accounts::User, notice: Option<&str>, error: Option<&str>) -> FormView {
@@ -242,39 +199,27 @@ fn settings_form(_viewer: &Viewer, u: &accounts::User, notice: Option<&str>, err
     ("settings.html", values)
 }
 
-pub async fn settings_page(Extension(viewer): Extension<Viewer>) -> Response {
-    let user = match require_login(&viewer, "/settings") {
-        Ok(u) => u,
-        Err(r) => return r.into_response(),
-    };
-    form_page(&viewer, StatusCode::OK, "Settings", None, &settings_form(&viewer, &user, None, None))
+pub async fn settings_page(Extension(viewer): Extension<Viewer>, Member(user): Member) -> PageResult {
+    Ok(form_page(&viewer, StatusCode::OK, "Settings", None, &settings_form(&viewer, &user, None, None)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SettingsForm {
     action: String,
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     muted_words: String,
-    #[serde(default)]
     default_categories: String,
-    #[serde(default)]
     current_password: String,
-    #[serde(default)]
     new_password: String,
 }
 
 pub async fn save_settings(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
+    Member(user): Member,
     Form(form): Form<SettingsForm>,
-) -> Response {
-    let user = match require_login(&viewer, "/settings") {
-        Ok(u) => u,
-        Err(r) => return r.into_response(),
-    };
+) -> PageResult {
     let fail = |u: &accounts::User, msg: &str| {
         form_page(
             &viewer,
@@ -290,7 +235,7 @@ pub async fn save_settings(
                 "" => None,
                 e => match Email::parse(e) {
                     Ok(e) => Some(e.as_str().to_string()),
-                    Err(e) => return fail(&user, &e.to_string()),
+                    Err(e) => return Ok(fail(&user, &e.to_string())),
                 },
             };
             let muted = accounts::parse_word_list(&form.muted_words);
@@ -299,37 +244,28 @@ pub async fn save_settings(
                 match crate::papers::Category::parse(code.trim()) {
                     Ok(c) if !cats.contains(&c.code().to_string()) => cats.push(c.code().to_string()),
                     Ok(_) => {}
-                    Err(_) => return fail(&user, &format!("{} is not an arXiv category code.", code.trim())),
+                    Err(_) => return Ok(fail(&user, &format!("{} is not an arXiv category code.", code.trim()))),
                 }
             }
             let id = user.id;
             let (e2, m2, c2) = (email.clone(), muted.clone(), cats.clone());
-            if let Err(e) = state
-                .store
-                .transaction(move |db| store::accounts::update_profile(db, id, e2.as_deref(), &m2, &c2))
-                .await
-            {
-                return internal(&rid, e);
-            }
+            state.store.transaction(move |db| store::accounts::update_profile(db, id, e2.as_deref(), &m2, &c2)).await?;
             let updated = accounts::User { email, muted_words: muted, default_categories: cats, ..user };
-            form_page(
+            Ok(form_page(
                 &viewer,
                 StatusCode::OK,
                 "Settings",
                 None,
                 &settings_form(&viewer, &updated, Some("Saved."), None),
-            )
+            ))
         }
         "password" => {
             let new = match Password::parse(&form.new_password) {
                 Ok(p) => p,
-                Err(e) => return fail(&user, &e.to_string()),
+                Err(e) => return Ok(fail(&user, &e.to_string())),
             };
             let name = user.username.clone();
-            let found = match state.store.read(move |db| store::accounts::credentials(db, &name)).await {
-                Ok(f) => f,
-                Err(e) => return internal(&rid, e),
-            };
+            let found = state.store.read(move |db| store::accounts::credentials(db, &name)).await?;
             let current = form.current_password.clone();
             let checked = tokio::task::spawn_blocking(move || {
                 let ok = found.is_some_and(|(_, hash)| accounts::verify_password(&hash, &current));
@@ -338,8 +274,8 @@ pub async fn save_settings(
             .await;
             let hash = match checked {
                 Ok(Some(h)) => h,
-                Ok(None) => return fail(&user, "The current password is wrong."),
-                Err(e) => return internal(&rid, e.into()),
+                Ok(None) => return Ok(fail(&user, "The current password is wrong.")),
+                Err(e) => return Err(e.into()),
             };
             let (id, keep) = (user.id, viewer.session.clone().unwrap_or_default());
             let done = state
@@ -351,27 +287,26 @@ pub async fn save_settings(
                 })
                 .await;
             match done {
-                Ok(()) => form_page(
+                Ok(()) => Ok(form_page(
                     &viewer,
                     StatusCode::OK,
                     "Settings",
                     None,
                     &settings_form(&viewer, &user, Some("Password changed; other sessions were logged out."), None),
-                ),
-                Err(e) => internal(&rid, e),
+                )),
+                Err(e) => Err(e.into()),
             }
         }
-        _ => fail(&user, "Unknown action."),
+        _ => Ok(fail(&user, "Unknown action.")),
     }
 }
 
 /// `/u/{username}`: what a user submitted and upvoted, and their public collections.
 pub async fn user_page(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     Path(username): Path<String>,
-) -> Response {
+) -> PageResult {
     let own = viewer.user.as_ref().is_some_and(|u| u.username.eq_ignore_ascii_case(&username));
     let found = state
         .store
@@ -390,16 +325,14 @@ pub async fn user_page(
                 &Layout::for_viewer(&viewer, "No such user"),
                 &pages::Message::plain("There is no such user."),
             );
-            return (StatusCode::NOT_FOUND, Html(html)).into_response();
+            return Ok((StatusCode::NOT_FOUND, Html(html)).into_response());
         }
-        Err(e) => return internal(&rid, e),
+        Err(e) => return Err(e.into()),
     };
     let ids: Vec<String> = submitted.iter().map(|s| s.0.clone()).chain(upvoted.iter().cloned()).collect();
-    let papers = match state.store.papers_by_ids(ids).await {
-        Ok(p) => p,
-        Err(e) => return internal(&rid, e),
-    };
-    Html(render_user_page(&viewer, &UserPage { user, submitted, upvoted, collections, papers, own })).into_response()
+    let papers = state.store.papers_by_ids(ids).await?;
+    Ok(Html(render_user_page(&viewer, &UserPage { user, submitted, upvoted, collections, papers, own }))
+        .into_response())
 }
 
 /// What a user's page shows, loaded.
@@ -435,16 +368,4 @@ pub fn render_user_page(viewer: &Viewer, page: &UserPage) -> String {
         }).collect::<Vec<_>>(),
     };
     pages::render_page("user.html", &Layout::for_viewer(viewer, format!("{} · paperboy", page.user.username)), ctx)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn next_stays_on_this_site() {
-        assert_eq!(super::safe_next(Some("/papers/2501.00001")), "/papers/2501.00001");
-        for bad in ["https://evil.example", "//evil.example", "/\\evil", "javascript:x", "/a\r\nSet-Cookie: x"] {
-            assert_eq!(super::safe_next(Some(bad)), "/", "{bad}");
-        }
-        assert_eq!(super::safe_next(None), "/");
-    }
 }

@@ -2,13 +2,11 @@
 //! is written to the moderation log, which the page shows.
 
 use super::error::{PageError, PageResult};
-use super::listings::internal;
 use super::pages::{self, Layout, Message};
 use super::viewer::Viewer;
 use crate::accounts::User;
 use crate::app::AppState;
 use crate::community::moderation;
-use crate::server::request::RequestId;
 use crate::store::{self, comments, submissions};
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
@@ -34,14 +32,8 @@ fn when(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0).map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
-    Extension(viewer): Extension<Viewer>,
-) -> Response {
-    if let Err(r) = require_admin(&viewer) {
-        return r;
-    }
+pub async fn show(State(state): State<AppState>, Extension(viewer): Extension<Viewer>) -> PageResult {
+    require_admin(&viewer).map_err(PageError::Page)?;
     let data = state
         .store
         .read(|db| {
@@ -53,11 +45,8 @@ pub async fn show(
             ))
         })
         .await;
-    let (comments, submissions, users, log) = match data {
-        Ok(d) => d,
-        Err(e) => return internal(&rid, e),
-    };
-    Html(render_admin(&viewer, &comments, &submissions, &users, &log)).into_response()
+    let (comments, submissions, users, log) = data?;
+    Ok(Html(render_admin(&viewer, &comments, &submissions, &users, &log)).into_response())
 }
 
 /// The moderation page: recent comments and submissions, users, and the log.

@@ -2,18 +2,17 @@
 //! keeps only its SHA-256. Tokens can be revoked, and each shows when it was last used. A
 //! token also opens the member's private recommendations feed.
 
-use super::account::require_login;
-use super::listings::internal;
+use super::error::PageResult;
 use super::pages::{self, Layout};
 use super::session::now;
+use super::session::Member;
 use super::viewer::Viewer;
 use crate::accounts;
 use crate::app::AppState;
-use crate::server::request::RequestId;
 use crate::store;
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect};
 use minijinja::context;
 use serde::Deserialize;
 
@@ -41,23 +40,13 @@ pub enum Top {
     },
 }
 
-async fn render(
-    state: &AppState,
-    rid: &RequestId,
-    viewer: &Viewer,
-    user_id: i64,
-    status: StatusCode,
-    top: &Top,
-) -> Response {
-    let tokens = match state.store.read(move |db| store::accounts::api_tokens_of(db, user_id)).await {
-        Ok(t) => t,
-        Err(e) => return internal(rid, e),
-    };
+async fn render(state: &AppState, viewer: &Viewer, user_id: i64, status: StatusCode, top: &Top) -> PageResult {
+    let tokens = state.store.read(move |db| store::accounts::api_tokens_of(db, user_id)).await?;
     let html = render_tokens(viewer, &tokens, top);
     let mut r = (status, Html(html)).into_response();
     // A page that may show a token once must not be stored by the browser or a proxy.
     r.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
-    r
+    Ok(r)
 }
 
 /// The viewer's tokens, and a form for a new one.
@@ -81,14 +70,10 @@ pub fn render_tokens(viewer: &Viewer, tokens: &[crate::store::accounts::ApiToken
 
 pub async fn page(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
-) -> Response {
-    let user = match require_login(&viewer, "/settings/tokens") {
-        Ok(u) => u,
-        Err(r) => return r.into_response(),
-    };
-    render(&state, &rid, &viewer, user.id, StatusCode::OK, &Top::Nothing).await
+    Member(user): Member,
+) -> PageResult {
+    render(&state, &viewer, user.id, StatusCode::OK, &Top::Nothing).await
 }
 
 #[derive(Deserialize)]
@@ -99,19 +84,15 @@ pub struct NewToken {
 
 pub async fn create(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
+    Member(user): Member,
     Form(form): Form<NewToken>,
-) -> Response {
-    let user = match require_login(&viewer, "/settings/tokens") {
-        Ok(u) => u,
-        Err(r) => return r.into_response(),
-    };
+) -> PageResult {
     let name = form.name.trim().to_string();
     let problem = |msg: &str| Top::Problem(msg.to_string());
     if name.is_empty() || name.chars().count() > MAX_NAME {
         let top = problem(&format!("A token's name has 1 to {MAX_NAME} characters."));
-        return render(&state, &rid, &viewer, user.id, StatusCode::UNPROCESSABLE_ENTITY, &top).await;
+        return render(&state, &viewer, user.id, StatusCode::UNPROCESSABLE_ENTITY, &top).await;
     }
     let token = format!("{TOKEN_PREFIX}{}", accounts::new_token());
     let (uid, hash) = (user.id, accounts::token_hash(&token));
@@ -128,28 +109,19 @@ pub async fn create(
         Ok(Some(_)) => {}
         Ok(None) => {
             let top = problem(&format!("You hold {MAX_TOKENS} tokens, the most allowed: revoke one first."));
-            return render(&state, &rid, &viewer, user.id, StatusCode::UNPROCESSABLE_ENTITY, &top).await;
+            return render(&state, &viewer, user.id, StatusCode::UNPROCESSABLE_ENTITY, &top).await;
         }
-        Err(e) => return internal(&rid, e),
+        Err(e) => return Err(e.into()),
     }
     let base = state.settings.public_url.trim_end_matches('/');
     let feed = |ext: &str| format!("{base}/feeds/recommendations.{ext}?token={token}");
     let top = Top::Made { feeds: [feed("rss"), feed("atom"), feed("json")], token };
-    render(&state, &rid, &viewer, user.id, StatusCode::CREATED, &top).await
+    render(&state, &viewer, user.id, StatusCode::CREATED, &top).await
 }
 
-pub async fn revoke(
-    State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
-    Extension(viewer): Extension<Viewer>,
-    Path(id): Path<i64>,
-) -> Response {
-    let user = match require_login(&viewer, "/settings/tokens") {
-        Ok(u) => u,
-        Err(r) => return r.into_response(),
-    };
+pub async fn revoke(State(state): State<AppState>, Member(user): Member, Path(id): Path<i64>) -> PageResult {
     match state.store.transaction(move |db| store::accounts::revoke_api_token(db, user.id, id, now())).await {
-        Ok(_) => Redirect::to("/settings/tokens").into_response(),
-        Err(e) => internal(&rid, e),
+        Ok(_) => Ok(Redirect::to("/settings/tokens").into_response()),
+        Err(e) => Err(e.into()),
     }
 }

@@ -1,9 +1,9 @@
 //! Collections: named lists of papers a member keeps, public or private.
 
-use super::account::{require_login, safe_next};
 use super::error::{PageError, PageResult};
 use super::listings::{rows as rows_of, RowContext};
 use super::pages::{self, Layout};
+use super::session::{safe_next, Member};
 use super::viewer::Viewer;
 use crate::app::AppState;
 use crate::community::collections::{self, Fields, MAX_DESCRIPTION, MAX_NAME};
@@ -34,8 +34,11 @@ fn edit_form(_viewer: &Viewer, action: &str, name: &str, description: &str, publ
 }
 
 /// `GET /collections`: the viewer's collections and a form for a new one.
-pub async fn index(State(state): State<AppState>, Extension(viewer): Extension<Viewer>) -> PageResult {
-    let user = require_login(&viewer, "/collections")?;
+pub async fn index(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Member(user): Member,
+) -> PageResult {
     let mine = collections::of(&state.store, user.id, true).await?;
     Ok(Html(render_index(&viewer, &mine)).into_response())
 }
@@ -54,22 +57,19 @@ pub fn render_index(viewer: &Viewer, mine: &[Collection]) -> String {
     pages::render_page("collections.html", &Layout::for_viewer(viewer, "Collections · paperboy"), ctx)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CollectionForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     description: String,
-    #[serde(default)]
     public: Option<String>,
 }
 
 pub async fn create(
     State(state): State<AppState>,
-    Extension(viewer): Extension<Viewer>,
+    Member(user): Member,
     Form(form): Form<CollectionForm>,
 ) -> PageResult {
-    let user = require_login(&viewer, "/collections")?;
     let fields = Fields::parse(&form.name, &form.description, form.public.is_some()).map_err(refused)?;
     let c = collections::create(&state.store, &user, fields).await.map_err(refused)?;
     Ok(Redirect::to(&format!("/collections/{}", c.id)).into_response())
@@ -117,22 +117,16 @@ pub fn render_collection(
 
 pub async fn update(
     State(state): State<AppState>,
-    Extension(viewer): Extension<Viewer>,
+    Member(user): Member,
     Path(id): Path<i64>,
     Form(form): Form<CollectionForm>,
 ) -> PageResult {
-    let user = require_login(&viewer, &format!("/collections/{id}"))?;
     let fields = Fields::parse(&form.name, &form.description, form.public.is_some()).map_err(refused)?;
     collections::update(&state.store, &user, id, fields).await.map_err(refused)?;
     Ok(Redirect::to(&format!("/collections/{id}")).into_response())
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    Extension(viewer): Extension<Viewer>,
-    Path(id): Path<i64>,
-) -> PageResult {
-    let user = require_login(&viewer, "/collections")?;
+pub async fn delete(State(state): State<AppState>, Member(user): Member, Path(id): Path<i64>) -> PageResult {
     collections::delete(&state.store, &user, id).await.map_err(refused)?;
     Ok(Redirect::to("/collections").into_response())
 }
@@ -148,11 +142,10 @@ pub struct PaperForm {
 /// Adds a paper to, or removes it from, one of the viewer's collections.
 pub async fn set_paper(
     State(state): State<AppState>,
-    Extension(viewer): Extension<Viewer>,
+    Member(user): Member,
     Path(id): Path<i64>,
     Form(form): Form<PaperForm>,
 ) -> PageResult {
-    let user = require_login(&viewer, "/collections")?;
     let Ok(paper_id) = ArxivId::parse(&form.paper_id) else {
         return Err(problem(StatusCode::BAD_REQUEST, "That is not an arXiv id."));
     };

@@ -1,9 +1,9 @@
 //! What members do to papers on the site: upvote, comment, submit. The rules are the
 //! community domain's; this reads the forms, calls it, and answers with a page or a redirect.
 
-use super::account::safe_next;
 use super::error::{PageError, PageResult};
 use super::pages::{self, Layout};
+use super::session::{safe_next, Member};
 use super::viewer::Viewer;
 use crate::app::AppState;
 use crate::community::votes::{self, Vote};
@@ -21,15 +21,12 @@ fn wants_json(headers: &HeaderMap) -> bool {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ActionForm {
-    #[serde(default)]
     next: Option<String>,
-    #[serde(default)]
     body: Option<String>,
-    #[serde(default)]
     parent_id: Option<String>,
     /// `up` or `down`: the state the vote button was drawn to ask for; none: toggle.
-    #[serde(default)]
     vote: Option<String>,
 }
 
@@ -99,12 +96,11 @@ pub fn render_submit(viewer: &Viewer, max_age_days: u32, daily_cap: u32, value: 
     pages::render_page("submit.html", &Layout::for_viewer(viewer, "Submit a paper · paperboy"), ctx)
 }
 
-fn logged_in(viewer: &Viewer, back_to: &str) -> PageResult<crate::accounts::User> {
-    viewer.user.clone().ok_or_else(|| PageError::Login { back_to: back_to.into() })
-}
-
-pub async fn submit_get(State(state): State<AppState>, Extension(viewer): Extension<Viewer>) -> PageResult {
-    logged_in(&viewer, "/submit")?;
+pub async fn submit_get(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Member(_): Member,
+) -> PageResult {
     Ok(submit_page(&state, &viewer, StatusCode::OK, "", None))
 }
 
@@ -116,9 +112,9 @@ pub struct SubmitForm {
 pub async fn submit_post(
     State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
+    Member(user): Member,
     Form(form): Form<SubmitForm>,
 ) -> PageResult {
-    let user = logged_in(&viewer, "/submit")?;
     let arxiv = ArxivApi { http: &state.http, base_url: state.settings.arxiv.api_url.clone() };
     match submissions::submit(&state.store, &state.settings.community, &arxiv, &user, &form.paper).await {
         Ok(paper) => Ok(Redirect::to(&format!("/papers/{}", paper.id.as_str())).into_response()),

@@ -3,18 +3,17 @@
 //! The subscribe page answers the same whatever the address's state (new, pending, confirmed,
 //! unsubscribed), so nobody can probe who is on the list; the mail it triggers differs.
 
-use super::listings::internal;
+use super::error::PageResult;
 use super::pages::{self, Layout};
-use super::session::{check_limit, client_ip, now, Limit, PeerAddr};
+use super::session::{check_limit, now, ClientIp, Limit};
 use super::viewer::Viewer;
 use crate::accounts::{self, Email};
 use crate::app::AppState;
 use crate::digest::compose::{self, Links};
 use crate::digest::{verify_link, Frequency, Mode, Preferences};
-use crate::server::request::RequestId;
 use crate::store::digests::{self as dstore, SubscribeOutcome};
 use axum::extract::{Extension, Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::{context, Value};
 use serde::Deserialize;
@@ -73,19 +72,14 @@ pub async fn subscribe_page(Extension(viewer): Extension<Viewer>, Query(q): Quer
 }
 
 /// The preference fields of the subscribe and preferences forms.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct PrefsForm {
-    #[serde(default)]
     frequency: String,
-    #[serde(default)]
     mode: String,
-    #[serde(default)]
     categories: String,
-    #[serde(default)]
     keywords: String,
-    #[serde(default)]
     muted_words: String,
-    #[serde(default)]
     max_papers: String,
 }
 
@@ -117,18 +111,11 @@ impl SubscribeForm {
 
 pub async fn subscribe(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
-    PeerAddr(peer): PeerAddr,
-    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
     Form(form): Form<SubscribeForm>,
-) -> Response {
-    let ip = client_ip(&state, &headers, peer);
-    if let Err(r) =
-        check_limit(&state, &rid, Limit::new("subscribe", state.settings.community.limits.signup), &ip).await
-    {
-        return r;
-    }
+) -> PageResult {
+    check_limit(&state, Limit::new("subscribe", state.settings.community.limits.signup), &ip).await?;
     let again = |msg: &str| {
         let prefs = form.prefs().unwrap_or_default();
         let (template, values) = subscribe_form(&viewer, &form.email, &prefs);
@@ -137,11 +124,11 @@ pub async fn subscribe(
     };
     let email = match Email::parse(&form.email) {
         Ok(e) => e,
-        Err(e) => return again(&e.to_string()),
+        Err(e) => return Ok(again(&e.to_string())),
     };
     let prefs = match form.prefs() {
         Ok(p) => p,
-        Err(e) => return again(&format!("Check the preferences: {e}.")),
+        Err(e) => return Ok(again(&format!("Check the preferences: {e}."))),
     };
     let token = accounts::new_token();
     let hash = accounts::token_hash(&token);
@@ -171,11 +158,9 @@ pub async fn subscribe(
             Ok(())
         })
         .await;
-    if let Err(e) = done {
-        return internal(&rid, e);
-    }
+    done?;
     let body = notice("inbox", context! { email => email.as_str(), hours });
-    reply(&viewer, StatusCode::OK, "Check your inbox", &body)
+    Ok(reply(&viewer, StatusCode::OK, "Check your inbox", &body))
 }
 
 #[derive(Deserialize)]
@@ -186,18 +171,17 @@ pub struct TokenQuery {
 
 pub async fn confirm(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     Query(q): Query<TokenQuery>,
-) -> Response {
+) -> PageResult {
     let hash = accounts::token_hash(&q.token);
     match state.store.transaction(move |db| dstore::confirm(db, &hash, now())).await {
         Ok(Some(id)) => {
             let body = notice("confirmed", context! { preferences => links(&state).preferences(id) });
-            reply(&viewer, StatusCode::OK, "Subscribed", &body)
+            Ok(reply(&viewer, StatusCode::OK, "Subscribed", &body))
         }
-        Ok(None) => reply(&viewer, StatusCode::BAD_REQUEST, "Link expired", &notice("expired", context! {})),
-        Err(e) => internal(&rid, e),
+        Ok(None) => Ok(reply(&viewer, StatusCode::BAD_REQUEST, "Link expired", &notice("expired", context! {}))),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -220,17 +204,16 @@ fn not_found(viewer: &Viewer) -> Response {
 
 pub async fn preferences_page(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     Path((id, sig)): Path<(i64, String)>,
-) -> Response {
+) -> PageResult {
     let s = match subscriber_from_link(&state, "preferences", id, &sig).await {
         Ok(Some(s)) => s,
-        Ok(None) => return not_found(&viewer),
-        Err(e) => return internal(&rid, e),
+        Ok(None) => return Ok(not_found(&viewer)),
+        Err(e) => return Err(e.into()),
     };
     let body = preferences_body(&state, &viewer, &s, &sig, None);
-    reply(&viewer, StatusCode::OK, "Digest preferences", &body)
+    Ok(reply(&viewer, StatusCode::OK, "Digest preferences", &body))
 }
 
 fn preferences_body(
@@ -263,46 +246,47 @@ fn preferences_body(
 
 pub async fn save_preferences(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     Path((id, sig)): Path<(i64, String)>,
     Form(form): Form<PrefsForm>,
-) -> Response {
+) -> PageResult {
     let s = match subscriber_from_link(&state, "preferences", id, &sig).await {
         Ok(Some(s)) => s,
-        Ok(None) => return not_found(&viewer),
-        Err(e) => return internal(&rid, e),
+        Ok(None) => return Ok(not_found(&viewer)),
+        Err(e) => return Err(e.into()),
     };
     let prefs = match form.prefs() {
         Ok(p) => p,
         Err(e) => {
             let (template, values) = preferences_body(&state, &viewer, &s, &sig, None);
             let body = (template, context! { error => format!("Check the preferences: {e}."), ..values });
-            return reply(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "Digest preferences", &body);
+            return Ok(reply(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "Digest preferences", &body));
         }
     };
     let p = prefs.clone();
-    if let Err(e) = state.store.transaction(move |db| dstore::save_preferences(db, id, &p)).await {
-        return internal(&rid, e);
-    }
+    state.store.transaction(move |db| dstore::save_preferences(db, id, &p)).await?;
     let s = crate::digest::Subscriber { prefs, ..s };
-    reply(&viewer, StatusCode::OK, "Digest preferences", &preferences_body(&state, &viewer, &s, &sig, Some("Saved.")))
+    Ok(reply(
+        &viewer,
+        StatusCode::OK,
+        "Digest preferences",
+        &preferences_body(&state, &viewer, &s, &sig, Some("Saved.")),
+    ))
 }
 
 /// `GET /digest/unsubscribe/{id}/{sig}`: one button (a link scanner's GET changes nothing).
 pub async fn unsubscribe_page(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     Path((id, sig)): Path<(i64, String)>,
-) -> Response {
+) -> PageResult {
     let s = match subscriber_from_link(&state, "unsubscribe", id, &sig).await {
         Ok(Some(s)) => s,
-        Ok(None) => return not_found(&viewer),
-        Err(e) => return internal(&rid, e),
+        Ok(None) => return Ok(not_found(&viewer)),
+        Err(e) => return Err(e.into()),
     };
     let body = ("unsubscribe.html", context! { email => s.email, id, sig });
-    reply(&viewer, StatusCode::OK, "Unsubscribe", &body)
+    Ok(reply(&viewer, StatusCode::OK, "Unsubscribe", &body))
 }
 
 /// `POST /digest/unsubscribe/{id}/{sig}`: the button above, and RFC 8058 one-click
@@ -310,17 +294,14 @@ pub async fn unsubscribe_page(
 /// authority here, so this route needs no CSRF token.
 pub async fn unsubscribe(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     Path((id, sig)): Path<(i64, String)>,
-) -> Response {
+) -> PageResult {
     match subscriber_from_link(&state, "unsubscribe", id, &sig).await {
         Ok(Some(_)) => {}
-        Ok(None) => return not_found(&viewer),
-        Err(e) => return internal(&rid, e),
+        Ok(None) => return Ok(not_found(&viewer)),
+        Err(e) => return Err(e.into()),
     }
-    if let Err(e) = state.store.transaction(move |db| dstore::unsubscribe(db, id, now())).await {
-        return internal(&rid, e);
-    }
-    reply(&viewer, StatusCode::OK, "Unsubscribed", &notice("unsubscribed", context! {}))
+    state.store.transaction(move |db| dstore::unsubscribe(db, id, now())).await?;
+    Ok(reply(&viewer, StatusCode::OK, "Unsubscribed", &notice("unsubscribed", context! {})))
 }

@@ -4,9 +4,9 @@
 
 use super::pages::{self, Layout, Message};
 use crate::community::{self, Reason};
-use crate::server::request::RequestId;
+use crate::server::request::{log_failure, log_unavailable, retry_after};
 use crate::store::StoreError;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 #[derive(Debug)]
@@ -116,6 +116,12 @@ impl From<StoreError> for PageError {
     }
 }
 
+impl From<tokio::task::JoinError> for PageError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        PageError::Internal(e.into())
+    }
+}
+
 impl From<anyhow::Error> for PageError {
     fn from(e: anyhow::Error) -> Self {
         match e.downcast::<StoreError>() {
@@ -133,7 +139,6 @@ impl From<community::Error> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let rid = RequestId::current();
         match self {
             PageError::Page(r) => r,
             PageError::Message { status, title, text, back } => ErrorPage {
@@ -145,33 +150,22 @@ impl IntoResponse for PageError {
                 let next: String = form_urlencoded::byte_serialize(back_to.as_bytes()).collect();
                 Redirect::to(&format!("/login?next={next}")).into_response()
             }
-            PageError::Limited { retry_after } => {
-                let text = format!("Too many attempts. Try again in {retry_after} seconds.");
+            PageError::Limited { retry_after: secs } => {
+                let text = format!("Too many attempts. Try again in {secs} seconds.");
                 let page =
                     ErrorPage { title: "Slow down".into(), kind: Drawn::Message { heading: None, text, back: None } };
-                let mut r = page.respond(StatusCode::TOO_MANY_REQUESTS);
-                if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
-                    r.headers_mut().insert(header::RETRY_AFTER, v);
-                }
-                r
+                retry_after(page.respond(StatusCode::TOO_MANY_REQUESTS), secs)
             }
             PageError::Unavailable(e) => {
-                tracing::warn!(request_id = %rid.0, error = %e, "store unavailable");
-                let page = ErrorPage {
-                    title: "Unavailable".into(),
-                    kind: Drawn::Opaque { request_id: rid.0.to_string(), unavailable: true },
-                };
-                let mut r = page.respond(StatusCode::SERVICE_UNAVAILABLE);
-                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-                r
+                let request_id = log_unavailable(&e).0.to_string();
+                let page =
+                    ErrorPage { title: "Unavailable".into(), kind: Drawn::Opaque { request_id, unavailable: true } };
+                retry_after(page.respond(StatusCode::SERVICE_UNAVAILABLE), 5)
             }
             PageError::Internal(e) => {
-                tracing::error!(request_id = %rid.0, error = format!("{e:#}"), "request failed");
-                ErrorPage {
-                    title: "Error".into(),
-                    kind: Drawn::Opaque { request_id: rid.0.to_string(), unavailable: false },
-                }
-                .respond(StatusCode::INTERNAL_SERVER_ERROR)
+                let request_id = log_failure(&e).0.to_string();
+                let page = ErrorPage { title: "Error".into(), kind: Drawn::Opaque { request_id, unavailable: false } };
+                page.respond(StatusCode::INTERNAL_SERVER_ERROR)
             }
         }
     }

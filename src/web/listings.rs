@@ -1,6 +1,6 @@
 //! Listing pages: the latest announcement day and any given day.
 
-use super::error::PageError;
+use super::error::{PageError, PageResult};
 use super::pages::{self, Layout, Message};
 use super::viewer::Viewer;
 use crate::app::AppState;
@@ -19,12 +19,11 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct Filter {
     /// Comma-separated categories, e.g. `cs.LG,cs.CL`.
-    #[serde(default)]
     pub(super) cat: Option<String>,
     /// Page of the day's list, from 1.
-    #[serde(default)]
     pub(super) page: Option<u32>,
 }
 
@@ -56,42 +55,35 @@ pub(super) fn internal(_rid: &RequestId, e: crate::store::StoreError) -> Respons
 
 pub async fn latest(
     State(site): State<Site>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     headers: HeaderMap,
     Query(filter): Query<Filter>,
-) -> Response {
+) -> PageResult {
     // A guest's front page is served from the cache without asking which day is the latest:
     // that changes only with the papers, and so with the freshness pair.
     let alias = match viewer.user {
         None => {
             let key = format!("latest|{}|{}", filter.categories().join(","), filter.page.unwrap_or(1).clamp(1, 10_000));
-            let fresh = match freshness(&site.pages, &site.app).await {
-                Ok(f) => f,
-                Err(e) => return internal(&rid, e),
-            };
+            let fresh = freshness(&site.pages, &site.app).await?;
             if let Some(page) = site.pages.get(&key, fresh) {
-                return page.respond(&headers);
+                return Ok(page.respond(&headers));
             }
             Some(key)
         }
         Some(_) => None,
     };
-    match site.app.store.latest_day(None).await {
-        Ok(Some(day)) => {
-            // A member's default categories apply to the front page when no filter is given.
-            let mut filter = filter;
-            if filter.cat.is_none() {
-                if let Some(u) = viewer.user.as_ref().filter(|u| !u.default_categories.is_empty()) {
-                    filter.cat = Some(u.default_categories.join(","));
-                }
-            }
-            render_period(&site, &rid, &viewer, &headers, Period::Day(day), &filter, alias).await
+    let Some(day) = site.app.store.latest_day(None).await? else {
+        let html = pages::render_page("empty.html", &Layout::for_viewer(&viewer, "paperboy"), context! {});
+        return Ok(Html(html).into_response());
+    };
+    // A member's default categories apply to the front page when no filter is given.
+    let mut filter = filter;
+    if filter.cat.is_none() {
+        if let Some(u) = viewer.user.as_ref().filter(|u| !u.default_categories.is_empty()) {
+            filter.cat = Some(u.default_categories.join(","));
         }
-        Ok(None) => Html(pages::render_page("empty.html", &Layout::for_viewer(&viewer, "paperboy"), context! {}))
-            .into_response(),
-        Err(e) => internal(&rid, e),
     }
+    render_period(&site, &viewer, &headers, Period::Day(day), &filter, alias).await
 }
 
 fn bad_period(viewer: &Viewer, input: &str, expected: &str) -> Response {
@@ -100,67 +92,28 @@ fn bad_period(viewer: &Viewer, input: &str, expected: &str) -> Response {
     (StatusCode::BAD_REQUEST, Html(html)).into_response()
 }
 
-/// Which kind of period a listing URL names.
-#[derive(Clone, Copy)]
-enum Kind {
-    Day,
-    Week,
-    Month,
-}
+/// The kinds of period a listing URL names (`KIND` of [`by_period`]).
+pub const DAY: u8 = 0;
+pub const WEEK: u8 = 1;
+pub const MONTH: u8 = 2;
 
-/// Parses the period in a listing URL and renders it, or says what was expected.
-async fn listing(
-    site: &Site,
-    rid: &RequestId,
-    viewer: &Viewer,
-    headers: &HeaderMap,
-    input: &str,
-    kind: Kind,
-    filter: &Filter,
-) -> Response {
-    match (Period::parse(input), kind) {
-        (Some(p @ Period::Day(_)), Kind::Day)
-        | (Some(p @ Period::Week { .. }), Kind::Week)
-        | (Some(p @ Period::Month { .. }), Kind::Month) => {
-            render_period(site, rid, viewer, headers, p, filter, None).await
-        }
-        (_, Kind::Day) => bad_period(viewer, input, "a date: use YYYY-MM-DD"),
-        (_, Kind::Week) => bad_period(viewer, input, "an ISO week: use YYYY-Www, e.g. 2025-W32"),
-        (_, Kind::Month) => bad_period(viewer, input, "a month: use YYYY-MM"),
+/// `/papers/date/{day}`, `/papers/week/{week}`, `/papers/month/{month}`: the period's listing,
+/// or a page that says what was expected.
+pub async fn by_period<const KIND: u8>(
+    State(site): State<Site>,
+    Extension(viewer): Extension<Viewer>,
+    headers: HeaderMap,
+    Path(input): Path<String>,
+    Query(filter): Query<Filter>,
+) -> PageResult {
+    match (Period::parse(&input), KIND) {
+        (Some(p @ Period::Day(_)), DAY)
+        | (Some(p @ Period::Week { .. }), WEEK)
+        | (Some(p @ Period::Month { .. }), MONTH) => render_period(&site, &viewer, &headers, p, &filter, None).await,
+        (_, DAY) => Ok(bad_period(&viewer, &input, "a date: use YYYY-MM-DD")),
+        (_, WEEK) => Ok(bad_period(&viewer, &input, "an ISO week: use YYYY-Www, e.g. 2025-W32")),
+        _ => Ok(bad_period(&viewer, &input, "a month: use YYYY-MM")),
     }
-}
-
-pub async fn by_day(
-    State(site): State<Site>,
-    Extension(rid): Extension<RequestId>,
-    Extension(viewer): Extension<Viewer>,
-    headers: HeaderMap,
-    Path(day): Path<String>,
-    Query(filter): Query<Filter>,
-) -> Response {
-    listing(&site, &rid, &viewer, &headers, &day, Kind::Day, &filter).await
-}
-
-pub async fn by_week(
-    State(site): State<Site>,
-    Extension(rid): Extension<RequestId>,
-    Extension(viewer): Extension<Viewer>,
-    headers: HeaderMap,
-    Path(week): Path<String>,
-    Query(filter): Query<Filter>,
-) -> Response {
-    listing(&site, &rid, &viewer, &headers, &week, Kind::Week, &filter).await
-}
-
-pub async fn by_month(
-    State(site): State<Site>,
-    Extension(rid): Extension<RequestId>,
-    Extension(viewer): Extension<Viewer>,
-    headers: HeaderMap,
-    Path(month): Path<String>,
-    Query(filter): Query<Filter>,
-) -> Response {
-    listing(&site, &rid, &viewer, &headers, &month, Kind::Month, &filter).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,22 +140,19 @@ pub(super) fn period_path(p: Period) -> String {
 
 async fn render_period(
     site: &Site,
-    rid: &RequestId,
     viewer: &Viewer,
     headers: &HeaderMap,
     period: Period,
     filter: &Filter,
     alias: Option<String>,
-) -> Response {
+) -> PageResult {
     let state = &site.app;
     let categories = filter.categories();
     let page_no = filter.page.unwrap_or(1).clamp(1, 10_000);
     if viewer.user.is_some() {
         // Personal: votes shown as given, muted words applied. Not cached.
-        return match build_period_page(state, viewer, period, &categories, page_no).await {
-            Ok(html) => Html(html).into_response(),
-            Err(e) => internal(rid, e),
-        };
+        let html = build_period_page(state, viewer, period, &categories, page_no).await?;
+        return Ok(Html(html).into_response());
     }
     // A guest's page depends on papers and community counters only, so it stays valid while
     // neither moves.
@@ -211,10 +161,7 @@ async fn render_period(
         let html = build_period_page(state, viewer, period, &categories, page_no).await?;
         Ok::<_, PageError>(CachedPage::new(axum::body::Bytes::from(html)))
     };
-    match cached(&site.pages, &site.app, key, alias, build).await {
-        Ok(page) => page.respond(headers),
-        Err(e) => e.into_response(),
-    }
+    Ok(cached(&site.pages, &site.app, key, alias, build).await?.respond(headers))
 }
 
 /// How many of a week's or month's most upvoted papers head its page.

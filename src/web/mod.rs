@@ -31,9 +31,9 @@ use axum::Router;
 pub fn router(site: Site) -> Router<Site> {
     Router::new()
         .route("/", get(listings::latest))
-        .route("/papers/date/{day}", get(listings::by_day))
-        .route("/papers/week/{week}", get(listings::by_week))
-        .route("/papers/month/{month}", get(listings::by_month))
+        .route("/papers/date/{day}", get(listings::by_period::<{ listings::DAY }>))
+        .route("/papers/week/{week}", get(listings::by_period::<{ listings::WEEK }>))
+        .route("/papers/month/{month}", get(listings::by_period::<{ listings::MONTH }>))
         .route("/papers/go", get(listings::go_to_day))
         .route("/search", get(search::page))
         .route("/papers/trending", get(trending::show))

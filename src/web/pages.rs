@@ -206,11 +206,5 @@ pub fn render_message(layout: &Layout, m: &Message) -> String {
     )
 }
 
-/// The opaque error page: what went wrong stays in the log; the request id is shown, to report.
-pub fn render_error(request_id: &str, unavailable: bool) -> String {
-    let title = if unavailable { "Unavailable" } else { "Error" };
-    render_page("error.html", &Layout::guest(title), context! { request_id, unavailable })
-}
-
 #[cfg(test)]
 mod tests;

@@ -1,27 +1,26 @@
 //! A paper's page: everything paperboy knows about it, with its math rendered and a citation.
 
+use super::error::PageResult;
 use super::markdown;
 use super::pages::{self, Layout, Message};
 use super::viewer::Viewer;
 use crate::app::AppState;
 use crate::papers::citation::bibtex;
 use crate::papers::ArxivId;
-use crate::server::request::RequestId;
 use crate::store::comments::{self, Comment};
 use crate::store::{collections, votes};
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse};
 use minijinja::{context, Value};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
 pub async fn show(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     // `/papers/{id}/cite.bib|.ris|.json`: the citation alone.
     let cite =
         id.rsplit_once('/').and_then(|(id, file)| Some((id.to_string(), super::export::CiteFormat::from_file(file)?)));
@@ -34,20 +33,17 @@ pub async fn show(
         Err(e) => {
             let text = e.to_string();
             let html = pages::render_message(&Layout::for_viewer(&viewer, "Not an arXiv id"), &Message::plain(&text));
-            return (StatusCode::BAD_REQUEST, Html(html)).into_response();
+            return Ok((StatusCode::BAD_REQUEST, Html(html)).into_response());
         }
     };
-    let (paper, hf) = match tokio::try_join!(state.store.paper(&id), state.store.hf_listing(&id)) {
-        Ok(x) => x,
-        Err(e) => return super::listings::internal(&rid, e),
-    };
+    let (paper, hf) = tokio::try_join!(state.store.paper(&id), state.store.hf_listing(&id))?;
     let Some(p) = paper else {
         let ctx = context! { unknown => id.as_str(), abs_url => id.abs_url() };
         let html = pages::render_page("unknown_paper.html", &Layout::for_viewer(&viewer, "Unknown paper"), ctx);
-        return (StatusCode::NOT_FOUND, Html(html)).into_response();
+        return Ok((StatusCode::NOT_FOUND, Html(html)).into_response());
     };
     if let Some(format) = cite {
-        return super::export::citations(std::slice::from_ref(&p), format, &crate::papers::citation::cite_key(&p));
+        return Ok(super::export::citations(std::slice::from_ref(&p), format, &crate::papers::citation::cite_key(&p)));
     }
     let key = p.id.as_str().to_string();
     let user_id = viewer.user.as_ref().map(|u| u.id);
@@ -68,14 +64,11 @@ pub async fn show(
             };
             Ok((activity, comments, voted, collections, holding))
         })
-        .await;
-    let (activity, comments, voted, collections, holding) = match community {
-        Ok(x) => x,
-        Err(e) => return super::listings::internal(&rid, e),
-    };
+        .await?;
+    let (activity, comments, voted, collections, holding) = community;
     let similar = super::search::similar_section(&state, &key).await;
     let page = PaperPage { paper: p, hf, voted, activity, collections, holding, similar, comments };
-    Html(render_paper_page(&viewer, &page)).into_response()
+    Ok(Html(render_paper_page(&viewer, &page)).into_response())
 }
 
 /// What a paper's page shows, loaded.

@@ -1,16 +1,16 @@
 //! The `/search` page and the paper page's similar papers (the search APIs are in `api`).
 
-use super::listings::{internal, rows as rows_of, RowContext};
+use super::error::PageResult;
+use super::listings::{rows as rows_of, RowContext};
 use super::pages::{self, Layout};
 use super::viewer::Viewer;
 use crate::app::AppState;
 use crate::papers::Paper;
 use crate::search::params::{parse_params, SearchParams, MAX_QUERY};
 use crate::search::{found, Mode, SearchRequest, SearchResults};
-use crate::server::request::RequestId;
 use axum::extract::{Extension, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse};
 use minijinja::context;
 
 const PAGE_SIZE: usize = 20;
@@ -58,33 +58,28 @@ pub enum SearchPage {
 /// `GET /search`.
 pub async fn page(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     Query(params): Query<SearchParams>,
-) -> Response {
+) -> PageResult {
     let semantic = state.search.as_ref().is_some_and(|s| s.vectors().is_some());
     let req = match parse_params(&params, PAGE_SIZE, PAGE_SIZE) {
         Ok(r) => r,
         Err((_, message)) => {
-            return (StatusCode::BAD_REQUEST, Html(render_search(&viewer, &SearchPage::Invalid(message))))
-                .into_response();
+            return Ok(
+                (StatusCode::BAD_REQUEST, Html(render_search(&viewer, &SearchPage::Invalid(message)))).into_response()
+            );
         }
     };
     if req.text.is_empty() {
-        return Html(render_search(&viewer, &SearchPage::Help { req, semantic })).into_response();
+        return Ok(Html(render_search(&viewer, &SearchPage::Help { req, semantic })).into_response());
     }
-    let (results, papers) = match found::search(state.search.as_deref(), &state.store, &req).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return Html(render_search(&viewer, &SearchPage::Off { req, semantic })).into_response(),
-        Err(e) => return failed(&rid, e),
+    let Some((results, papers)) = found::search(state.search.as_deref(), &state.store, &req).await? else {
+        return Ok(Html(render_search(&viewer, &SearchPage::Off { req, semantic })).into_response());
     };
-    let mut rows = match RowContext::load(&state, &viewer, &papers).await {
-        Ok(c) => c,
-        Err(e) => return internal(&rid, e),
-    };
+    let mut rows = RowContext::load(&state, &viewer, &papers).await?;
     rows.snippets =
         results.hits.iter().map(|h| (h.id.clone(), (h.title_html.clone(), h.abstract_html.clone()))).collect();
-    Html(render_search(&viewer, &SearchPage::Results { req, semantic, results, papers, rows })).into_response()
+    Ok(Html(render_search(&viewer, &SearchPage::Results { req, semantic, results, papers, rows })).into_response())
 }
 
 pub fn render_search(viewer: &Viewer, page: &SearchPage) -> String {
@@ -140,17 +135,6 @@ pub fn render_search(viewer: &Viewer, page: &SearchPage) -> String {
         ..form
     };
     pages::render_page("search.html", &layout, ctx)
-}
-
-/// A failed search on the page: the store's errors as the site shows them, the rest opaque.
-fn failed(rid: &RequestId, e: anyhow::Error) -> Response {
-    match e.downcast::<crate::store::StoreError>() {
-        Ok(store) => internal(rid, store),
-        Err(e) => {
-            tracing::error!(request_id = %rid.0, error = %e, "search failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, Html(pages::render_error(&rid.0, false))).into_response()
-        }
-    }
 }
 
 /// An API search: a query is required; errors become JSON answers.

@@ -141,11 +141,55 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
 }
 
 pub use crate::community::limits::Limit;
-pub use crate::server::request::{client_ip, PeerAddr};
+pub use crate::server::request::ClientIp;
 
 /// Counts one hit against a limit kept in the store; past it, the "Slow down" page.
-pub async fn check_limit(state: &AppState, _rid: &RequestId, limit: Limit, who: &str) -> Result<(), Response> {
-    crate::community::limits::check(&state.store, limit, who)
-        .await
-        .map_err(|e| super::error::PageError::from(e).into_response())
+pub async fn check_limit(state: &AppState, limit: Limit, who: &str) -> super::error::PageResult<()> {
+    Ok(crate::community::limits::check(&state.store, limit, who).await?)
+}
+
+/// A local path to go back to after a form: anything else (another site, `//host`) is `/`.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains(['\r', '\n']) => {
+            n.to_string()
+        }
+        _ => "/".into(),
+    }
+}
+
+/// A logged-in member, or off to the login page and back: to the page asked for (a GET), or
+/// to the page the form was sent from (its `Referer`, when on this site).
+pub struct Member(pub crate::accounts::User);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Member {
+    type Rejection = super::error::PageError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        if let Some(user) = parts.extensions.get::<Viewer>().and_then(|v| v.user.clone()) {
+            return Ok(Member(user));
+        }
+        let back_to = if parts.method == Method::GET {
+            parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string()
+        } else {
+            let referer = parts.headers.get(header::REFERER).and_then(|v| v.to_str().ok());
+            let path = referer
+                .and_then(|r| r.parse::<axum::http::Uri>().ok())
+                .map(|u| u.path_and_query().map_or_else(|| "/".to_string(), |p| p.as_str().to_string()));
+            safe_next(path.as_deref())
+        };
+        Err(super::error::PageError::Login { back_to })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(super::safe_next(Some("/papers/2501.00001")), "/papers/2501.00001");
+        for bad in ["https://evil.example", "//evil.example", "/\\evil", "javascript:x", "/a\r\nSet-Cookie: x"] {
+            assert_eq!(super::safe_next(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(super::safe_next(None), "/");
+    }
 }

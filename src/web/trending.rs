@@ -1,73 +1,46 @@
 //! `/papers/trending`: papers ranked by the formula in `crate::ranking`, explained on the page.
 
-use super::error::PageError;
-use super::listings::{internal, rows, Filter, RowContext};
+use super::error::{PageError, PageResult};
+use super::listings::{rows, Filter, RowContext};
 use super::pages::{self, Layout};
 use super::viewer::Viewer;
 use crate::app::AppState;
 use crate::community::ranking;
 use crate::server::cache::{cached, CachedPage};
-use crate::server::request::RequestId;
 use crate::server::site::Site;
 use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse};
 use minijinja::context;
 
 const PAGE_SIZE: usize = 50;
 
 pub async fn show(
     State(site): State<Site>,
-    Extension(rid): Extension<RequestId>,
     Extension(viewer): Extension<Viewer>,
     headers: HeaderMap,
     Query(filter): Query<Filter>,
-) -> Response {
+) -> PageResult {
     let state = &site.app;
     let categories = filter.categories();
     let page_no = filter.page.unwrap_or(1).clamp(1, 1_000) as usize;
     if viewer.user.is_some() {
-        return match render_html(state, &rid, &viewer, &categories, page_no).await {
-            Ok(html) => Html(html).into_response(),
-            Err(r) => r,
-        };
+        return Ok(Html(render_html(state, &viewer, &categories, page_no).await?).into_response());
     }
     // Guests share one rendering until the ranks, votes or papers move.
     let key = format!("trending|{}|{page_no}", categories.join(","));
     let build = || async {
-        let html = render_html(state, &rid, &viewer, &categories, page_no).await.map_err(PageError::Page)?;
+        let html = render_html(state, &viewer, &categories, page_no).await?;
         Ok::<_, PageError>(CachedPage::new(axum::body::Bytes::from(html)))
     };
-    match cached(&site.pages, &site.app, key, None, build).await {
-        Ok(page) => page.respond(&headers),
-        Err(e) => e.into_response(),
-    }
+    Ok(cached(&site.pages, &site.app, key, None, build).await?.respond(&headers))
 }
 
-/// The page, or the error response to send instead.
-async fn render_html(
-    state: &AppState,
-    rid: &RequestId,
-    viewer: &Viewer,
-    categories: &[String],
-    page_no: usize,
-) -> Result<String, Response> {
-    let (refreshed, papers, more) = match ranking::ranked_page(
-        &state.store,
-        state.settings.community.trending_days,
-        categories,
-        page_no,
-        PAGE_SIZE,
-    )
-    .await
-    {
-        Ok(x) => x,
-        Err(e) => return Err(internal(rid, e)),
-    };
-    let ctx = match RowContext::load(state, viewer, &papers).await {
-        Ok(c) => c,
-        Err(e) => return Err(internal(rid, e)),
-    };
+/// The page, loaded and rendered.
+async fn render_html(state: &AppState, viewer: &Viewer, categories: &[String], page_no: usize) -> PageResult<String> {
+    let days = state.settings.community.trending_days;
+    let (refreshed, papers, more) = ranking::ranked_page(&state.store, days, categories, page_no, PAGE_SIZE).await?;
+    let ctx = RowContext::load(state, viewer, &papers).await?;
     let page = TrendingPage {
         categories: categories.to_vec(),
         page_no,
