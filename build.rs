@@ -1,5 +1,6 @@
-//! Embeds the files under static/ (KaTeX, vendored from npm by scripts/vendor-katex.sh) in the
-//! binary, so that paperboy serves them itself.
+//! Embeds the files under static/ (KaTeX, vendored from npm by scripts/vendor-katex.sh; the
+//! site's CSS and scripts) and the page templates under templates/pages/ in the binary, so that
+//! paperboy serves them itself and a new file needs no list kept by hand.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -18,16 +19,23 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, String)>) {
     }
 }
 
-fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
-    println!("cargo:rerun-if-changed=static");
+/// Writes `OUT_DIR/{file}`: a static `name` listing every file under `dir` (relative path,
+/// contents through `include`).
+fn embed(dir: &str, file: &str, name: &str, ty: &str, include: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    println!("cargo:rerun-if-changed={dir}");
     let mut files = Vec::new();
     walk(&root, &root, &mut files);
-    let mut code = String::from("pub static ASSETS: &[(&str, &[u8])] = &[\n");
+    let mut code = format!("pub static {name}: &[(&str, {ty})] = &[\n");
     for (rel, abs) in files {
-        let _ = writeln!(code, "    ({rel:?}, include_bytes!({abs:?})),");
+        let _ = writeln!(code, "    ({rel:?}, {include}!({abs:?})),");
     }
     code.push_str("];\n");
-    let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("assets.rs");
+    let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join(file);
     std::fs::write(out, code).expect("OUT_DIR writable");
+}
+
+fn main() {
+    embed("static", "assets.rs", "ASSETS", "&[u8]", "include_bytes");
+    embed("templates/pages", "page_templates.rs", "TEMPLATES", "&str", "include_str");
 }

@@ -17,33 +17,8 @@ use minijinja::{context, AutoEscape, Environment, Error, ErrorKind, Output, Stat
 use serde::Serialize;
 use std::sync::OnceLock;
 
-/// Every page template, by name.
-const TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../../templates/pages/base.html")),
-    ("macros.html", include_str!("../../templates/pages/macros.html")),
-    ("admin.html", include_str!("../../templates/pages/admin.html")),
-    ("collection.html", include_str!("../../templates/pages/collection.html")),
-    ("collections.html", include_str!("../../templates/pages/collections.html")),
-    ("digest_notice.html", include_str!("../../templates/pages/digest_notice.html")),
-    ("empty.html", include_str!("../../templates/pages/empty.html")),
-    ("error.html", include_str!("../../templates/pages/error.html")),
-    ("listing.html", include_str!("../../templates/pages/listing.html")),
-    ("login.html", include_str!("../../templates/pages/login.html")),
-    ("message.html", include_str!("../../templates/pages/message.html")),
-    ("paper.html", include_str!("../../templates/pages/paper.html")),
-    ("preferences.html", include_str!("../../templates/pages/preferences.html")),
-    ("rows.html", include_str!("../../templates/pages/rows.html")),
-    ("search.html", include_str!("../../templates/pages/search.html")),
-    ("settings.html", include_str!("../../templates/pages/settings.html")),
-    ("signup.html", include_str!("../../templates/pages/signup.html")),
-    ("submit.html", include_str!("../../templates/pages/submit.html")),
-    ("subscribe.html", include_str!("../../templates/pages/subscribe.html")),
-    ("tokens.html", include_str!("../../templates/pages/tokens.html")),
-    ("trending.html", include_str!("../../templates/pages/trending.html")),
-    ("unknown_paper.html", include_str!("../../templates/pages/unknown_paper.html")),
-    ("unsubscribe.html", include_str!("../../templates/pages/unsubscribe.html")),
-    ("user.html", include_str!("../../templates/pages/user.html")),
-];
+// Every page template, by name (`TEMPLATES`, made by build.rs from templates/pages/).
+include!(concat!(env!("OUT_DIR"), "/page_templates.rs"));
 
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
