@@ -1,6 +1,6 @@
 //! Subscribers and the outbox, in SQL written once for both backends (see `store::db`).
 
-use super::db::{Db, Row, Val};
+use super::db::{placeholders, Db, Row, Val};
 use super::Result;
 use crate::digest::{Frequency, Mode, Preferences, Subscriber};
 
@@ -171,18 +171,7 @@ pub fn enqueue(db: &mut dyn Db, messages: &[NewMessage], now: i64) -> Result<u64
         let mut params: Vec<Val> = Vec::with_capacity(chunk.len() * 9);
         for (i, m) in chunk.iter().enumerate() {
             let b = i * 9;
-            values.push(format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9
-            ));
+            values.push(format!("({})", placeholders(b + 1, 9)));
             params.extend([
                 Val::from(m.key.as_str()),
                 Val::from(m.subscriber_id),
