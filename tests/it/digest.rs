@@ -58,23 +58,24 @@ async fn confirmed_readers(store: &paperboy::store::Store, n: usize) {
     store
         .transaction(move |db| {
             let now = chrono::Utc::now().timestamp();
+            requested_readers(db, n, now)?;
             for i in 0..n {
-                let email = format!("reader{i}@example.org");
-                dstore::request_subscription(
-                    db,
-                    &email,
-                    None,
-                    &Preferences::default(),
-                    &format!("h{i}"),
-                    now,
-                    now + 60,
-                )?;
                 dstore::confirm(db, &format!("h{i}"), now)?;
             }
             Ok(())
         })
         .await
         .unwrap();
+}
+
+/// `n` subscriptions requested by `reader{i}@example.org` (token `h{i}`), the default
+/// preferences, not confirmed yet.
+fn requested_readers(db: &mut dyn paperboy::store::db::Db, n: usize, now: i64) -> paperboy::store::Result<()> {
+    for i in 0..n {
+        let (email, token) = (format!("reader{i}@example.org"), format!("h{i}"));
+        dstore::request_subscription(db, &email, None, &Preferences::default(), &token, now, now + 60)?;
+    }
+    Ok(())
 }
 
 /// How many messages each address received.
@@ -313,27 +314,10 @@ async fn a_send_run_killed_midway_resumes_and_doubles_at_most_the_message_in_fli
     let store = paperboy::store::Store::open(data.path().join("paperboy.db").to_str().unwrap()).await.unwrap();
     let subscribers = 120;
     confirmed_readers(&store, subscribers).await;
-    let run = |args: &[&str]| {
-        std::process::Command::new(bin)
-            .arg("--data-dir")
-            .arg(data.path())
-            .args(args)
-            .env("PAPERBOY_MAIL__SMTP_HOST", "127.0.0.1")
-            .env("PAPERBOY_MAIL__SMTP_PORT", sink.port.to_string())
-            .env("PAPERBOY_MAIL__CLAIM_SECS", "2")
-            .env("PAPERBOY_MAIL__BATCH", "10")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap()
-    };
+    let run = |args: &[&str]| mail_command(data.path(), &sink, 10, &[]).args(args).spawn().unwrap();
     let mut first = run(&["digest", "send", "--date", "2025-08-07"]);
     // Kill it once some, not all, were delivered.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while sink.messages().len() < 20 {
-        assert!(std::time::Instant::now() < deadline, "the run did not start sending");
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    wait_for_mail(&sink, 20, "the run did not start sending");
     first.kill().unwrap();
     first.wait().unwrap();
     let before = sink.messages().len();
@@ -370,17 +354,7 @@ async fn two_workers_racing_on_postgresql_send_each_message_once() {
     store
         .transaction(move |db| {
             let now = chrono::Utc::now().timestamp();
-            for i in 0..n {
-                dstore::request_subscription(
-                    db,
-                    &format!("reader{i}@example.org"),
-                    None,
-                    &Preferences::default(),
-                    &format!("h{i}"),
-                    now,
-                    now + 60,
-                )?;
-            }
+            requested_readers(db, n, now)?;
             let ids: Vec<i64> =
                 db.query("SELECT id FROM subscribers ORDER BY id", &[])?.iter().map(|r| r.int(0)).collect();
             let messages: Vec<_> =
@@ -504,36 +478,16 @@ async fn two_nodes_deliver_on_postgresql_and_one_killed_midway_is_taken_over() {
     paperboy::sample::load_if_empty(&store).await.unwrap();
     let subscribers = 150;
     confirmed_readers(&store, subscribers).await;
-    let bin = env!("CARGO_BIN_EXE_paperboy");
     let node = |args: &[&str]| {
         let data = tempfile::tempdir().unwrap().keep();
-        std::process::Command::new(bin)
-            .arg("--data-dir")
-            .arg(data)
-            .args(args)
-            .env("PAPERBOY_DATABASE_URL", &url)
-            .env("PAPERBOY_SEARCH__FETCH_MODEL", "false")
-            .env("PAPERBOY_MAIL__SMTP_HOST", "127.0.0.1")
-            .env("PAPERBOY_MAIL__SMTP_PORT", sink.port.to_string())
-            .env("PAPERBOY_MAIL__CLAIM_SECS", "2")
-            .env("PAPERBOY_MAIL__BATCH", "5")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap()
+        let env = [("PAPERBOY_DATABASE_URL", url.as_str()), ("PAPERBOY_SEARCH__FETCH_MODEL", "false")];
+        mail_command(&data, &sink, 5, &env).args(args).spawn().unwrap()
     };
     // Node A queues the day's digests and starts delivering; node B delivers alongside.
     let mut a = node(&["digest", "send", "--date", "2025-08-07"]);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while sink.messages().len() < 10 {
-        assert!(std::time::Instant::now() < deadline, "node A did not start sending");
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    wait_for_mail(&sink, 10, "node A did not start sending");
     let mut b = node(&["digest", "deliver"]);
-    while sink.messages().len() < 40 {
-        assert!(std::time::Instant::now() < deadline, "the nodes stalled");
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    wait_for_mail(&sink, 40, "the nodes stalled");
     // Node A dies mid-run; B finishes, taking over A's claims once they expire.
     a.kill().unwrap();
     a.wait().unwrap();
@@ -546,4 +500,29 @@ async fn two_nodes_deliver_on_postgresql_and_one_killed_midway_is_taken_over() {
     assert!(counts.values().filter(|&&n| n > 1).count() <= 1, "at most the message A had in flight twice");
     let q = store.read(dstore::queue_summary).await.unwrap();
     assert_eq!(q.by_status, vec![("sent".to_string(), subscribers as i64)]);
+}
+
+/// `paperboy --data-dir DIR …` delivering to `sink`, claiming `batch` messages at a time, its
+/// output discarded.
+fn mail_command(data: &std::path::Path, sink: &SmtpSink, batch: u32, env: &[(&str, &str)]) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_paperboy"));
+    c.arg("--data-dir")
+        .arg(data)
+        .envs(env.iter().copied())
+        .env("PAPERBOY_MAIL__SMTP_HOST", "127.0.0.1")
+        .env("PAPERBOY_MAIL__SMTP_PORT", sink.port.to_string())
+        .env("PAPERBOY_MAIL__CLAIM_SECS", "2")
+        .env("PAPERBOY_MAIL__BATCH", batch.to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    c
+}
+
+/// Waits (30 s at most) until `sink` holds `n` messages.
+fn wait_for_mail(sink: &SmtpSink, n: usize, failure: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while sink.messages().len() < n {
+        assert!(std::time::Instant::now() < deadline, "{failure}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }
