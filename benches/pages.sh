@@ -2,7 +2,8 @@
 # Pages and API answers of two builds side by side, in the same run: requests/s and latency
 # with the real corpus (36,789 papers) in SQLite, each against its own /healthz (one
 # `SELECT 1`) measured in the same run. wrk and paperboy share the machine's cores; the two
-# builds are measured one after the other, path by path, so that both see the same machine.
+# builds are measured path by path in the order A B B A (the mean of two runs each), so that both
+# see the same machine and neither is always first.
 # wrk: Debian's package `wrk`. Usage: benches/pages.sh BASELINE_BINARY NEW_BINARY [seconds per run]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,16 +29,18 @@ rate() { # port path [curl/wrk args]: requests/s, p50, p99
 }
 declare -A HEALTH
 for port in 18601 18602; do HEALTH[$port]=$(rate "$port" /healthz | cut -d' ' -f1); done
-echo "| path | baseline req/s (p50, p99) | vs its /healthz | new req/s (p50, p99) | vs its /healthz | new / baseline |"
+echo "| path | baseline req/s (p50, p99) | vs its /healthz | new req/s (p50, p99) | vs its /healthz | new / baseline req/s |"
 echo "|---|---|---|---|---|---|"
 row() {
     local path="$1"; shift
-    read -r ra pa qa <<<"$(rate 18601 "$path" "$@")"
-    read -r rb pb qb <<<"$(rate 18602 "$path" "$@")"
-    awk -v p="$path" -v g="$*" -v ra="$ra" -v pa="$pa" -v qa="$qa" -v rb="$rb" -v pb="$pb" -v qb="$qb" \
-        -v ha="${HEALTH[18601]}" -v hb="${HEALTH[18602]}" 'BEGIN {
+    read -r ra1 pa qa <<<"$(rate 18601 "$path" "$@")"
+    read -r rb1 pb qb <<<"$(rate 18602 "$path" "$@")"
+    read -r rb2 _ _ <<<"$(rate 18602 "$path" "$@")"
+    read -r ra2 _ _ <<<"$(rate 18601 "$path" "$@")"
+    awk -v p="$path" -v g="$*" -v ra="$(( (ra1 + ra2) / 2 ))" -v pa="$pa" -v qa="$qa" -v rb="$(( (rb1 + rb2) / 2 ))" \
+        -v pb="$pb" -v qb="$qb" -v ha="${HEALTH[18601]}" -v hb="${HEALTH[18602]}" 'BEGIN {
         printf "| `%s`%s | %d (%s, %s) | %.3f | %d (%s, %s) | %.3f | %.2f |\n",
-            p, (g ~ /gzip/ ? " (gzip)" : ""), ra, pa, qa, ra / ha, rb, pb, qb, rb / hb, (rb / hb) / (ra / ha) }'
+            p, (g ~ /gzip/ ? " (gzip)" : ""), ra, pa, qa, ra / ha, rb, pb, qb, rb / hb, rb / ra }'
 }
 row /healthz
 row / -H 'accept-encoding: gzip'

@@ -2,7 +2,7 @@
 //! extends `base.html`, the one layout; `macros.html` holds the pieces pages share (paper rows,
 //! the vote button, the CSRF field).
 //!
-//! Auto-escaping is on for every template, with [`escape`]'s rules (the pages' markup is what
+//! Auto-escaping is on for every template, with [`escape`](super::html::escape)'s rules (the pages' markup is what
 //! it was when they were written by hand). Only HTML made safe elsewhere — Markdown rendered
 //! by `web/markdown.rs`, search highlights built from escaped text — is handed over with
 //! [`Value::from_safe_string`].
@@ -10,7 +10,6 @@
 //! Handlers load data; the `render_*` functions (here and beside their handlers) turn plain
 //! data into a page, with no store and no clock, so that they can be tested on fixed data.
 
-use super::html::escape;
 use super::viewer::Viewer;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{context, AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
@@ -36,7 +35,7 @@ fn env() -> &'static Environment<'static> {
     })
 }
 
-/// Prints a value: escaped as [`escape`] does (minijinja's own escaping also turns `/` into
+/// Prints a value: escaped as [`escape`](super::html::escape) does (minijinja's own escaping also turns `/` into
 /// `&#x2f;`, which would change every URL in the pages), unless it is safe; `none` prints
 /// nothing, booleans print `true` and `false`.
 fn format_value(out: &mut Output, state: &State, value: &Value) -> Result<(), Error> {
@@ -47,12 +46,32 @@ fn format_value(out: &mut Output, state: &State, value: &Value) -> Result<(), Er
         return minijinja::escape_formatter(out, state, value);
     }
     let written = match (value.as_str(), value.kind()) {
-        (Some(s), _) => out.write_str(&escape(s)),
+        (Some(s), _) => write_escaped(out, s),
         // `true`/`false` as Rust writes them (`aria-pressed`), not Python's `True`.
         (None, ValueKind::Bool) => out.write_str(if value.is_true() { "true" } else { "false" }),
-        (None, _) => out.write_str(&escape(&value.to_string())),
+        (None, ValueKind::Number) => write!(out, "{value}"),
+        (None, _) => write_escaped(out, &value.to_string()),
     };
     written.map_err(|_| Error::new(ErrorKind::WriteFailure, "cannot write the page"))
+}
+
+/// `s`, escaped as [`escape`](super::html::escape) does, written straight into the page (no copy of `s`).
+fn write_escaped(out: &mut Output, s: &str) -> std::fmt::Result {
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.write_str(&s[from..i])?;
+        out.write_str(entity)?;
+        from = i + 1;
+    }
+    out.write_str(&s[from..])
 }
 
 /// What a page shows when its template fails (the cause goes to the log).
