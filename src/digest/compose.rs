@@ -291,8 +291,8 @@ pub async fn queue_period(
             report.subscribers += 1;
             let liked = match (s.prefs.mode, s.user_id) {
                 (Mode::ForMe, Some(uid)) => {
-                    if !liked_cache.contains_key(&uid) {
-                        liked_cache.insert(uid, Liked::of(store, uid).await?);
+                    if let std::collections::hash_map::Entry::Vacant(e) = liked_cache.entry(uid) {
+                        e.insert(Liked::of(store, uid).await?);
                     }
                     liked_cache.get(&uid)
                 }

@@ -248,14 +248,6 @@ impl Db for PgDb {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn placeholders_keep_their_numbers() {
-        assert_eq!(super::sqlite_sql("SELECT $2, $1 FROM t WHERE a = '$x'"), "SELECT ?2, ?1 FROM t WHERE a = '$x'");
-    }
-}
-
 /// `$from, $from+1, …`: `n` numbered placeholders.
 pub(crate) fn placeholders(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
@@ -264,4 +256,12 @@ pub(crate) fn placeholders(from: usize, n: usize) -> String {
 /// Text parameters, one per id.
 pub(crate) fn texts(ids: &[String]) -> Vec<Val> {
     ids.iter().map(Val::from).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_keep_their_numbers() {
+        assert_eq!(super::sqlite_sql("SELECT $2, $1 FROM t WHERE a = '$x'"), "SELECT ?2, ?1 FROM t WHERE a = '$x'");
+    }
 }

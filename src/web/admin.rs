@@ -10,11 +10,11 @@ use crate::community::moderation;
 use crate::store::{self, comments, submissions};
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect};
 use minijinja::context;
 use serde::Deserialize;
 
-fn require_admin(viewer: &Viewer) -> Result<User, Response> {
+fn require_admin(viewer: &Viewer) -> PageResult<User> {
     match &viewer.user {
         Some(u) if u.is_admin() => Ok(u.clone()),
         Some(_) => {
@@ -22,9 +22,9 @@ fn require_admin(viewer: &Viewer) -> Result<User, Response> {
                 &Layout::for_viewer(viewer, "Refused"),
                 &Message::plain("Only administrators can moderate."),
             );
-            Err((StatusCode::FORBIDDEN, Html(html)).into_response())
+            Err(PageError::page((StatusCode::FORBIDDEN, Html(html)).into_response()))
         }
-        None => Err(Redirect::to("/login?next=/admin").into_response()),
+        None => Err(PageError::Login { back_to: "/admin".into() }),
     }
 }
 
@@ -33,7 +33,7 @@ fn when(t: i64) -> String {
 }
 
 pub async fn show(State(state): State<AppState>, Extension(viewer): Extension<Viewer>) -> PageResult {
-    require_admin(&viewer).map_err(PageError::Page)?;
+    require_admin(&viewer)?;
     let data = state
         .store
         .read(|db| {
@@ -101,7 +101,7 @@ pub async fn act(
     Path((kind, target, action)): Path<(String, String, String)>,
     form: Result<Form<ReasonForm>, axum::extract::rejection::FormRejection>,
 ) -> PageResult {
-    let admin = require_admin(&viewer).map_err(PageError::Page)?;
+    let admin = require_admin(&viewer)?;
     let reason = form.map(|f| f.0.reason).unwrap_or_default();
     let nothing = || PageError::message(StatusCode::NOT_FOUND, "Not found", "Nothing to do that to.");
     let what = moderation::Action::parse(&kind, &target, &action).ok_or_else(nothing)?;

@@ -119,7 +119,7 @@ pub async fn submit_post(
     match submissions::submit(&state.store, &state.settings.community, &arxiv, &user, &form.paper).await {
         Ok(paper) => Ok(Redirect::to(&format!("/papers/{}", paper.id.as_str())).into_response()),
         // A refusal is shown on the form, with what was typed.
-        Err(crate::community::Error::Refused(r)) => Err(PageError::Page(submit_page(
+        Err(crate::community::Error::Refused(r)) => Err(PageError::page(submit_page(
             &state,
             &viewer,
             super::error::status_of(r.reason),

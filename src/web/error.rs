@@ -22,7 +22,7 @@ pub enum PageError {
     /// Anything else: logged, and an opaque 500.
     Internal(anyhow::Error),
     /// A page drawn by the handler (a form shown again with its error).
-    Page(Response),
+    Page(Box<Response>),
 }
 
 pub type PageResult<T = Response> = Result<T, PageError>;
@@ -68,6 +68,11 @@ impl ErrorPage {
 }
 
 impl PageError {
+    /// A page drawn by the handler, answered as it is.
+    pub fn page(response: Response) -> Self {
+        PageError::Page(Box::new(response))
+    }
+
     pub fn message(status: StatusCode, title: &str, text: impl Into<String>) -> Self {
         PageError::Message { status, title: title.into(), text: text.into(), back: None }
     }
@@ -140,7 +145,7 @@ impl From<community::Error> for PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
-            PageError::Page(r) => r,
+            PageError::Page(r) => *r,
             PageError::Message { status, title, text, back } => ErrorPage {
                 title: format!("{title} · paperboy"),
                 kind: Drawn::Message { heading: Some(title), text, back },

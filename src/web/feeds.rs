@@ -402,7 +402,7 @@ pub async fn serve(
         _ => {}
     }
     let build =
-        || async { build(&state, &rid, &spec, source, format, &categories, ctx).await.map_err(PageError::Page) };
+        || async { build(&state, &rid, &spec, source, format, &categories, ctx).await.map_err(PageError::page) };
     let cached = match cached(&site.pages, &site.app, key, None, build).await {
         Ok(c) => c,
         Err(e) => return e.into_response(),

@@ -12,7 +12,6 @@ mod digest;
 mod error;
 mod export;
 mod feeds;
-mod html;
 mod listings;
 mod markdown;
 mod pages;

@@ -2,7 +2,7 @@
 //! extends `base.html`, the one layout; `macros.html` holds the pieces pages share (paper rows,
 //! the vote button, the CSRF field).
 //!
-//! Auto-escaping is on for every template, with [`escape`](super::html::escape)'s rules (the pages' markup is what
+//! Auto-escaping is on for every template, with [`write_escaped`]'s rules (the pages' markup is what
 //! it was when they were written by hand). Only HTML made safe elsewhere — Markdown rendered
 //! by `web/markdown.rs`, search highlights built from escaped text — is handed over with
 //! [`Value::from_safe_string`].
@@ -35,7 +35,7 @@ fn env() -> &'static Environment<'static> {
     })
 }
 
-/// Prints a value: escaped as [`escape`](super::html::escape) does (minijinja's own escaping also turns `/` into
+/// Prints a value: escaped as [`write_escaped`] does (minijinja's own escaping also turns `/` into
 /// `&#x2f;`, which would change every URL in the pages), unless it is safe; `none` prints
 /// nothing, booleans print `true` and `false`.
 fn format_value(out: &mut Output, state: &State, value: &Value) -> Result<(), Error> {
@@ -55,7 +55,7 @@ fn format_value(out: &mut Output, state: &State, value: &Value) -> Result<(), Er
     written.map_err(|_| Error::new(ErrorKind::WriteFailure, "cannot write the page"))
 }
 
-/// `s`, escaped as [`escape`](super::html::escape) does, written straight into the page (no copy of `s`).
+/// `s`, escaped as [`write_escaped`] does, written straight into the page (no copy of `s`).
 fn write_escaped(out: &mut Output, s: &str) -> std::fmt::Result {
     let mut from = 0;
     for (i, b) in s.bytes().enumerate() {
