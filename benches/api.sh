@@ -2,11 +2,8 @@
 # Issue 6's benchmark: requests/s and latency of the JSON APIs and a feed with the real corpus
 # (36,789 papers) in SQLite, against /healthz (one `SELECT 1`) measured in the same run.
 # wrk and paperboy share the machine's cores. Usage: benches/api.sh [seconds per run]
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/common.sh"
 SECS="${1:-8}"
-BIN=./target/release/paperboy
-[ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 WORK="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 "$BIN" --data-dir "$WORK" import ../shared/corpus/arxiv-2025-snapshot.jsonl.gz >/dev/null 2>&1

@@ -7,11 +7,8 @@
 #   - two nodes: two wrk (-t1 -c16 each) at once, one per node, summed (what a load balancer
 #     with round-robin would give, without a balancer's own cost on these two cores).
 # Baseline: /healthz of node A in the same run. Usage: benches/nodes.sh [seconds per run]
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/common.sh"
 SECS="${1:-8}"
-BIN=./target/release/paperboy
-[ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
 PGDATA="${PAPERBOY_TEST_PGDATA:-/tmp/paperboy-test-pg}"
 if [ "$(id -u)" = 0 ]; then pg() { runuser -u postgres -- "$@"; }; else pg() { "$@"; }; fi
