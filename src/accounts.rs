@@ -1,6 +1,9 @@
 //! Accounts: names, addresses and passwords parsed once at the edge, argon2id hashing, and the
 //! random tokens behind sessions and CSRF protection.
 
+pub mod sessions;
+pub mod tokens;
+
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use base64::Engine;

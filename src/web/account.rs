@@ -2,8 +2,9 @@
 
 use super::error::PageResult;
 use super::pages::{self, Layout};
-use super::session::{self, check_limit, now, safe_next, ClientIp, Limit, Member, SESSION_COOKIE};
+use super::session::{self, check_limit, safe_next, ClientIp, Limit, Member, SESSION_COOKIE};
 use super::viewer::Viewer;
+use crate::accounts::sessions::{self, Login};
 use crate::accounts::{self, Email, Password, Username};
 use crate::app::AppState;
 use crate::store::{self, collections, submissions, votes};
@@ -69,11 +70,8 @@ pub struct LoginForm {
 
 /// Starts a session for `user_id` and sends the cookie (a new token at every login).
 async fn start_session(state: &AppState, user_id: i64, next: &str) -> PageResult {
-    let token = accounts::new_token();
-    let hash = accounts::token_hash(&token);
     let ttl = i64::from(state.settings.community.session_days.max(1)) * 86_400;
-    let now = now();
-    state.store.transaction(move |db| store::accounts::create_session(db, &hash, user_id, now, now + ttl)).await?;
+    let token = sessions::start(&state.store, user_id, ttl).await?;
     let mut r = Redirect::to(next).into_response();
     r.headers_mut().append(header::SET_COOKIE, session::set_cookie(state, SESSION_COOKIE, &token, ttl));
     Ok(r)
@@ -87,41 +85,15 @@ pub async fn login(
 ) -> PageResult {
     check_limit(&state, Limit::new("login", state.settings.community.limits.login), &ip).await?;
     let next = safe_next(form.next.as_deref());
-    let name = form.username.trim().to_string();
-    let found = state.store.read(move |db| store::accounts::credentials(db, &name)).await?;
-    let password = form.password.clone();
-    let (user, ok) = match tokio::task::spawn_blocking(move || match found {
-        Some((user, hash)) => {
-            let ok = accounts::verify_password(&hash, &password);
-            (Some(user), ok)
-        }
-        None => {
-            // Same work as for a real account: no timing hint of which names exist.
-            let _ = accounts::verify_password(accounts::dummy_hash(), &password);
-            (None, false)
-        }
-    })
-    .await
-    {
-        Ok(x) => x,
-        Err(e) => return Err(e.into()),
+    let refused = |status, text| {
+        Ok(form_page(&viewer, status, "Log in", Some(text), &login_form(&viewer, &next, &form.username)))
     };
-    match user {
-        Some(u) if ok && !u.suspended => start_session(&state, u.id, &next).await,
-        Some(u) if ok && u.suspended => Ok(form_page(
-            &viewer,
-            StatusCode::FORBIDDEN,
-            "Log in",
-            Some("This account is suspended. Contact the operator of this instance."),
-            &login_form(&viewer, &next, &form.username),
-        )),
-        _ => Ok(form_page(
-            &viewer,
-            StatusCode::UNAUTHORIZED,
-            "Log in",
-            Some("Wrong username or password."),
-            &login_form(&viewer, &next, &form.username),
-        )),
+    match sessions::log_in(&state.store, &form.username, &form.password).await? {
+        Login::Welcome(u) => start_session(&state, u.id, &next).await,
+        Login::Suspended => {
+            refused(StatusCode::FORBIDDEN, "This account is suspended. Contact the operator of this instance.")
+        }
+        Login::Wrong => refused(StatusCode::UNAUTHORIZED, "Wrong username or password."),
     }
 }
 
@@ -164,24 +136,15 @@ pub async fn signup(
         Ok(p) => p,
         Err(e) => return Ok(again(&e.to_string())),
     };
-    let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&password)).await?;
-    let name = username.as_str().to_string();
-    let created = state
-        .store
-        .transaction(move |db| {
-            store::accounts::create_user(db, &name, email.as_ref().map(|e| e.as_str()), &hash, now())
-        })
-        .await;
-    match created {
-        Ok(Some(id)) => start_session(&state, id, "/").await,
-        Ok(None) => Ok(again("That username is taken.")),
-        Err(e) => Err(e.into()),
+    match sessions::sign_up(&state.store, username, email, password).await? {
+        Some(id) => start_session(&state, id, "/").await,
+        None => Ok(again("That username is taken.")),
     }
 }
 
 pub async fn logout(State(state): State<AppState>, Extension(viewer): Extension<Viewer>) -> PageResult {
     if let Some(hash) = viewer.session.clone() {
-        state.store.transaction(move |db| store::accounts::delete_session(db, &hash)).await?;
+        sessions::end(&state.store, hash).await?;
     }
     let mut r = Redirect::to("/").into_response();
     r.headers_mut().append(header::SET_COOKIE, session::set_cookie(&state, SESSION_COOKIE, "", 0));
@@ -247,9 +210,7 @@ pub async fn save_settings(
                     Err(_) => return Ok(fail(&user, &format!("{} is not an arXiv category code.", code.trim()))),
                 }
             }
-            let id = user.id;
-            let (e2, m2, c2) = (email.clone(), muted.clone(), cats.clone());
-            state.store.transaction(move |db| store::accounts::update_profile(db, id, e2.as_deref(), &m2, &c2)).await?;
+            sessions::save_profile(&state.store, user.id, email.clone(), muted.clone(), cats.clone()).await?;
             let updated = accounts::User { email, muted_words: muted, default_categories: cats, ..user };
             Ok(form_page(
                 &viewer,
@@ -264,38 +225,17 @@ pub async fn save_settings(
                 Ok(p) => p,
                 Err(e) => return Ok(fail(&user, &e.to_string())),
             };
-            let name = user.username.clone();
-            let found = state.store.read(move |db| store::accounts::credentials(db, &name)).await?;
-            let current = form.current_password.clone();
-            let checked = tokio::task::spawn_blocking(move || {
-                let ok = found.is_some_and(|(_, hash)| accounts::verify_password(&hash, &current));
-                ok.then(|| accounts::hash_password(&new))
-            })
-            .await;
-            let hash = match checked {
-                Ok(Some(h)) => h,
-                Ok(None) => return Ok(fail(&user, "The current password is wrong.")),
-                Err(e) => return Err(e.into()),
-            };
-            let (id, keep) = (user.id, viewer.session.clone().unwrap_or_default());
-            let done = state
-                .store
-                .transaction(move |db| {
-                    store::accounts::set_password(db, id, &hash)?;
-                    // Everywhere else this account was logged in, it is not any more.
-                    store::accounts::delete_other_sessions(db, id, &keep)
-                })
-                .await;
-            match done {
-                Ok(()) => Ok(form_page(
-                    &viewer,
-                    StatusCode::OK,
-                    "Settings",
-                    None,
-                    &settings_form(&viewer, &user, Some("Password changed; other sessions were logged out."), None),
-                )),
-                Err(e) => Err(e.into()),
+            let keep = viewer.session.clone().unwrap_or_default();
+            if !sessions::change_password(&state.store, &user, keep, &form.current_password, new).await? {
+                return Ok(fail(&user, "The current password is wrong."));
             }
+            Ok(form_page(
+                &viewer,
+                StatusCode::OK,
+                "Settings",
+                None,
+                &settings_form(&viewer, &user, Some("Password changed; other sessions were logged out."), None),
+            ))
         }
         _ => Ok(fail(&user, "Unknown action.")),
     }

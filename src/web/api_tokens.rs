@@ -4,24 +4,15 @@
 
 use super::error::PageResult;
 use super::pages::{self, Layout};
-use super::session::now;
 use super::session::Member;
 use super::viewer::Viewer;
-use crate::accounts;
+use crate::accounts::tokens;
 use crate::app::AppState;
-use crate::store;
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
 use minijinja::context;
 use serde::Deserialize;
-
-/// Longest token name, in characters.
-const MAX_NAME: usize = 60;
-/// Live tokens one member may hold.
-const MAX_TOKENS: usize = 20;
-/// Every token starts with this, so that it is recognised (by people and by secret scanners).
-pub const TOKEN_PREFIX: &str = "pb_";
 
 fn when(t: Option<i64>) -> String {
     t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
@@ -41,7 +32,7 @@ pub enum Top {
 }
 
 async fn render(state: &AppState, viewer: &Viewer, user_id: i64, status: StatusCode, top: &Top) -> PageResult {
-    let tokens = state.store.read(move |db| store::accounts::api_tokens_of(db, user_id)).await?;
+    let tokens = tokens::of(&state.store, user_id).await?;
     let html = render_tokens(viewer, &tokens, top);
     let mut r = (status, Html(html)).into_response();
     // A page that may show a token once must not be stored by the browser or a proxy.
@@ -63,7 +54,7 @@ pub fn render_tokens(viewer: &Viewer, tokens: &[crate::store::accounts::ApiToken
             made => when(Some(t.created_at)),
             used => when(t.last_used_at),
         }).collect::<Vec<_>>(),
-        max_name => MAX_NAME,
+        max_name => tokens::MAX_NAME,
     };
     pages::render_page("tokens.html", &Layout::for_viewer(viewer, "API tokens · paperboy"), ctx)
 }
@@ -88,31 +79,14 @@ pub async fn create(
     Member(user): Member,
     Form(form): Form<NewToken>,
 ) -> PageResult {
-    let name = form.name.trim().to_string();
-    let problem = |msg: &str| Top::Problem(msg.to_string());
-    if name.is_empty() || name.chars().count() > MAX_NAME {
-        let top = problem(&format!("A token's name has 1 to {MAX_NAME} characters."));
-        return render(&state, &viewer, user.id, StatusCode::UNPROCESSABLE_ENTITY, &top).await;
-    }
-    let token = format!("{TOKEN_PREFIX}{}", accounts::new_token());
-    let (uid, hash) = (user.id, accounts::token_hash(&token));
-    let made = state
-        .store
-        .transaction(move |db| {
-            if store::accounts::api_tokens_of(db, uid)?.len() >= MAX_TOKENS {
-                return Ok(None);
-            }
-            store::accounts::create_api_token(db, uid, &name, &hash, now()).map(Some)
-        })
-        .await;
-    match made {
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            let top = problem(&format!("You hold {MAX_TOKENS} tokens, the most allowed: revoke one first."));
+    let token = match tokens::create(&state.store, user.id, &form.name).await {
+        Ok(token) => token,
+        Err(tokens::Refused::Store(e)) => return Err(e.into()),
+        Err(refused) => {
+            let top = Top::Problem(refused.to_string());
             return render(&state, &viewer, user.id, StatusCode::UNPROCESSABLE_ENTITY, &top).await;
         }
-        Err(e) => return Err(e.into()),
-    }
+    };
     let base = state.settings.public_url.trim_end_matches('/');
     let feed = |ext: &str| format!("{base}/feeds/recommendations.{ext}?token={token}");
     let top = Top::Made { feeds: [feed("rss"), feed("atom"), feed("json")], token };
@@ -120,8 +94,6 @@ pub async fn create(
 }
 
 pub async fn revoke(State(state): State<AppState>, Member(user): Member, Path(id): Path<i64>) -> PageResult {
-    match state.store.transaction(move |db| store::accounts::revoke_api_token(db, user.id, id, now())).await {
-        Ok(_) => Ok(Redirect::to("/settings/tokens").into_response()),
-        Err(e) => Err(e.into()),
-    }
+    tokens::revoke(&state.store, user.id, id).await?;
+    Ok(Redirect::to("/settings/tokens").into_response())
 }
