@@ -9,6 +9,7 @@
 pub mod compose;
 pub mod mailer;
 pub mod schedule;
+pub mod subscriptions;
 
 use crate::accounts;
 

@@ -5,13 +5,13 @@
 
 use super::error::PageResult;
 use super::pages::{self, Layout};
-use super::session::{check_limit, now, ClientIp, Limit};
+use super::session::{check_limit, ClientIp, Limit};
 use super::viewer::Viewer;
-use crate::accounts::{self, Email};
+use crate::accounts::Email;
 use crate::app::AppState;
-use crate::digest::compose::{self, Links};
-use crate::digest::{verify_link, Frequency, Mode, Preferences};
-use crate::store::digests::{self as dstore, SubscribeOutcome};
+use crate::digest::compose::Links;
+use crate::digest::subscriptions;
+use crate::digest::{Frequency, Mode, Preferences};
 use axum::extract::{Extension, Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -130,35 +130,9 @@ pub async fn subscribe(
         Ok(p) => p,
         Err(e) => return Ok(again(&format!("Check the preferences: {e}."))),
     };
-    let token = accounts::new_token();
-    let hash = accounts::token_hash(&token);
-    let now = now();
     let hours = i64::from(state.settings.digest.confirm_hours.max(1));
     let user_id = viewer.user.as_ref().filter(|u| u.email.as_deref() == Some(email.as_str())).map(|u| u.id);
-    let links = links(&state);
-    let address = email.as_str().to_string();
-    let frequency = prefs.frequency;
-    let done = state
-        .store
-        .transaction(move |db| {
-            let outcome = dstore::request_subscription(db, &address, user_id, &prefs, &hash, now, now + hours * 3600)?;
-            let message = match outcome {
-                SubscribeOutcome::ConfirmationDue { subscriber_id } => {
-                    Some(compose::confirmation(&links, subscriber_id, &address, frequency, &token, hours))
-                }
-                SubscribeOutcome::AlreadyConfirmed { subscriber_id } => {
-                    Some(compose::already_subscribed(&links, subscriber_id, &address, now))
-                }
-                SubscribeOutcome::TooSoon => None,
-            };
-            // Queued in the same transaction: the mail goes out exactly when the request stuck.
-            if let Some(m) = message {
-                dstore::enqueue(db, &[m], now)?;
-            }
-            Ok(())
-        })
-        .await;
-    done?;
+    subscriptions::request(&state.store, &links(&state), &email, user_id, prefs, hours).await?;
     let body = notice("inbox", context! { email => email.as_str(), hours });
     Ok(reply(&viewer, StatusCode::OK, "Check your inbox", &body))
 }
@@ -174,8 +148,7 @@ pub async fn confirm(
     Extension(viewer): Extension<Viewer>,
     Query(q): Query<TokenQuery>,
 ) -> PageResult {
-    let hash = accounts::token_hash(&q.token);
-    match state.store.transaction(move |db| dstore::confirm(db, &hash, now())).await {
+    match subscriptions::confirm(&state.store, &q.token).await {
         Ok(Some(id)) => {
             let body = notice("confirmed", context! { preferences => links(&state).preferences(id) });
             Ok(reply(&viewer, StatusCode::OK, "Subscribed", &body))
@@ -192,10 +165,7 @@ async fn subscriber_from_link(
     id: i64,
     sig: &str,
 ) -> Result<Option<crate::digest::Subscriber>, crate::store::StoreError> {
-    if !verify_link(&state.secret, purpose, id, sig) {
-        return Ok(None);
-    }
-    state.store.read(move |db| dstore::subscriber(db, id)).await
+    subscriptions::from_link(&state.store, &state.secret, purpose, id, sig).await
 }
 
 fn not_found(viewer: &Viewer) -> Response {
@@ -263,8 +233,7 @@ pub async fn save_preferences(
             return Ok(reply(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "Digest preferences", &body));
         }
     };
-    let p = prefs.clone();
-    state.store.transaction(move |db| dstore::save_preferences(db, id, &p)).await?;
+    subscriptions::save_preferences(&state.store, id, prefs.clone()).await?;
     let s = crate::digest::Subscriber { prefs, ..s };
     Ok(reply(
         &viewer,
@@ -302,6 +271,6 @@ pub async fn unsubscribe(
         Ok(None) => return Ok(not_found(&viewer)),
         Err(e) => return Err(e.into()),
     }
-    state.store.transaction(move |db| dstore::unsubscribe(db, id, now())).await?;
+    subscriptions::unsubscribe(&state.store, id).await?;
     Ok(reply(&viewer, StatusCode::OK, "Unsubscribed", &notice("unsubscribed", context! {})))
 }
