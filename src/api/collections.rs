@@ -152,8 +152,13 @@ async fn set_paper(
 ) -> ApiResult<Json<CollectionSummary>> {
     let user = caller.member()?;
     let id = params::collection_id(id)?;
-    let paper = super::papers::known(state, paper).await?;
-    let c = collections::set_paper(&state.store, &user, id, &paper.id, present).await.map_err(hidden)?;
+    let paper = params::arxiv_id(paper)?;
+    if !present {
+        // The API names only papers paperboy holds, even to take one out; the domain checks a
+        // paper that goes in.
+        crate::community::known_paper(&state.store, &paper).await?;
+    }
+    let c = collections::set_paper(&state.store, &user, id, &paper, present).await.map_err(hidden)?;
     Ok(Json(summary(state, &c)))
 }
 

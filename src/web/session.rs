@@ -22,9 +22,7 @@ use axum::response::{Html, IntoResponse, Response};
 pub const SESSION_COOKIE: &str = "pb_session";
 pub const ANON_COOKIE: &str = "pb_anon";
 
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
+pub use crate::community::now;
 
 /// The value of cookie `name` in the request.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
