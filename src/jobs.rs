@@ -78,3 +78,52 @@ impl Runner {
         tokio::spawn(self.clone().run(job, work))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// Runs `job` on two nodes sharing one store for a while: how many times each node ran it.
+    async fn two_nodes(job: Job) -> [u64; 2] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("jobs.db").display())).await.unwrap();
+        let runs: Arc<[AtomicU64; 2]> = Arc::default();
+        for node in 0..2 {
+            let runner = Runner { store: store.clone(), node_id: format!("node-{node}").into() };
+            let runs = runs.clone();
+            runner.spawn(job.clone(), move || {
+                runs[node].fetch_add(1, Ordering::Relaxed);
+                async { Ok(()) }
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        [runs[0].load(Ordering::Relaxed), runs[1].load(Ordering::Relaxed)]
+    }
+
+    #[tokio::test]
+    async fn a_leased_job_runs_on_one_node_and_an_unleased_one_on_every_node() {
+        let every = Duration::from_millis(10);
+        let leased = two_nodes(Job { name: "test-leased", every, lease: Some(Duration::from_secs(60)) }).await;
+        assert!(leased.iter().filter(|&&n| n > 0).count() == 1 && leased.iter().sum::<u64>() > 1, "{leased:?}");
+        let everywhere = two_nodes(Job { name: "test-everywhere", every, lease: None }).await;
+        assert!(everywhere.iter().all(|&n| n > 1), "{everywhere:?}");
+    }
+
+    #[tokio::test]
+    async fn a_failed_run_is_logged_and_the_job_runs_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("jobs.db").display())).await.unwrap();
+        let runs = Arc::new(AtomicU64::new(0));
+        let r = runs.clone();
+        Runner { store, node_id: "node".into() }.spawn(
+            Job { name: "test-failing", every: Duration::from_millis(10), lease: None },
+            move || {
+                r.fetch_add(1, Ordering::Relaxed);
+                async { Err(anyhow::anyhow!("no luck")) }
+            },
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(runs.load(Ordering::Relaxed) > 2);
+    }
+}

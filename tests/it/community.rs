@@ -520,3 +520,39 @@ async fn settings_mute_words_set_default_categories_and_change_the_password() {
     assert_eq!(r.status, 303);
     assert_eq!(r.location(), "/login?next=%2Fsettings");
 }
+
+/// A guest sent to log in comes back where they were: to the page they asked for, or to the
+/// page a form was sent from (its `Referer`, when it names a path on this site).
+#[tokio::test]
+async fn guests_sent_to_log_in_come_back_where_they_were() {
+    let s = spawn_app(|_| {}).await;
+    let guest = Visitor::new(&s.base);
+    let r = guest.get("/collections").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), "/login?next=%2Fcollections");
+    let csrf = csrf_in(&guest.get("/login").await.body);
+    let anon = guest.cookie("pb_anon").unwrap();
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let post_from = |referer: Option<String>| {
+        let mut req = http
+            .post(format!("{}/collections", s.base))
+            .header("x-csrf-token", &csrf)
+            .header("cookie", format!("pb_anon={anon}"))
+            .form(&[("name", "Reading")]);
+        if let Some(r) = referer {
+            req = req.header("referer", r);
+        }
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.headers()["location"].to_str().unwrap().to_string())
+        }
+    };
+    let back = post_from(Some(format!("{}/papers/{P1}?x=1", s.base))).await;
+    assert_eq!(back, (303, format!("/login?next=%2Fpapers%2F{P1}%3Fx%3D1")));
+    // No Referer, or one that would lead off this site: the front page.
+    assert_eq!(post_from(None).await, (303, "/login?next=%2F".to_string()));
+    assert_eq!(
+        post_from(Some("https://evil.example//evil.example/x".into())).await,
+        (303, "/login?next=%2F".to_string())
+    );
+}
