@@ -309,11 +309,20 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCod
             let (s, t) = (r.source.expect("complete"), r.target.expect("complete"));
             println!("source: {} papers, checksum {:016x}", s.papers, s.digest);
             println!("target: {} papers, checksum {:016x}", t.papers, t.digest);
-            let community: Vec<String> =
-                r.community.iter().map(|(table, from, to)| format!("{table} {from}→{to}")).collect();
-            println!("community rows (source→target): {}", community.join(", "));
+            let tables: Vec<String> = r
+                .tables
+                .iter()
+                .map(|t| {
+                    let mark = if t.matches() { "" } else { " MISMATCH" };
+                    format!("{} {}→{}{mark}", t.table, t.source.rows, t.target.rows)
+                })
+                .collect();
+            println!("tables, rows (source→target), each checked by checksum: {}", tables.join(", "));
+            for (table, why) in crate::store::copy::NOT_COPIED {
+                println!("not copied: {table} ({why})");
+            }
             if r.verified() {
-                println!("verified: the target holds exactly the source's papers and community rows");
+                println!("verified: the target holds exactly the source's papers and the rows of every copied table");
                 Ok(ExitCode::SUCCESS)
             } else {
                 println!("MISMATCH: the target differs from the source (it held other data before?)");

@@ -1,9 +1,10 @@
 //! `paperboy migrate --from URL --to URL`: copies an instance from one store to another (SQLite
 //! to PostgreSQL when one machine is no longer enough). Papers are copied in change-cursor order
 //! in batches, each written with the source position it reached, so an interrupted migration
-//! resumes; the copy is then verified by counts and checksums over every paper.
+//! resumes. Every other table is then copied row by row or named as left behind (see [`copy`]), and the whole copy
+//! is verified by counts and checksums over every paper and every copied row.
 
-use crate::store::{ResumePoint, Store, StoreError, UpsertCounts};
+use crate::store::{copy, ResumePoint, Store, StoreError, UpsertCounts};
 use indicatif::ProgressBar;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -19,9 +20,9 @@ pub struct MigrationReport {
     pub hf_listings: u64,
     pub fetched_days: u64,
     pub meta: u64,
-    /// Community tables (accounts, votes, comments…): (table, rows in the source, rows in the
-    /// target after the copy).
-    pub community: Vec<(&'static str, i64, i64)>,
+    /// The tables copied row by row (accounts, community, subscribers, outbox, embeddings…),
+    /// each verified by count and checksum.
+    pub tables: Vec<TableCopy>,
     /// Source change-cursor position an earlier, interrupted run had reached.
     pub resumed_from: Option<u64>,
     /// False when `max_papers` stopped the run early: run it again to go on.
@@ -35,7 +36,8 @@ impl MigrationReport {
         self.complete
             && self.source.is_some()
             && self.source == self.target
-            && self.community.iter().all(|(_, from, to)| from == to)
+            && self.tables.len() == copy::COPIED.len()
+            && self.tables.iter().all(TableCopy::matches)
     }
 }
 
@@ -56,29 +58,67 @@ pub async fn checksum(store: &Store) -> Result<Checksum, StoreError> {
     Ok(Checksum { papers, digest: hasher.finish() })
 }
 
-/// Copies the community tables, table by table in key order; rows the target already holds
-/// are kept, so running again after an interruption finishes the copy.
-async fn copy_community(from: &Store, to: &Store) -> Result<Vec<(&'static str, i64, i64)>, StoreError> {
-    use crate::store::copy::{self, COPIED_TABLES};
-    const PAGE: i64 = 1_000;
+/// One table copied row by row: its rows and checksum on each side after the copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableCopy {
+    pub table: &'static str,
+    pub source: TableSum,
+    pub target: TableSum,
+}
+
+/// A table's rows and the sum of their hashes (see [`copy::row_hash`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableSum {
+    pub rows: i64,
+    pub digest: u64,
+}
+
+impl TableCopy {
+    pub fn matches(&self) -> bool {
+        self.source == self.target
+    }
+}
+
+const PAGE: i64 = 1_000;
+
+/// Counts and hashes every row of a copied table.
+pub async fn table_sum(store: &Store, table: &'static copy::Table) -> Result<TableSum, StoreError> {
+    let (mut sum, mut after) = (TableSum { rows: 0, digest: 0 }, None);
+    loop {
+        let from = after.clone();
+        let rows = store.read(move |db| copy::page(db, table, from.as_ref(), PAGE)).await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(copy::key_of(table, last));
+        sum.rows += rows.len() as i64;
+        sum.digest = rows.iter().fold(sum.digest, |d, r| d.wrapping_add(copy::row_hash(table, r)));
+    }
+    Ok(sum)
+}
+
+/// Copies every table of [`copy::COPIED`], table by table in key order. Each page is written as an upsert, so running
+/// again after an interruption finishes the copy with the same result.
+async fn copy_tables(from: &Store, to: &Store, bar: &ProgressBar) -> Result<Vec<TableCopy>, StoreError> {
     let mut out = Vec::new();
-    for (table, (name, _, _)) in COPIED_TABLES.iter().enumerate() {
-        let mut offset = 0;
+    for table in copy::COPIED {
+        bar.set_message(table.name);
+        let mut after = None;
         loop {
-            let rows = from.read(move |db| copy::table_page(db, table, PAGE, offset)).await?;
-            let n = rows.len() as i64;
-            if n == 0 {
-                break;
-            }
-            to.transaction(move |db| copy::insert_rows(db, table, &rows)).await?;
-            offset += n;
+            let start = after.clone();
+            let rows = from.read(move |db| copy::page(db, table, start.as_ref(), PAGE)).await?;
+            let Some(last) = rows.last() else { break };
+            after = Some(copy::key_of(table, last));
+            to.transaction(move |db| copy::upsert(db, table, &rows)).await?;
         }
-        let source = from.read(move |db| copy::table_count(db, table)).await?;
-        let target = to.read(move |db| copy::table_count(db, table)).await?;
-        out.push((*name, source, target));
     }
     if let Store::Postgres(_) = to {
         to.transaction(copy::advance_identities).await?;
+    }
+    for table in copy::COPIED {
+        out.push(TableCopy {
+            table: table.name,
+            source: table_sum(from, table).await?,
+            target: table_sum(to, table).await?,
+        });
     }
     Ok(out)
 }
@@ -96,7 +136,7 @@ pub async fn migrate(
         hf_listings: 0,
         fetched_days: 0,
         meta: 0,
-        community: Vec::new(),
+        tables: Vec::new(),
         resumed_from: None,
         complete: false,
         source: None,
@@ -135,7 +175,7 @@ pub async fn migrate(
         to.set_meta(&key, &value).await?;
         report.meta += 1;
     }
-    report.community = copy_community(from, to).await?;
+    report.tables = copy_tables(from, to, bar).await?;
     to.clear_resume_point(resume_key).await?;
     report.complete = true;
     bar.finish_and_clear();

@@ -96,6 +96,12 @@ impl Row {
             Cell::Null => 0.0,
         }
     }
+    pub fn opt_real(&self, i: usize) -> Option<f64> {
+        match self.cell(i) {
+            Cell::Null => None,
+            _ => Some(self.real(i)),
+        }
+    }
     pub fn text(&self, i: usize) -> String {
         self.opt_text(i).unwrap_or_default()
     }

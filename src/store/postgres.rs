@@ -17,6 +17,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_digests", include_str!("../../migrations/postgres/0005_digests.sql")),
     ("0006_embeddings", include_str!("../../migrations/postgres/0006_embeddings.sql")),
     ("0007_api_tokens", include_str!("../../migrations/postgres/0007_api_tokens.sql")),
+    ("0008_token_scope", include_str!("../../migrations/postgres/0008_token_scope.sql")),
 ];
 
 /// Any fixed key: serialises migrations between nodes starting at once.
