@@ -156,6 +156,32 @@ pub fn verify_signature(key: &[u8], message: &str, signature: &str) -> bool {
     mac.verify_slice(&sig).is_ok()
 }
 
+/// What a personal token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenScope {
+    /// The whole API, as its member.
+    Api,
+    /// Read only: the member's private feeds, and GET requests to the API. Feed addresses end up in readers, logs and
+    /// proxies, so they carry one of these, never an API token.
+    Feed,
+}
+
+impl TokenScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::Api => "api",
+            TokenScope::Feed => "feed",
+        }
+    }
+    pub fn parse(s: &str) -> Self {
+        if s == "feed" {
+            TokenScope::Feed
+        } else {
+            TokenScope::Api
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Member,

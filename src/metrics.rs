@@ -18,6 +18,8 @@ pub struct Metrics {
     /// Unix time of the last follower round that reached arXiv.
     pub follow_last_success: AtomicU64,
     pub follow_rounds_failed: AtomicU64,
+    /// Content-Security-Policy violations browsers reported.
+    pub csp_violations: AtomicU64,
 }
 
 impl Metrics {
@@ -49,6 +51,11 @@ pub fn render(m: &Metrics, store: Option<&Stats>) -> String {
     );
     let secs = m.response_micros.load(Ordering::Relaxed) as f64 / 1e6;
     let _ = writeln!(out, "paperboy_http_response_seconds_sum {secs}\npaperboy_http_response_seconds_count {total}");
+    let _ = writeln!(
+        out,
+        "# HELP paperboy_csp_violations_total Content-Security-Policy violations reported by browsers.\n# TYPE paperboy_csp_violations_total counter\npaperboy_csp_violations_total {}",
+        m.csp_violations.load(Ordering::Relaxed)
+    );
     let _ = writeln!(
         out,
         "# HELP paperboy_follow_papers_total Papers stored by the arXiv follower on this node.\n# TYPE paperboy_follow_papers_total counter"

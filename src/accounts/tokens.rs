@@ -1,12 +1,14 @@
-//! Personal API tokens: made with a name, shown once, stored as their SHA-256, listed with
-//! their last use, revocable.
+//! Personal tokens: made with a name and a scope (the API, or read-only feeds), shown once, stored as their SHA-256,
+//! listed with their last use, revocable.
 
-use super::{new_token, token_hash};
+use super::{new_token, token_hash, TokenScope};
 use crate::store::accounts::{self, ApiToken};
 use crate::store::{Store, StoreError};
 
-/// Every token starts with this, so that it can be told apart (and found by secret scanners).
+/// Every API token starts with this, so that it can be told apart (and found by secret scanners).
 pub const PREFIX: &str = "pb_";
+/// Every feed token (read only) starts with this.
+pub const FEED_PREFIX: &str = "pbf_";
 /// Longest name, in characters.
 pub const MAX_NAME: usize = 60;
 /// Live tokens a member may hold.
@@ -24,19 +26,23 @@ pub enum Refused {
 }
 
 /// Makes a token named `name` for `user_id`: the token itself, to show once.
-pub async fn create(store: &Store, user_id: i64, name: &str) -> Result<String, Refused> {
+pub async fn create(store: &Store, user_id: i64, name: &str, scope: TokenScope) -> Result<String, Refused> {
     let name = name.trim().to_string();
     if name.is_empty() || name.chars().count() > MAX_NAME {
         return Err(Refused::BadName);
     }
-    let token = format!("{PREFIX}{}", new_token());
+    let prefix = match scope {
+        TokenScope::Api => PREFIX,
+        TokenScope::Feed => FEED_PREFIX,
+    };
+    let token = format!("{prefix}{}", new_token());
     let (hash, now) = (token_hash(&token), chrono::Utc::now().timestamp());
     let made = store
         .transaction(move |db| {
             if accounts::api_tokens_of(db, user_id)?.len() >= MAX_TOKENS {
                 return Ok(false);
             }
-            accounts::create_api_token(db, user_id, &name, &hash, now).map(|_| true)
+            accounts::create_api_token(db, user_id, &name, &hash, scope, now).map(|_| true)
         })
         .await?;
     if made {

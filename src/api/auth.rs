@@ -2,11 +2,13 @@
 //! limit (per token, or per address without one), and the `RateLimit` headers.
 //!
 //! Reads need nothing; writes and `/me` need `Authorization: Bearer <token>`, a personal token
-//! made at `/settings/tokens` (shown once, stored as its SHA-256, revocable). Cookies are
+//! made at `/settings/tokens` (shown once, stored as its SHA-256, revocable). A feed token
+//! (read only) is accepted for GET and refused for writes. Cookies are
 //! never used here, so the API needs no CSRF token.
 
 use super::error::{body, ApiError, Code};
 use super::extract::Caller;
+use crate::accounts::TokenScope;
 use crate::community::now;
 use crate::server::site::Site;
 use crate::store::accounts;
@@ -26,7 +28,10 @@ pub async fn guard(State(site): State<Site>, mut req: Request, next: Next) -> Re
             return body(Code::InvalidToken, "send a personal token as Authorization: Bearer <token>");
         };
         match accounts::token_user(&site.app.store, token).await {
-            Ok(Some((id, user))) => caller = Caller { user: Some(user), token_id: Some(id) },
+            Ok(Some((_, TokenScope::Feed, _))) if !matches!(*req.method(), Method::GET | Method::HEAD) => {
+                return body(Code::ReadOnlyToken, "this is a feed token: it reads, it cannot write; use an API token");
+            }
+            Ok(Some((id, _, user))) => caller = Caller { user: Some(user), token_id: Some(id) },
             Ok(None) => {
                 return body(Code::InvalidToken, "this token is unknown or revoked; make a new one at /settings/tokens")
             }

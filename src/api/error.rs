@@ -28,6 +28,7 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {
     InvalidToken,
+    ReadOnlyToken,
     TokenRequired,
     RateLimited,
     NotFound,
@@ -61,6 +62,7 @@ impl Code {
     pub fn as_str(self) -> &'static str {
         match self {
             Code::InvalidToken => "invalid_token",
+            Code::ReadOnlyToken => "read_only_token",
             Code::TokenRequired => "token_required",
             Code::RateLimited => "rate_limited",
             Code::NotFound => "not_found",
@@ -94,6 +96,7 @@ impl Code {
     pub fn status(self) -> StatusCode {
         match self {
             Code::InvalidToken | Code::TokenRequired => StatusCode::UNAUTHORIZED,
+            Code::ReadOnlyToken => StatusCode::FORBIDDEN,
             Code::RateLimited | Code::DailyCap => StatusCode::TOO_MANY_REQUESTS,
             Code::NotFound | Code::UnknownPaper => StatusCode::NOT_FOUND,
             Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,

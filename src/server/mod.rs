@@ -6,6 +6,7 @@
 //! the request id, the cache of rendered answers and the in-memory request counters.
 
 pub mod cache;
+pub mod headers;
 mod ops;
 pub mod ratelimit;
 pub mod request;
@@ -13,8 +14,9 @@ pub mod site;
 
 use crate::app::{start_jobs, AppState};
 use crate::settings::Settings;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use site::Site;
 use std::sync::Arc;
@@ -30,6 +32,8 @@ pub fn router(app: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .route("/csp-reports", post(headers::csp_report).layer(DefaultBodyLimit::max(16 * 1024)))
+        .layer(middleware::map_response(headers::secure))
         .layer(middleware::from_fn_with_state(app, request::context))
         .with_state(site)
 }

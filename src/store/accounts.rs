@@ -3,7 +3,7 @@
 
 use super::db::{Db, Row};
 use super::Result;
-use crate::accounts::{Role, User};
+use crate::accounts::{Role, TokenScope, User};
 
 const USER_COLUMNS: &str =
     "u.id, u.username, u.email, u.role, u.suspended, u.muted_words, u.default_categories, u.created_at";
@@ -145,12 +145,20 @@ pub struct ApiToken {
     pub name: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    pub scope: TokenScope,
 }
 
-pub fn create_api_token(db: &mut dyn Db, user_id: i64, name: &str, token_hash: &str, now: i64) -> Result<i64> {
+pub fn create_api_token(
+    db: &mut dyn Db,
+    user_id: i64,
+    name: &str,
+    token_hash: &str,
+    scope: TokenScope,
+    now: i64,
+) -> Result<i64> {
     let r = db.query_one(
-        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-        &[user_id.into(), name.into(), token_hash.into(), now.into()],
+        "INSERT INTO api_tokens (user_id, name, token_hash, scope, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        &[user_id.into(), name.into(), token_hash.into(), scope.as_str().into(), now.into()],
     )?;
     Ok(r.map(|r| r.int(0)).unwrap_or_default())
 }
@@ -158,13 +166,19 @@ pub fn create_api_token(db: &mut dyn Db, user_id: i64, name: &str, token_hash: &
 /// The live (not revoked) tokens of a user, newest first.
 pub fn api_tokens_of(db: &mut dyn Db, user_id: i64) -> Result<Vec<ApiToken>> {
     let rows = db.query(
-        "SELECT id, name, created_at, last_used_at FROM api_tokens
+        "SELECT id, name, created_at, last_used_at, scope FROM api_tokens
          WHERE user_id = $1 AND revoked_at IS NULL ORDER BY id DESC",
         &[user_id.into()],
     )?;
     Ok(rows
         .iter()
-        .map(|r| ApiToken { id: r.int(0), name: r.text(1), created_at: r.int(2), last_used_at: r.opt_int(3) })
+        .map(|r| ApiToken {
+            id: r.int(0),
+            name: r.text(1),
+            created_at: r.int(2),
+            last_used_at: r.opt_int(3),
+            scope: TokenScope::parse(&r.text(4)),
+        })
         .collect())
 }
 
@@ -177,13 +191,15 @@ pub fn revoke_api_token(db: &mut dyn Db, user_id: i64, token_id: i64, now: i64) 
     Ok(n > 0)
 }
 
-/// A live token of a user who is not suspended: its id, when it was last used, and the user.
-pub fn api_token_user(db: &mut dyn Db, token_hash: &str) -> Result<Option<(i64, Option<i64>, User)>> {
+/// A live token of a user who is not suspended: its id, when it was last used, its scope and the user.
+pub fn api_token_user(db: &mut dyn Db, token_hash: &str) -> Result<Option<(i64, Option<i64>, TokenScope, User)>> {
     let sql = format!(
-        "SELECT {USER_COLUMNS}, t.id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
+        "SELECT {USER_COLUMNS}, t.id, t.last_used_at, t.scope FROM api_tokens t JOIN users u ON u.id = t.user_id
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.suspended = 0"
     );
-    Ok(db.query_one(&sql, &[token_hash.into()])?.map(|r| (r.int(8), r.opt_int(9), user_from(&r))))
+    Ok(db
+        .query_one(&sql, &[token_hash.into()])?
+        .map(|r| (r.int(8), r.opt_int(9), TokenScope::parse(&r.text(10)), user_from(&r))))
 }
 
 pub fn touch_api_token(db: &mut dyn Db, token_id: i64, now: i64) -> Result<()> {
@@ -191,16 +207,16 @@ pub fn touch_api_token(db: &mut dyn Db, token_id: i64, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// The live token's id and its member; its last use is recorded at most once a minute, so
+/// The live token's id, scope and member; its last use is recorded at most once a minute, so
 /// that most requests only read.
-pub async fn token_user(store: &super::Store, token: &str) -> Result<Option<(i64, User)>> {
+pub async fn token_user(store: &super::Store, token: &str) -> Result<Option<(i64, TokenScope, User)>> {
     let hash = crate::accounts::token_hash(token);
-    let Some((id, last_used, user)) = store.read(move |db| api_token_user(db, &hash)).await? else {
+    let Some((id, last_used, scope, user)) = store.read(move |db| api_token_user(db, &hash)).await? else {
         return Ok(None);
     };
     let now = chrono::Utc::now().timestamp();
     if last_used.is_none_or(|t| now - t >= 60) {
         store.transaction(move |db| touch_api_token(db, id, now)).await?;
     }
-    Ok(Some((id, user)))
+    Ok(Some((id, scope, user)))
 }

@@ -1,12 +1,12 @@
-//! `/settings/tokens`: personal API tokens. A token is shown once, when it is made; the store
-//! keeps only its SHA-256. Tokens can be revoked, and each shows when it was last used. A
-//! token also opens the member's private recommendations feed.
+//! `/settings/tokens`: personal tokens. A token is shown once, when it is made; the store
+//! keeps only its SHA-256. Tokens can be revoked, and each shows its kind and when it was last
+//! used. An API token acts as the member; a feed token (read only) opens their private feeds.
 
 use super::error::PageResult;
 use super::pages::{self, Layout};
 use super::session::Member;
 use super::viewer::Viewer;
-use crate::accounts::tokens;
+use crate::accounts::{tokens, TokenScope};
 use crate::app::AppState;
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
@@ -24,10 +24,10 @@ fn when(t: Option<i64>) -> String {
 pub enum Top {
     Nothing,
     Problem(String),
-    /// The new token, and its private feed's addresses (RSS, Atom, JSON Feed).
+    /// The new token, and for a feed token its private feed's addresses (RSS, Atom, JSON Feed).
     Made {
         token: String,
-        feeds: [String; 3],
+        feeds: Option<[String; 3]>,
     },
 }
 
@@ -45,7 +45,8 @@ pub fn render_tokens(viewer: &Viewer, tokens: &[crate::store::accounts::ApiToken
     let ctx = context! {
         problem => match top { Top::Problem(p) => Some(p), _ => None },
         made => match top {
-            Top::Made { token, feeds: [rss, atom, json] } => Some(context! { token, rss, atom, json }),
+            Top::Made { token, feeds: Some([rss, atom, json]) } => Some(context! { token, rss, atom, json }),
+            Top::Made { token, feeds: None } => Some(context! { token }),
             _ => None,
         },
         tokens => tokens.iter().map(|t| context! {
@@ -53,6 +54,7 @@ pub fn render_tokens(viewer: &Viewer, tokens: &[crate::store::accounts::ApiToken
             name => t.name,
             made => when(Some(t.created_at)),
             used => when(t.last_used_at),
+            kind => match t.scope { TokenScope::Api => "API (read and write)", TokenScope::Feed => "feed (read only)" },
         }).collect::<Vec<_>>(),
         max_name => tokens::MAX_NAME,
     };
@@ -71,6 +73,9 @@ pub async fn page(
 pub struct NewToken {
     #[serde(default)]
     name: String,
+    /// `api` or `feed`.
+    #[serde(default)]
+    scope: String,
 }
 
 pub async fn create(
@@ -79,7 +84,8 @@ pub async fn create(
     Member(user): Member,
     Form(form): Form<NewToken>,
 ) -> PageResult {
-    let token = match tokens::create(&state.store, user.id, &form.name).await {
+    let scope = TokenScope::parse(&form.scope);
+    let token = match tokens::create(&state.store, user.id, &form.name, scope).await {
         Ok(token) => token,
         Err(tokens::Refused::Store(e)) => return Err(e.into()),
         Err(refused) => {
@@ -89,7 +95,8 @@ pub async fn create(
     };
     let base = state.settings.public_url.trim_end_matches('/');
     let feed = |ext: &str| format!("{base}/feeds/recommendations.{ext}?token={token}");
-    let top = Top::Made { feeds: [feed("rss"), feed("atom"), feed("json")], token };
+    let feeds = (scope == TokenScope::Feed).then(|| [feed("rss"), feed("atom"), feed("json")]);
+    let top = Top::Made { feeds, token };
     render(&state, &viewer, user.id, StatusCode::CREATED, &top).await
 }
 

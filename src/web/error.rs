@@ -175,3 +175,43 @@ impl IntoResponse for PageError {
         }
     }
 }
+
+/// Answers the site did not draw itself — an extractor's rejection (`/collections/abc`), a wrong method (`GET
+/// /logout`), an unknown path — come as plain text or nothing. They are drawn again as the site's own error page,
+/// the text escaped (it can hold what was typed in the address), with a way back; a plain 500 is logged and answered
+/// with the opaque page and its request id.
+pub async fn own_error_pages(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use axum::http::header::{ALLOW, CONTENT_TYPE};
+    let response = next.run(req).await;
+    let status = response.status();
+    let plain = response.headers().get(CONTENT_TYPE).is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !(status.is_client_error() || status.is_server_error())
+        || !plain
+        || response.extensions().get::<ErrorPage>().is_some()
+    {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let detail: String = String::from_utf8_lossy(&bytes).trim().chars().take(300).collect();
+    let (title, generic) = match status {
+        StatusCode::NOT_FOUND => ("Not found", "There is no page at this address."),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("Not a link", "This address takes a form, not a link: go back and use the button on the page.")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => ("Too large", "What was sent is larger than paperboy accepts."),
+        _ if status.is_server_error() => {
+            return PageError::Internal(anyhow::anyhow!("{status} without a page: {detail}")).into_response();
+        }
+        _ => ("Bad request", "paperboy could not read this address or form."),
+    };
+    let text = match detail.as_str() {
+        "" | "not found" => generic.to_string(),
+        detail => format!("{generic} {detail}"),
+    };
+    let mut out = PageError::message(status, title, text).with_back("/", "Go to the front page").into_response();
+    if let Some(allow) = parts.headers.get(ALLOW) {
+        out.headers_mut().insert(ALLOW, allow.clone());
+    }
+    out
+}

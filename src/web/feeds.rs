@@ -13,6 +13,7 @@
 
 use super::error::PageError;
 use super::listings::{in_categories, Filter};
+use crate::accounts::TokenScope;
 use crate::app::AppState;
 use crate::papers::{Paper, Period};
 use crate::server::cache::{cached, CachedPage};
@@ -296,6 +297,10 @@ async fn extra_papers(
     Ok(None)
 }
 
+fn forbidden(message: &str) -> Response {
+    (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message.to_string()).into_response()
+}
+
 fn not_found(message: &str) -> Response {
     (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message.to_string()).into_response()
 }
@@ -391,9 +396,15 @@ pub async fn serve(
         }
         Source::Recommendations => {
             match crate::store::accounts::token_user(&state.store, params.token.as_deref().unwrap_or("")).await {
-                Ok(Some((_, user))) => {
+                Ok(Some((_, TokenScope::Feed, user))) => {
                     key = format!("{key}|user:{}", user.id);
                     ctx.user = Some(user);
+                }
+                Ok(Some((_, TokenScope::Api, _))) => {
+                    return forbidden(
+                        "This address carries an API token, which can act as you: feed addresses end up in readers \
+                         and logs. Make a feed token (read only) at /settings/tokens and use its address instead.",
+                    )
                 }
                 Ok(None) => return not_found("No such feed: the token in this address is unknown or was revoked."),
                 Err(e) => return super::listings::internal(&rid, e),

@@ -13,7 +13,7 @@ mod error;
 mod export;
 mod feeds;
 mod listings;
-mod markdown;
+pub mod markdown;
 mod pages;
 mod paper;
 mod search;
@@ -58,5 +58,7 @@ pub fn router(site: Site) -> Router<Site> {
         .route("/admin/{kind}/{target}/{action}", post(admin::act))
         .route("/feeds/{*spec}", get(feeds::serve))
         .route("/static/{*path}", get(assets::serve))
+        .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
+        .layer(middleware::from_fn(error::own_error_pages))
         .layer(middleware::from_fn_with_state(site.app, session::guard))
 }

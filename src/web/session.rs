@@ -146,14 +146,32 @@ pub async fn check_limit(state: &AppState, limit: Limit, who: &str) -> super::er
     Ok(crate::community::limits::check(&state.store, limit, who).await?)
 }
 
-/// A local path to go back to after a form: anything else (another site, `//host`) is `/`.
+/// A path on this site to go back to after a form; anything else is `/`: another site, `//host`, `/\\host`, and any
+/// control character (browsers drop tabs and newlines from a `Location`, so `/<TAB>/host` would read as `//host`).
+/// Spaces and non-ASCII letters are percent-encoded, so the answer is always a valid `Location` header.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains(['\r', '\n']) => {
-            n.to_string()
-        }
-        _ => "/".into(),
+    next.and_then(local_path).unwrap_or_else(|| "/".into())
+}
+
+fn local_path(next: &str) -> Option<String> {
+    if next.chars().any(|c| c.is_control() || c == '\\') {
+        return None;
     }
+    let mut path = String::with_capacity(next.len());
+    for c in next.chars() {
+        if c.is_ascii_graphic() {
+            path.push(c);
+        } else {
+            let mut buf = [0; 4];
+            path.extend(
+                form_urlencoded::byte_serialize(c.encode_utf8(&mut buf).as_bytes()).map(|s| s.replace('+', "%20")),
+            );
+        }
+    }
+    let on_this_site = path.starts_with('/') && !path.starts_with("//");
+    let parsed = axum::http::uri::PathAndQuery::try_from(path.as_str()).ok()?;
+    (on_this_site && parsed.as_str() == path && axum::http::HeaderValue::try_from(path.as_str()).is_ok())
+        .then_some(path)
 }
 
 /// A logged-in member, or off to the login page and back: to the page asked for (a GET), or
@@ -185,7 +203,12 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(super::safe_next(Some("/papers/2501.00001")), "/papers/2501.00001");
-        for bad in ["https://evil.example", "//evil.example", "/\\evil", "javascript:x", "/a\r\nSet-Cookie: x"] {
+        assert_eq!(super::safe_next(Some("/search?q=Zoë bits")), "/search?q=Zo%C3%AB%20bits");
+        let controls = (0u8..0x20).chain([0x7f]).map(|b| format!("/{}/evil.example/", b as char));
+        let bad =
+            ["https://evil.example", "//evil.example", "/\\evil", "javascript:x", "/a\r\nSet-Cookie: x", "", "evil"];
+        for bad in bad.into_iter().map(String::from).chain(controls) {
+            let bad = bad.as_str();
             assert_eq!(super::safe_next(Some(bad)), "/", "{bad}");
         }
         assert_eq!(super::safe_next(None), "/");

@@ -54,11 +54,17 @@ impl Api {
     }
 }
 
-/// Makes a token on the settings page, as a member would; returns it and the page.
+/// Makes an API token on the settings page, as a member would; returns it and the page.
 async fn make_token(member: &Visitor, name: &str) -> (String, Answer) {
-    let page = member.submit("/settings/tokens", "/settings/tokens", &[("name", name)]).await;
+    make_scoped_token(member, name, "api").await
+}
+
+/// Makes a token of a scope (`api` or `feed`) on the settings page.
+pub async fn make_scoped_token(member: &Visitor, name: &str, scope: &str) -> (String, Answer) {
+    let page = member.submit("/settings/tokens", "/settings/tokens", &[("name", name), ("scope", scope)]).await;
     assert_eq!(page.status, 201, "{}", page.body);
-    let at = page.body.find("value=\"pb_").expect("the new token on the page") + "value=\"".len();
+    let marker = "id=\"new-token\" readonly value=\"";
+    let at = page.body.find(marker).expect("the new token on the page") + marker.len();
     let token = page.body[at..].split('"').next().unwrap().to_string();
     (token, page)
 }
@@ -71,7 +77,7 @@ async fn tokens_are_shown_once_stored_hashed_and_revocable() {
     let (token, page) = make_token(&ada, "my script").await;
     assert!(token.len() > 40, "{token}");
     assert_eq!(page.headers["cache-control"], "no-store");
-    assert!(page.body.contains(&format!("/feeds/recommendations.rss?token={token}")));
+    assert!(token.starts_with("pb_") && !page.body.contains("/feeds/recommendations.rss?token="), "no feed address");
     // Listed by name afterwards, never shown again.
     let list = ada.get("/settings/tokens").await.body;
     assert!(list.contains("my script") && !list.contains(&token));
@@ -96,13 +102,21 @@ async fn tokens_are_shown_once_stored_hashed_and_revocable() {
     assert_eq!(ada.submit("/settings/tokens", &format!("/settings/tokens/{id}/revoke"), &[]).await.status, 303);
     let (status, _, _) = Api::new(&s.base, Some(&token)).get("/api/v1/me").await;
     assert_eq!(status, 401);
-    let (status, _, _) = crate::feeds::fetch(&format!("{}/feeds/recommendations.rss?token={token}", s.base)).await;
-    assert_eq!(status, 404);
+    // A feed token's feed closes when it is revoked.
+    let (feed_token, page) = make_scoped_token(&ada, "reader", "feed").await;
+    assert!(page.body.contains(&format!("/feeds/recommendations.rss?token={feed_token}")));
+    let feed = format!("{}/feeds/recommendations.rss?token={feed_token}", s.base);
+    assert_eq!(crate::feeds::fetch(&feed).await.0, 200);
+    let id: i64 =
+        s.store.read(|db| Ok(db.query_one("SELECT MAX(id) FROM api_tokens", &[])?.unwrap().int(0))).await.unwrap();
+    ada.submit("/settings/tokens", &format!("/settings/tokens/{id}/revoke"), &[]).await;
+    assert_eq!(crate::feeds::fetch(&feed).await.0, 404);
     // Another member cannot revoke ada's tokens.
     let (token2, _) = make_token(&ada, "second").await;
     let eve = Visitor::new(&s.base);
     eve.signup("eve", "correct horse").await;
-    let id2 = id + 1;
+    let id2: i64 =
+        s.store.read(|db| Ok(db.query_one("SELECT MAX(id) FROM api_tokens", &[])?.unwrap().int(0))).await.unwrap();
     eve.submit("/settings", &format!("/settings/tokens/{id2}/revoke"), &[]).await;
     assert_eq!(Api::new(&s.base, Some(&token2)).get("/api/v1/me").await.0, 200);
 }
@@ -331,7 +345,8 @@ async fn recommendations_learn_from_what_a_member_liked_and_have_a_private_feed(
     let scores: Vec<f64> = items.iter().map(|p| p["score"].as_f64().unwrap()).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
 
-    // The same, as a private feed with the token in its address.
+    // The same, as a private feed with a feed token in its address.
+    let (token, _) = make_scoped_token(&ada_web, "feed reader", "feed").await;
     let (status, headers, body) =
         crate::feeds::fetch(&format!("{}/feeds/recommendations.atom?token={token}", s.base)).await;
     assert_eq!(status, 200);

@@ -189,3 +189,68 @@ async fn a_member_signs_up_votes_comments_submits_and_collects_in_chromium() {
     shot(&dark, "daily-page-dark").await;
     dark.close().await.unwrap();
 }
+
+/// `paperboy_csp_violations_total` from `/metrics`.
+async fn csp_violations(base: &str) -> u64 {
+    let metrics = reqwest::get(format!("{base}/metrics")).await.unwrap().text().await.unwrap();
+    let line = metrics.lines().find(|l| l.starts_with("paperboy_csp_violations_total ")).expect("the counter");
+    line.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn chromium_stays_on_this_site_after_login_and_every_page_works_under_the_csp() {
+    let s = spawn_app(|_| {}).await;
+    Visitor::new(&s.base).signup("ada", "correct horse").await;
+    let driver = start_driver().await;
+    let c = browser(&driver, false).await;
+    let base = s.base.clone();
+
+    // The open redirect as reported: `/<TAB>/evil.example/` reads as `//evil.example/` in a browser.
+    c.goto(&format!("{base}/login?next=%2F%09%2Fevil.example%2F")).await.unwrap();
+    fill(&c, "#username", "ada").await;
+    fill(&c, "#password", "correct horse").await;
+    wait_for(&c, "form[action='/login'] button").await.click().await.unwrap();
+    wait_for(&c, "a[href='/u/ada']").await;
+    let url = c.current_url().await.unwrap();
+    assert_eq!(url.host_str(), Some("127.0.0.1"), "{url}");
+    assert_eq!(url.path(), "/", "{url}");
+
+    // Pages a member and a guest see, math and scripts included, under the CSP.
+    for (path, ready) in [
+        ("/", "article form.vote"),
+        ("/papers/2508.00079", ".abstract .katex"),
+        ("/search?q=audio", "main"),
+        ("/papers/trending", "main"),
+        ("/collections", "#name"),
+        ("/settings/tokens", "#scope"),
+        ("/settings", "main"),
+        ("/subscribe", "main"),
+        ("/no/such/page", "main"),
+    ] {
+        c.goto(&format!("{base}{path}")).await.unwrap();
+        wait_for(&c, ready).await;
+    }
+    // The upvote script works (a fetch to this site).
+    c.goto(&format!("{base}/")).await.unwrap();
+    wait_for(&c, "article form.vote button").await.click().await.unwrap();
+    wait_for(&c, "article form.vote button[aria-pressed='true']").await;
+
+    // A control that the check can see a violation: an inline script is blocked and reported.
+    js(
+        &c,
+        "var s = document.createElement('script'); s.textContent = 'window.__ran = 1'; document.body.appendChild(s);",
+    )
+    .await;
+    assert_eq!(js(&c, "return window.__ran === undefined").await, true, "inline script blocked");
+    let mut seen = 0;
+    for _ in 0..100 {
+        seen = csp_violations(&base).await;
+        if seen > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!((seen, csp_violations(&base).await), (1, 1), "only the control was blocked: no page broke the CSP");
+    c.close().await.unwrap();
+}

@@ -21,5 +21,6 @@ mod nodes;
 mod oai_pmh;
 mod rss;
 mod search;
+mod security;
 mod serve;
 mod store_contract;

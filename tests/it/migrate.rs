@@ -180,7 +180,8 @@ pub async fn fill_every_table(store: &Store) {
             collections::set_in_collection(db, col, ada, q2, true, 15)?;
             submissions::submit(db, q3, "2025-04-04", ada, "2025-04-07", 16, 0, 5)?;
             moderation::log_moderation(db, ada, "suspend", "Bob", "spam", 17)?;
-            let token = accounts::create_api_token(db, ada, "laptop", "token-hash", 18)?;
+            let token =
+                accounts::create_api_token(db, ada, "laptop", "token-hash", paperboy::accounts::TokenScope::Feed, 18)?;
             accounts::touch_api_token(db, token, 19)?;
             let prefs = paperboy::digest::Preferences::default();
             let digests::SubscribeOutcome::ConfirmationDue { subscriber_id } =
