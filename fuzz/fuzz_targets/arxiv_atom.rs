@@ -1,5 +1,5 @@
 //! arXiv's API answers (Atom): any body parses to a page or an error, never a panic.
 #![no_main]
-libfuzzer_sys::fuzz_target!(|body: &str| {
-    let _ = paperboy::ingest::arxiv_api::parse_feed(body, 0);
-});
+#[path = "../checks.rs"]
+mod checks;
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::check("arxiv_atom", data));

@@ -1,5 +1,5 @@
 //! Hugging Face's Daily Papers JSON.
 #![no_main]
-libfuzzer_sys::fuzz_target!(|body: &str| {
-    let _ = paperboy::ingest::hf_daily::parse(body);
-});
+#[path = "../checks.rs"]
+mod checks;
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::check("hf_json", data));

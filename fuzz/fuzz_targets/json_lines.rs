@@ -1,8 +1,5 @@
 //! One line of a JSON-lines import (Kaggle's snapshot and the announcement corpus), read and
-//! validated as an import does.
 #![no_main]
-libfuzzer_sys::fuzz_target!(|line: &str| {
-    if let Ok(draft) = paperboy::ingest::snapshot::line_to_draft(line) {
-        let _ = draft.validate(paperboy::papers::Source::Snapshot);
-    }
-});
+#[path = "../checks.rs"]
+mod checks;
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::check("json_lines", data));

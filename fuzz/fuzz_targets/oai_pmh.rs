@@ -1,5 +1,5 @@
 //! OAI-PMH ListRecords answers.
 #![no_main]
-libfuzzer_sys::fuzz_target!(|body: &str| {
-    let _ = paperboy::ingest::oai_pmh::parse_list_records(body);
-});
+#[path = "../checks.rs"]
+mod checks;
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::check("oai_pmh", data));

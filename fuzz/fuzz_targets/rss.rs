@@ -1,5 +1,5 @@
 //! arXiv's RSS announcement feeds.
 #![no_main]
-libfuzzer_sys::fuzz_target!(|body: &str| {
-    let _ = paperboy::ingest::rss::parse_feed(body);
-});
+#[path = "../checks.rs"]
+mod checks;
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::check("rss", data));

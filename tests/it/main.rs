@@ -13,6 +13,7 @@ mod digest;
 mod export;
 mod feeds;
 mod follow;
+mod fuzz_regressions;
 mod hf_daily;
 mod import;
 mod kill_and_rerun;
