@@ -325,6 +325,11 @@ impl SearchIndex {
         self.vectors.get()
     }
 
+    /// Where this node's vector index stands (its cursor and size): what similar papers depend on, cheap to read.
+    pub fn vector_generation(&self) -> (i64, usize) {
+        (self.vector_cursor.load(Ordering::SeqCst), self.vectors().map(|v| v.len()).unwrap_or(0))
+    }
+
     pub fn status(&self) -> Result<IndexStatus, SearchError> {
         Ok(IndexStatus {
             keyword_cursor: self.keyword.cursor()?,

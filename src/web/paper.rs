@@ -1,26 +1,30 @@
 //! A paper's page: everything paperboy knows about it, with its math rendered and a citation.
 
-use super::error::PageResult;
+use super::error::{PageError, PageResult};
 use super::markdown;
 use super::pages::{self, Layout, Message};
 use super::viewer::Viewer;
 use crate::app::AppState;
 use crate::papers::citation::bibtex;
 use crate::papers::ArxivId;
+use crate::server::cache::{cached, CachedPage};
+use crate::server::site::Site;
 use crate::store::comments::{self, Comment};
 use crate::store::{collections, votes};
 use axum::extract::{Extension, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse};
 use minijinja::{context, Value};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
 pub async fn show(
-    State(state): State<AppState>,
+    State(site): State<Site>,
     Extension(viewer): Extension<Viewer>,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> PageResult {
+    let state = &site.app;
     // `/papers/{id}/cite.bib|.ris|.json`: the citation alone.
     let cite =
         id.rsplit_once('/').and_then(|(id, file)| Some((id.to_string(), super::export::CiteFormat::from_file(file)?)));
@@ -36,15 +40,34 @@ pub async fn show(
             return Ok((StatusCode::BAD_REQUEST, Html(html)).into_response());
         }
     };
-    let (paper, hf) = tokio::try_join!(state.store.paper(&id), state.store.hf_listing(&id))?;
-    let Some(p) = paper else {
-        let ctx = context! { unknown => id.as_str(), abs_url => id.abs_url() };
-        let html = pages::render_page("unknown_paper.html", &Layout::for_viewer(&viewer, "Unknown paper"), ctx);
-        return Ok((StatusCode::NOT_FOUND, Html(html)).into_response());
-    };
     if let Some(format) = cite {
+        let Some(p) = state.store.paper(&id).await? else { return Err(unknown(&viewer, &id)) };
         return Ok(super::export::citations(std::slice::from_ref(&p), format, &crate::papers::citation::cite_key(&p)));
     }
+    if viewer.user.is_some() {
+        return Ok(Html(paper_html(state, &viewer, &id).await?).into_response());
+    }
+    // A guest's page depends on the paper, the community counters and which papers have vectors (similar papers):
+    // kept while the store's freshness pair and this node's vector index stand still.
+    let vectors = state.search.as_ref().map(|s| s.vector_generation());
+    let key = format!("paper|{}|{vectors:?}", id.as_str());
+    let build = || async {
+        let html = paper_html(state, &viewer, &id).await?;
+        Ok::<_, PageError>(CachedPage::new(axum::body::Bytes::from(html)))
+    };
+    Ok(cached(&site.pages, state, key, None, build).await?.respond(&headers))
+}
+
+fn unknown(viewer: &Viewer, id: &ArxivId) -> PageError {
+    let ctx = context! { unknown => id.as_str(), abs_url => id.abs_url() };
+    let html = pages::render_page("unknown_paper.html", &Layout::for_viewer(viewer, "Unknown paper"), ctx);
+    PageError::page((StatusCode::NOT_FOUND, Html(html)).into_response())
+}
+
+/// The page of paper `id`, for `viewer`.
+async fn paper_html(state: &AppState, viewer: &Viewer, id: &ArxivId) -> PageResult<String> {
+    let (paper, hf) = tokio::try_join!(state.store.paper(id), state.store.hf_listing(id))?;
+    let Some(p) = paper else { return Err(unknown(viewer, id)) };
     let key = p.id.as_str().to_string();
     let user_id = viewer.user.as_ref().map(|u| u.id);
     let k = key.clone();
@@ -66,9 +89,9 @@ pub async fn show(
         })
         .await?;
     let (activity, comments, voted, collections, holding) = community;
-    let similar = super::search::similar_section(&state, &key).await;
+    let similar = super::search::similar_section(state, &key).await;
     let page = PaperPage { paper: p, hf, voted, activity, collections, holding, similar, comments };
-    Ok(Html(render_paper_page(&viewer, &page)).into_response())
+    Ok(render_paper_page(viewer, &page))
 }
 
 /// What a paper's page shows, loaded.

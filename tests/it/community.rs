@@ -123,6 +123,8 @@ async fn upvotes_toggle_once_per_user_and_show_everywhere() {
     // A guest sees a login link, not a button.
     let guest = Visitor::new(&s.base);
     assert!(guest.get("/").await.body.contains(&format!(r#"href="/login?next=/papers/{P1}""#)));
+    let before = guest.get(&format!("/papers/{P1}")).await.body;
+    assert!(before.contains(r#"<span class="n">0</span>"#), "no vote yet");
 
     let r = ada.upvote_json(P1).await;
     assert_eq!(r.status, 200);
@@ -151,6 +153,9 @@ async fn upvotes_toggle_once_per_user_and_show_everywhere() {
     };
     assert!(row(P1).contains(r#"<span class="n">1</span>"#), "{}", row(P1));
     assert!(row(P2).contains(r#"<span class="n">1</span>"#));
+    // So did the guest's (cached) paper page.
+    let after = guest.get(&format!("/papers/{P1}")).await.body;
+    assert!(after.contains(r#"<span class="n">1</span>"#), "the cached paper page moved with the vote");
     // Ada sees her vote pressed, Bob does not.
     let mine = ada.get(&format!("/papers/{P1}")).await.body;
     assert!(mine.contains(r#"aria-pressed="true""#));
