@@ -43,6 +43,12 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     apt_install chromium chromium-driver
 fi
 
+# --- openssl (the TLS test's certificate authority) ------------------------------------------
+if ! command -v openssl >/dev/null 2>&1; then
+    echo "installing openssl (Debian package openssl)…"
+    apt_install openssl
+fi
+
 # --- SMTP server (aiosmtpd), feed and BibTeX parsers ------------------------------------------
 if ! /usr/bin/python3 -c "import aiosmtpd, feedparser, bibtexparser" >/dev/null 2>&1; then
     echo "installing aiosmtpd, feedparser, bibtexparser (Debian packages python3-aiosmtpd, python3-feedparser, python3-bibtexparser)…"

