@@ -88,3 +88,15 @@ pub fn render(m: &Metrics, store: Option<&Stats>) -> String {
     }
     out
 }
+
+/// This node's embedding progress: papers with vectors, papers indexed, and the last batch's rate.
+pub fn render_embedding(embedded: u64, papers: u64, rate: f64) -> String {
+    format!(
+        "# HELP paperboy_embedded_papers Papers in this node's vector index.\n# TYPE paperboy_embedded_papers gauge\n\
+         paperboy_embedded_papers {embedded}\n\
+         # HELP paperboy_indexed_papers Papers in this node's keyword index (what embedding works towards).\n\
+         # TYPE paperboy_indexed_papers gauge\npaperboy_indexed_papers {papers}\n\
+         # HELP paperboy_embedding_papers_per_second Papers per second of the last batch embedded.\n\
+         # TYPE paperboy_embedding_papers_per_second gauge\npaperboy_embedding_papers_per_second {rate:.2}\n"
+    )
+}

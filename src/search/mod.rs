@@ -213,6 +213,8 @@ pub struct SearchIndex {
     embedder: OnceLock<Arc<Embedder>>,
     vectors: OnceLock<Arc<VectorIndex>>,
     vector_cursor: AtomicI64,
+    /// Papers per second of the last batch embedded (f64 bits), for `/metrics`.
+    embed_rate: std::sync::atomic::AtomicU64,
     /// When the vector index was last saved (or loaded), and at which cursor.
     last_save: Mutex<Option<(Instant, i64)>>,
     /// Vectors of recent queries: the next page of a search, a feed polled again, the same
@@ -255,6 +257,7 @@ impl SearchIndex {
             embedder: OnceLock::new(),
             vectors: OnceLock::new(),
             vector_cursor: AtomicI64::new(0),
+            embed_rate: std::sync::atomic::AtomicU64::new(0),
             last_save: Mutex::new(None),
             query_vectors: Arc::default(),
             settings,
@@ -330,6 +333,25 @@ impl SearchIndex {
         (self.vector_cursor.load(Ordering::SeqCst), self.vectors().map(|v| v.len()).unwrap_or(0))
     }
 
+    /// While fewer papers have vectors than the keyword index holds: "semantic results cover 12,345 of 36,789
+    /// papers…", so that an answer from a fraction says so.
+    pub fn coverage_notice(&self) -> Option<String> {
+        let (embedded, papers) = (self.vectors()?.len() as u64, self.keyword.num_docs());
+        (embedded < papers).then(|| {
+            format!(
+                "Semantic results cover {} of {} papers: the others are still being embedded, so similar and \
+                 meaning-based results may miss them for now.",
+                thousands(embedded),
+                thousands(papers)
+            )
+        })
+    }
+
+    /// Papers per second of the last batch embedded (or taken from the store's vectors).
+    pub fn embed_rate(&self) -> f64 {
+        f64::from_bits(self.embed_rate.load(Ordering::Relaxed))
+    }
+
     pub fn status(&self) -> Result<IndexStatus, SearchError> {
         Ok(IndexStatus {
             keyword_cursor: self.keyword.cursor()?,
@@ -364,7 +386,10 @@ impl SearchIndex {
             return Ok(0);
         };
         let papers: Vec<_> = changes.into_iter().map(|(_, p)| p).collect();
+        let started = Instant::now();
         let items = embeddings::embed_papers(store, embedder, &papers).await?;
+        let rate = papers.len() as f64 / started.elapsed().as_secs_f64().max(1e-6);
+        self.embed_rate.store(rate.to_bits(), Ordering::Relaxed);
         vectors.upsert(&items)?;
         self.vector_cursor.store(last, Ordering::SeqCst);
         self.save_vectors(false)?;
@@ -412,6 +437,9 @@ impl SearchIndex {
                 "Semantic search is off on this instance (no embedding model is loaded): keyword results only.".into(),
             );
             mode = Mode::Keyword;
+        }
+        if let (Mode::Semantic | Mode::Hybrid, Some(notice)) = (mode, self.coverage_notice()) {
+            notices.push(notice);
         }
         // A semantic search reads the text as it is: the query syntax does not apply.
         if let Some(f) = parsed.fallback.as_ref().filter(|_| mode != Mode::Semantic) {
@@ -571,4 +599,17 @@ pub async fn load_model(index: Arc<SearchIndex>, http: reqwest::Client, data_dir
 /// Lets callers sort `(id, score)` lists by score, best first, ties by id.
 pub fn by_score(a: &(String, f32), b: &(String, f32)) -> std::cmp::Ordering {
     b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0))
+}
+
+/// 12345 → "12,345".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

