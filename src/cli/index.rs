@@ -30,25 +30,15 @@ fn load_embedder(settings: &Settings) -> Option<std::sync::Arc<crate::search::em
 pub(super) async fn index_command(cmd: IndexCommand, settings: Settings) -> anyhow::Result<ExitCode> {
     use crate::search::SearchIndex;
     let state = AppState::build(settings).await?;
+    if let IndexCommand::Status = cmd {
+        return index_status(&state).await;
+    }
     let index = SearchIndex::open(&state.settings.index_dir(), state.settings.search.clone())?;
     if let Some(embedder) = load_embedder(&state.settings) {
         index.attach_embedder(embedder)?;
     }
     match cmd {
-        IndexCommand::Status => {
-            let s = index.status()?;
-            let head = state.store.change_cursor().await?;
-            println!("store change cursor: {head}");
-            println!("keyword index: {} papers, at {}", s.keyword_docs, s.keyword_cursor);
-            if s.semantic {
-                let stored = crate::search::embeddings::count(&state.store, &state.settings.search.model_name).await?;
-                println!(
-                    "vector index: {} papers, at {}; {} embeddings in the store",
-                    s.vectors, s.vector_cursor, stored
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        IndexCommand::Status => unreachable!("answered above"),
         IndexCommand::Rebuild => {
             let papers = state.store.stats().await?.papers;
             let started = std::time::Instant::now();
@@ -80,6 +70,62 @@ pub(super) async fn index_command(cmd: IndexCommand, settings: Settings) -> anyh
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// `paperboy index status`: read only, so it works while `serve` holds the index. The store's papers and embeddings
+/// (shared by every node) with the rate of the last minute and what is left at that rate; this node's keyword index.
+async fn index_status(state: &AppState) -> anyhow::Result<ExitCode> {
+    use crate::search::thousands;
+    let model = state.settings.search.model_name.clone();
+    let head = state.store.change_cursor().await?;
+    let papers = state.store.stats().await?.papers;
+    let now = chrono::Utc::now().timestamp();
+    let m = model.clone();
+    let (embedded, last_minute) = state
+        .store
+        .read(move |db| {
+            Ok((crate::store::embeddings::count(db, &m)?, crate::store::embeddings::count_since(db, &m, now - 60)?))
+        })
+        .await?;
+    println!("store: {} papers, change cursor {head}", thousands(papers));
+    match crate::search::keyword::KeywordIndex::peek(&state.settings.index_dir().join("keyword")) {
+        Ok((docs, cursor)) => println!("keyword index (this node): {} papers, at {cursor}", thousands(docs)),
+        Err(e) => println!("keyword index (this node): not readable yet ({e})"),
+    }
+    let embedded = embedded.max(0) as u64;
+    let share = if papers == 0 { 100.0 } else { embedded as f64 * 100.0 / papers as f64 };
+    println!(
+        "embeddings ({model}, shared by every node): {} of {} papers ({share:.1} %)",
+        thousands(embedded),
+        thousands(papers)
+    );
+    let left = papers.saturating_sub(embedded);
+    if left > 0 {
+        let rate = last_minute as f64 / 60.0;
+        if rate > 0.0 {
+            let eta = std::time::Duration::from_secs((left as f64 / rate) as u64);
+            println!(
+                "embedding at {rate:.1} papers/s over the last minute: {} left, about {} to go",
+                thousands(left),
+                humantime(eta)
+            );
+        } else {
+            println!(
+                "{} papers not embedded yet, and none were in the last minute (is a node with the model serving?)",
+                thousands(left)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn humantime(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min", s / 60),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
     }
 }
 

@@ -160,6 +160,15 @@ impl KeywordIndex {
         Ok(Self { index, executor, threads, reader, writer: Mutex::new(writer), fields, title_boost: TITLE_BOOST })
     }
 
+    /// The documents and change-cursor position of the index in `dir`, read without opening it for writing: works
+    /// while a serving node holds the index (`paperboy index status`).
+    pub fn peek(dir: &Path) -> Result<(u64, i64), SearchError> {
+        let index = Index::open_in_dir(dir)?;
+        let cursor = index.load_metas()?.payload.as_deref().and_then(|p| p.parse().ok()).unwrap_or(0);
+        let reader: IndexReader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok((reader.searcher().num_docs(), cursor))
+    }
+
     /// Sets how much a title match outweighs an abstract match.
     pub fn with_title_boost(mut self, boost: f32) -> Self {
         self.title_boost = boost;

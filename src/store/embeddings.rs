@@ -34,6 +34,17 @@ pub fn put(db: &mut dyn Db, model: &str, items: &[(String, String, usize, String
     Ok(())
 }
 
+/// How many vectors for `model` were stored at or after `since` (Unix seconds): the embedding rate of every node.
+pub fn count_since(db: &mut dyn Db, model: &str, since: i64) -> Result<i64> {
+    Ok(db
+        .query_one(
+            "SELECT COUNT(*) FROM embeddings WHERE model = $1 AND created_at >= $2",
+            &[model.into(), since.into()],
+        )?
+        .map(|r| r.int(0))
+        .unwrap_or(0))
+}
+
 /// How many vectors the store holds for `model`.
 pub fn count(db: &mut dyn Db, model: &str) -> Result<i64> {
     Ok(db

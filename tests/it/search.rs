@@ -274,7 +274,7 @@ fn index_rebuild_command_rebuilds_from_the_store() {
     assert!(out.contains("keyword index: 400 papers"), "{out}");
     assert!(err.contains("semantic search is off"), "{err}");
     let (status, _) = run(&["index", "status"]);
-    assert!(status.contains("keyword index: 400 papers"), "{status}");
+    assert!(status.contains("keyword index (this node): 400 papers"), "{status}");
     // Rebuilding again gives the same index, not a doubled one.
     let (again, _) = run(&["index", "rebuild"]);
     assert!(again.contains("keyword index: 400 papers"), "{again}");

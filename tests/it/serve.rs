@@ -109,6 +109,39 @@ fn the_binary_serves_on_the_configured_address() {
 }
 
 #[tokio::test]
+async fn index_status_answers_while_serve_holds_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let bin = env!("CARGO_BIN_EXE_paperboy");
+    let data = dir.path().to_str().unwrap();
+    let mut serve = std::process::Command::new(bin)
+        .args(["--data-dir", data, "serve", "--offline", "--bind", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "warn")
+        .env("PAPERBOY_SEARCH__FETCH_MODEL", "false")
+        .spawn()
+        .unwrap();
+    for _ in 0..400 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    crate::search::wait_ready(&format!("http://127.0.0.1:{port}"), 0).await;
+    let out = std::process::Command::new(bin).args(["--data-dir", data, "index", "status"]).output().unwrap();
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("keyword index (this node): 400 papers"), "{stdout}");
+    assert!(
+        stdout.contains("embeddings (all-MiniLM-L6-v2, shared by every node): 0 of 400 papers (0.0 %)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("400 papers not embedded yet"), "{stdout}");
+    assert!(!stderr.contains("LockBusy") && !stderr.contains("lock"), "{stderr}");
+}
+
+#[tokio::test]
 async fn internal_errors_are_opaque_and_carry_a_request_id() {
     let dir = tempfile::tempdir().unwrap();
     let (base, _store) = served(dir.path()).await;
