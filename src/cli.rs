@@ -232,7 +232,10 @@ pub fn main() -> ExitCode {
         settings.data_dir = dir;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
-    match runtime.block_on(run(cli.command, settings)) {
+    let result = runtime.block_on(run(cli.command, settings));
+    // Work nobody waits for any more (a batch being embedded when `serve` was told to stop) is not waited for long.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -553,9 +553,14 @@ pub async fn follow(index: Arc<SearchIndex>, store: Store, mut shutdown: tokio::
             Err(e) => tracing::warn!(error = %e, "keyword index sync failed"),
         }
         if !busy {
-            match index.sync_vectors(&store, index.settings.embed_batch).await {
-                Ok(n) => busy |= n > 0,
-                Err(e) => tracing::warn!(error = %e, "vector index sync failed"),
+            // Told to stop while embedding: the batch in flight is dropped (its cursor not advanced, so the next start
+            // embeds it again) rather than waited for, so that the process ends within a second or two.
+            tokio::select! {
+                r = index.sync_vectors(&store, index.settings.embed_batch) => match r {
+                    Ok(n) => busy |= n > 0,
+                    Err(e) => tracing::warn!(error = %e, "vector index sync failed"),
+                },
+                _ = shutdown.changed() => break,
             }
         }
         if busy {

@@ -612,3 +612,70 @@ async fn while_embedding_catches_up_semantic_answers_say_what_they_cover() {
     assert!(r.notices.is_empty(), "caught up: {:?}", r.notices);
     assert_eq!(paperboy::search::thousands(36_789), "36,789");
 }
+
+/// `/readyz` of a node that may not listen yet, as JSON (Null until it answers).
+async fn readyz(base: &str) -> serde_json::Value {
+    match reqwest::get(format!("{base}/readyz")).await {
+        Ok(r) => json(r).await,
+        Err(_) => serde_json::Value::Null,
+    }
+}
+
+#[tokio::test]
+async fn serve_stops_within_moments_while_embedding_and_the_next_start_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let bin = env!("CARGO_BIN_EXE_paperboy");
+    let file = crate::import::corpus_head(dir.path(), 1_500);
+    let out = std::process::Command::new(bin).arg("--data-dir").arg(&data).arg("import").arg(&file).output().unwrap();
+    assert!(out.status.success());
+    let start = || {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new(bin)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["serve", "--offline", "--bind", &format!("127.0.0.1:{port}")])
+            .env("RUST_LOG", "warn")
+            .env("PAPERBOY_SEARCH__MODEL_DIR", model_dir())
+            .env("PAPERBOY_SEARCH__POLL_MS", "100")
+            // Batches that take seconds: waiting for the one in flight would show.
+            .env("PAPERBOY_SEARCH__EMBED_BATCH", "192")
+            .spawn()
+            .unwrap();
+        (child, format!("http://127.0.0.1:{port}"))
+    };
+    let embedded = |r: &serde_json::Value| r["embedding"]["embedded"].as_u64().unwrap_or(0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+
+    // Embedding is under way (the first batch done, the second started) when the node is told to stop.
+    let (mut child, base) = start();
+    let at_stop = loop {
+        let r = readyz(&base).await;
+        if embedded(&r) >= 192 {
+            break embedded(&r);
+        }
+        assert!(std::time::Instant::now() < deadline, "embedding never started: {r}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(at_stop < 1_500, "still embedding when stopped");
+    let asked = std::time::Instant::now();
+    assert!(std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let status = child.wait().unwrap();
+    let took = asked.elapsed();
+    assert!(status.success(), "a clean exit: {status:?}");
+    assert!(took < std::time::Duration::from_secs(5), "stopped after {took:?} (it used to take about 33 s)");
+    eprintln!("stopped {took:?} after SIGTERM with {at_stop} papers embedded");
+
+    // Nothing finished was lost: the next start resumes from the saved vector index.
+    let (mut child, base) = start();
+    loop {
+        let r = readyz(&base).await;
+        if embedded(&r) >= at_stop {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the saved vectors were not loaded: {r}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
