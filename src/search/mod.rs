@@ -213,6 +213,8 @@ pub struct SearchIndex {
     embedder: OnceLock<Arc<Embedder>>,
     vectors: OnceLock<Arc<VectorIndex>>,
     vector_cursor: AtomicI64,
+    /// The newest-first walk over a backlog, while one is under way (see [`SearchIndex::sync_vectors`]).
+    walk: Mutex<Option<Walk>>,
     /// Papers per second of the last batch embedded (f64 bits), for `/metrics`.
     embed_rate: std::sync::atomic::AtomicU64,
     /// When the vector index was last saved (or loaded), and at which cursor.
@@ -258,6 +260,7 @@ impl SearchIndex {
             vectors: OnceLock::new(),
             vector_cursor: AtomicI64::new(0),
             embed_rate: std::sync::atomic::AtomicU64::new(0),
+            walk: Mutex::new(None),
             last_save: Mutex::new(None),
             query_vectors: Arc::default(),
             settings,
@@ -374,26 +377,85 @@ impl SearchIndex {
         Ok(papers.len())
     }
 
-    /// Embeds (or takes from the store's cache) and indexes the next batch of changed papers.
+    /// Embeds (or takes from the store's cache) and indexes the next batch of changed papers. Returns how many.
+    ///
+    /// A backlog (a fresh instance, or one far behind) is worked off **newest first**: the papers changed up to the
+    /// store's cursor at that moment are walked announcement day by announcement day from the latest back, so that the
+    /// front page's papers have similar papers within seconds of start; papers that change meanwhile are taken first
+    /// of all. Once the walk has reached the oldest day the cursor moves past everything it covered, and the index
+    /// follows the store's changes in order again. A restart during a walk walks again, taking the vectors already
+    /// computed from the store instead of embedding them a second time.
     pub async fn sync_vectors(&self, store: &Store, batch: u32) -> Result<usize, SearchError> {
         let (Some(embedder), Some(vectors)) = (self.embedder.get().cloned(), self.vectors.get().cloned()) else {
             return Ok(0);
         };
         let cursor = self.vector_cursor.load(Ordering::SeqCst);
-        let changes = store.changes_since(cursor, batch).await?;
-        let Some(last) = changes.last().map(|(seq, _)| *seq) else {
-            self.save_vectors(false)?;
-            return Ok(0);
+        let taken = self.walk.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let walk = match taken {
+            Some(w) => Some(w),
+            None => {
+                let head = store.change_cursor().await?;
+                (head - cursor > i64::from(batch)).then(|| Walk::new(head))
+            }
         };
-        let papers: Vec<_> = changes.into_iter().map(|(_, p)| p).collect();
+        let Some(mut walk) = walk else {
+            let changes = store.changes_since(cursor, batch).await?;
+            let Some(last) = changes.last().map(|(seq, _)| *seq) else {
+                self.save_vectors(false)?;
+                return Ok(0);
+            };
+            let papers: Vec<_> = changes.into_iter().map(|(_, p)| p).collect();
+            self.embed_into(store, &embedder, &vectors, &papers).await?;
+            self.vector_cursor.store(last, Ordering::SeqCst);
+            self.save_vectors(false)?;
+            return Ok(papers.len());
+        };
+        // Changed since the walk began: the newest of all.
+        let fresh = store.changes_since(walk.fresh, batch).await?;
+        let n = if let Some(last) = fresh.last().map(|(seq, _)| *seq) {
+            let papers: Vec<_> = fresh.into_iter().map(|(_, p)| p).collect();
+            self.embed_into(store, &embedder, &vectors, &papers).await?;
+            walk.fresh = last;
+            papers.len()
+        } else {
+            // A full batch, across days when they are small.
+            let mut papers = Vec::with_capacity(batch as usize);
+            while papers.len() < batch as usize {
+                while walk.queue.is_empty() && !walk.done {
+                    walk.next_day(store, cursor).await?;
+                }
+                if walk.queue.is_empty() {
+                    break;
+                }
+                let take = walk.queue.len().min(batch as usize - papers.len());
+                papers.extend(walk.queue.drain(..take));
+            }
+            if papers.is_empty() {
+                // Walked back to the oldest day: everything up to `fresh` has vectors.
+                self.vector_cursor.store(walk.fresh, Ordering::SeqCst);
+                self.save_vectors(true)?;
+                return Ok(0);
+            }
+            self.embed_into(store, &embedder, &vectors, &papers).await?;
+            papers.len()
+        };
+        *self.walk.lock().unwrap_or_else(|p| p.into_inner()) = Some(walk);
+        Ok(n)
+    }
+
+    async fn embed_into(
+        &self,
+        store: &Store,
+        embedder: &Arc<Embedder>,
+        vectors: &VectorIndex,
+        papers: &[crate::papers::Paper],
+    ) -> Result<(), SearchError> {
         let started = Instant::now();
-        let items = embeddings::embed_papers(store, embedder, &papers).await?;
+        let items = embeddings::embed_papers(store, embedder.clone(), papers).await?;
         let rate = papers.len() as f64 / started.elapsed().as_secs_f64().max(1e-6);
         self.embed_rate.store(rate.to_bits(), Ordering::Relaxed);
         vectors.upsert(&items)?;
-        self.vector_cursor.store(last, Ordering::SeqCst);
-        self.save_vectors(false)?;
-        Ok(papers.len())
+        Ok(())
     }
 
     /// Saves the vector index when it is due (or `force`), so that a restart resumes from it.
@@ -419,6 +481,7 @@ impl SearchIndex {
     /// Empties both indexes; the next syncs rebuild them from the store.
     pub fn clear(&self) -> Result<(), SearchError> {
         self.keyword.clear()?;
+        *self.walk.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.vector_cursor.store(0, Ordering::SeqCst);
         if let Some(v) = self.vectors.get() {
             v.clear()?;
@@ -617,4 +680,37 @@ pub fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// A newest-first walk over the papers changed in `(cursor, upto]`, a day at a time, and where changes after `upto`
+/// have been followed to (`fresh`).
+struct Walk {
+    upto: i64,
+    fresh: i64,
+    /// The day whose papers are in `queue` (`None` before the first).
+    day: Option<chrono::NaiveDate>,
+    queue: Vec<crate::papers::Paper>,
+    /// Papers with no known day come last.
+    undated_done: bool,
+    done: bool,
+}
+
+impl Walk {
+    fn new(upto: i64) -> Self {
+        Self { upto, fresh: upto, day: None, queue: Vec::new(), undated_done: false, done: false }
+    }
+
+    /// Loads the papers of the next day back (or, after the oldest day, those with no day).
+    async fn next_day(&mut self, store: &Store, cursor: i64) -> Result<(), SearchError> {
+        if let Some(day) = store.day_before(self.day, cursor, self.upto).await? {
+            self.day = Some(day);
+            self.queue = store.changed_on_day(Some(day), cursor, self.upto).await?;
+        } else if !self.undated_done {
+            self.undated_done = true;
+            self.queue = store.changed_on_day(None, cursor, self.upto).await?;
+        } else {
+            self.done = true;
+        }
+        Ok(())
+    }
 }

@@ -359,6 +359,23 @@ impl Store {
         }
     }
 
+    /// The latest announcement day before `before` (any day when `None`) among papers changed in `(after, upto]`:
+    /// the next day of a newest-first walk.
+    pub async fn day_before(&self, before: Option<NaiveDate>, after: i64, upto: i64) -> Result<Option<NaiveDate>> {
+        match self {
+            Store::Sqlite(s) => s.read(move |c| sqlite::day_before(c, before, after, upto)).await,
+            Store::Postgres(s) => s.day_before(before, after, upto).await,
+        }
+    }
+
+    /// The papers announced on `day` (with no known day when `None`) changed in `(after, upto]`, in id order.
+    pub async fn changed_on_day(&self, day: Option<NaiveDate>, after: i64, upto: i64) -> Result<Vec<Paper>> {
+        match self {
+            Store::Sqlite(s) => s.read(move |c| sqlite::changed_on_day(c, day, after, upto)).await,
+            Store::Postgres(s) => s.changed_on_day(day, after, upto).await,
+        }
+    }
+
     /// The latest position of the change cursor: it moves whenever a paper is inserted or
     /// updated, so anything derived from papers (a rendered page) is fresh while it stands still.
     pub async fn change_cursor(&self) -> Result<i64> {

@@ -349,6 +349,31 @@ impl PgStore {
         rows.iter().map(|r| Ok((r.try_get(16)?, paper_from_row(r)?))).collect()
     }
 
+    pub async fn day_before(&self, before: Option<NaiveDate>, after: i64, upto: i64) -> Result<Option<NaiveDate>> {
+        let before = before.unwrap_or(NaiveDate::MAX);
+        Ok(sqlx::query_scalar(
+            "SELECT MAX(announced_on) FROM papers WHERE announced_on < $1 AND change_seq > $2 AND change_seq <= $3",
+        )
+        .bind(before)
+        .bind(after)
+        .bind(upto)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    pub async fn changed_on_day(&self, day: Option<NaiveDate>, after: i64, upto: i64) -> Result<Vec<Paper>> {
+        let on = if day.is_some() { "p.announced_on = $1" } else { "p.announced_on IS NULL AND $1::date IS NULL" };
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM papers p WHERE {on} AND p.change_seq > $2 AND p.change_seq <= $3 ORDER BY p.id"
+        ))
+        .bind(day)
+        .bind(after)
+        .bind(upto)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(paper_from_row).collect()
+    }
+
     pub async fn papers_after_id(&self, after: &str, limit: u32) -> Result<Vec<Paper>> {
         let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM papers p WHERE p.id > $1 ORDER BY p.id LIMIT $2"))
             .bind(after)

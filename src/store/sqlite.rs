@@ -327,6 +327,34 @@ pub fn changes_since(conn: &Connection, after: i64, limit: u32) -> Result<Vec<(i
     Ok(out)
 }
 
+pub fn day_before(conn: &Connection, before: Option<NaiveDate>, after: i64, upto: i64) -> Result<Option<NaiveDate>> {
+    // Day by day down the (announced_on, id) index, each step a short range scan.
+    let mut stmt = conn.prepare_cached(
+        "SELECT MAX(announced_on) FROM papers WHERE announced_on < ?1 AND change_seq > ?2 AND change_seq <= ?3",
+    )?;
+    let before = before.map(|d| d.to_string()).unwrap_or_else(|| "9999-12-31".into());
+    let day: Option<String> = stmt.query_row(params![before, after, upto], |r| r.get(0))?;
+    Ok(parse_date(day))
+}
+
+pub fn changed_on_day(conn: &Connection, day: Option<NaiveDate>, after: i64, upto: i64) -> Result<Vec<Paper>> {
+    let sql = match day {
+        Some(_) => format!(
+            "SELECT {PAPER_COLUMNS} FROM papers p WHERE p.announced_on = ?1 AND p.change_seq > ?2 AND p.change_seq <= ?3 ORDER BY p.id"
+        ),
+        None => format!(
+            "SELECT {PAPER_COLUMNS} FROM papers p WHERE p.announced_on IS NULL AND ?1 IS NULL AND p.change_seq > ?2 AND p.change_seq <= ?3 ORDER BY p.id"
+        ),
+    };
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![date_str(day), after, upto], paper_from_row)?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row??);
+    }
+    Ok(out)
+}
+
 /// Papers in id order after `after` (exclusive), for walking the whole store.
 pub fn papers_after_id(conn: &Connection, after: &str, limit: u32) -> Result<Vec<Paper>> {
     let mut stmt =

@@ -679,3 +679,54 @@ async fn serve_stops_within_moments_while_embedding_and_the_next_start_goes_on()
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[tokio::test]
+async fn a_backlog_is_embedded_newest_day_first_and_changes_meanwhile_come_first_of_all() {
+    let t = sample_store().await;
+    let all = t.store.papers_after_id("", 1_000).await.unwrap();
+    let latest = all.iter().filter_map(|p| p.announced_on).max().unwrap();
+    let on_latest = all.iter().filter(|p| p.announced_on == Some(latest)).count();
+    assert!(on_latest > 16 && on_latest < all.len(), "the sample spans several days");
+    let index = SearchIndex::in_memory(settings()).unwrap();
+    index.attach_embedder(embedder()).unwrap();
+    while index.sync_keyword(&t.store, 500).await.unwrap() > 0 {}
+
+    // The first batch is the latest day's.
+    assert_eq!(index.sync_vectors(&t.store, 16).await.unwrap(), 16);
+    assert!(on_latest >= 16, "the sample's latest day fills a batch");
+    let vectors = index.vectors().unwrap();
+    let embedded: Vec<&paperboy::papers::Paper> =
+        all.iter().filter(|p| vectors.vector(p.id.as_str()).is_some()).collect();
+    assert_eq!(embedded.len(), 16);
+    assert!(embedded.iter().all(|p| p.announced_on == Some(latest)), "newest first");
+
+    // A paper that lands now is embedded next, before the rest of the backlog.
+    let fresh = listed_paper("2508.99004", "A paper announced just now", "2025-08-08", "cs.CL");
+    t.store.upsert_papers(vec![fresh], None).await.unwrap();
+    while index.sync_keyword(&t.store, 500).await.unwrap() > 0 {}
+    index.sync_vectors(&t.store, 16).await.unwrap();
+    assert!(vectors.vector("2508.99004").is_some(), "changes during the walk come first");
+
+    // Then the rest, day by day back, until every paper has its vector and the cursor is at the head.
+    let mut last_day = latest;
+    loop {
+        let before: std::collections::HashSet<String> =
+            all.iter().filter(|p| vectors.vector(p.id.as_str()).is_some()).map(|p| p.id.as_str().to_string()).collect();
+        if index.sync_vectors(&t.store, 16).await.unwrap() == 0 {
+            break;
+        }
+        let days: Vec<_> = all
+            .iter()
+            .filter(|p| vectors.vector(p.id.as_str()).is_some() && !before.contains(p.id.as_str()))
+            .filter_map(|p| p.announced_on)
+            .collect();
+        if let (Some(newest), Some(oldest)) = (days.iter().max(), days.iter().min()) {
+            assert!(*newest <= last_day, "a batch with papers of {newest} after one with papers of {last_day}");
+            last_day = *oldest;
+        }
+    }
+    assert_eq!(vectors.len(), all.len() + 1);
+    assert_eq!(index.status().unwrap().vector_cursor, t.store.change_cursor().await.unwrap());
+    // Caught up: new changes are followed in order again.
+    assert_eq!(index.sync_vectors(&t.store, 16).await.unwrap(), 0);
+}
