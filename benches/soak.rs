@@ -23,16 +23,21 @@ enum Kind {
     Comment,
 }
 
+/// Per 1,000 requests. Writes are a small share, as on any reading site: 2 % votes, 0.5 % comments.
 const MIX: &[(Kind, u32)] = &[
-    (Kind::Daily, 25),
-    (Kind::Paper, 20),
-    (Kind::Trending, 10),
-    (Kind::ApiList, 15),
-    (Kind::SearchPage, 10),
-    (Kind::ApiSearch, 10),
-    (Kind::Vote, 7),
-    (Kind::Comment, 3),
+    (Kind::Daily, 280),
+    (Kind::Paper, 250),
+    (Kind::Trending, 100),
+    (Kind::ApiList, 150),
+    (Kind::SearchPage, 100),
+    (Kind::ApiSearch, 95),
+    (Kind::Vote, 20),
+    (Kind::Comment, 5),
 ];
+
+/// Requests in flight at most: a client of this size, not an unbounded one. A request whose time has come while all
+/// are busy waits for one, and its latency counts from when it was due.
+const MAX_IN_FLIGHT: usize = 256;
 
 const WORDS: &[&str] = &["audio", "graph neural", "diffusion", "retrieval", "protein", "quantum", "speech", "agents"];
 
@@ -61,7 +66,7 @@ impl Driver {
             })
             .unwrap()
             .0;
-        let paper = &self.papers[(i as usize / 7) % self.papers.len()];
+        let paper = &self.papers[(i as usize).wrapping_mul(7919) % self.papers.len()];
         let token = &self.tokens[i as usize % self.tokens.len()];
         let word = WORDS[i as usize % WORDS.len()];
         let b = &self.base;
@@ -157,13 +162,14 @@ async fn main() {
     let fraction: f64 = args.get(4).map_or(0.8, |a| a.parse().unwrap());
     let window: u64 = args.get(5).map_or(60, |a| a.parse().unwrap());
 
-    let http = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
-    let list: serde_json::Value = serde_json::from_str(
-        &http.get(format!("{base}/api/v1/papers?limit=100")).send().await.unwrap().text().await.unwrap(),
-    )
-    .unwrap();
-    let papers: Vec<String> =
-        list["items"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_string()).collect();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(MAX_IN_FLIGHT).build().unwrap();
+    let mut papers: Vec<String> = Vec::new();
+    for page in 1..=10 {
+        let url = format!("{base}/api/v1/papers?limit=100&page={page}");
+        let list: serde_json::Value =
+            serde_json::from_str(&http.get(url).send().await.unwrap().text().await.unwrap()).unwrap();
+        papers.extend(list["items"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_string()));
+    }
     let mut tokens = Vec::new();
     for i in 0..8 {
         tokens.push(member(&base, &format!("soak{i}")).await);
@@ -211,11 +217,14 @@ async fn main() {
     let interval = Duration::from_secs_f64(1.0 / rate);
     let total = (rate * soak_secs as f64) as u64;
     let mut inflight = tokio::task::JoinSet::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
     for k in 0..total {
         let at = start + interval.mul_f64(k as f64);
         tokio::time::sleep_until(at.into()).await;
+        let slot = slots.clone().acquire_owned().await.unwrap();
         let (d, samples) = (driver.clone(), samples.clone());
         inflight.spawn(async move {
+            let _slot = slot;
             let i = d.n.fetch_add(1, Ordering::Relaxed);
             let ok = d.request(i).await;
             let ms = at.elapsed().as_secs_f64() * 1e3;

@@ -18,3 +18,4 @@ SERVER=$!
 for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.5; done
 cargo bench --quiet --bench soak -- "http://127.0.0.1:$PORT" "$SERVER" "$SECS" 20 "$FRACTION" "$WINDOW"
 echo "server log lines at WARN or above: $(grep -c -E 'WARN|ERROR' "$WORK/serve.log" || true)"
+echo "SQLite write-ahead log at the end: $(du -h "$WORK/data/paperboy.db-wal" 2>/dev/null | cut -f1) (main file $(du -h "$WORK/data/paperboy.db" | cut -f1))"

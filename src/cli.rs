@@ -252,8 +252,17 @@ fn finish(report: &Report, started: std::time::Instant) -> ExitCode {
         Some(mib) => println!("took {secs:.1} s ({rate:.0} records/s), peak memory {mib:.0} MiB"),
         None => println!("took {secs:.1} s ({rate:.0} records/s)"),
     }
+    let read = report.counts.inserted + report.counts.updated + report.counts.unchanged;
     if report.interrupted.is_some() {
         ExitCode::from(3)
+    } else if read == 0 && !report.rejected.is_empty() {
+        // Not one record could be read (a README given as the corpus, say): a failure, said once.
+        eprintln!(
+            "error: none of the {} records could be read: is this a JSON-lines file of arXiv metadata (Kaggle's \
+             snapshot or paperboy's corpus format), or a saved Hugging Face /api/daily_papers answer?",
+            report.rejected.len()
+        );
+        ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     }

@@ -27,3 +27,9 @@ document.addEventListener("submit", async function (e) {
     button.disabled = false;
   }
 });
+
+// A member's page shown again from the back-forward cache (Back after logging out, say) is asked for anew: the
+// server then answers for whoever is logged in now, and a member's page never shows after they left.
+window.addEventListener("pageshow", function (e) {
+  if (e.persisted && document.body && document.body.hasAttribute("data-member")) location.reload();
+});

@@ -56,12 +56,18 @@ pub(super) async fn index_command(cmd: IndexCommand, settings: Settings) -> anyh
             if index.vectors().is_some() {
                 let started = std::time::Instant::now();
                 let bar = progress_bar(papers, "vectors");
+                let mut told = std::time::Instant::now();
                 loop {
                     let n = index.sync_vectors(&state.store, 256).await?;
                     if n == 0 {
                         break;
                     }
                     bar.inc(n as u64);
+                    // No terminal, no bar: a log line now and then instead.
+                    if bar.is_hidden() && told.elapsed() >= std::time::Duration::from_secs(10) {
+                        told = std::time::Instant::now();
+                        index.log_progress();
+                    }
                 }
                 index.save_vectors(true)?;
                 bar.finish();

@@ -50,7 +50,7 @@ pub async fn request(
 
 /// Confirms the subscription whose link carried `token`: its subscriber, or `None` for an
 /// unknown or expired link.
-pub async fn confirm(store: &Store, token: &str) -> Result<Option<i64>, StoreError> {
+pub async fn confirm(store: &Store, token: &str) -> Result<stored::Confirmation, StoreError> {
     let hash = token_hash(token);
     store.transaction(move |db| stored::confirm(db, &hash, now())).await
 }

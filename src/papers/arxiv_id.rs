@@ -92,6 +92,14 @@ impl ArxivId {
         }
     }
 
+    /// The year and month the id was issued in, which the id itself says: `2405.05256` is May 2024,
+    /// `hep-th/9901001` January 1999. A paper's first version was submitted then.
+    pub fn year_month(&self) -> (i32, u32) {
+        let digits = self.canonical.rsplit('/').next().unwrap_or(&self.canonical);
+        let (yy, mm): (i32, u32) = (digits[..2].parse().unwrap_or(0), digits[2..4].parse().unwrap_or(1));
+        (if yy >= 91 { 1900 + yy } else { 2000 + yy }, mm)
+    }
+
     pub fn abs_url(&self) -> String {
         format!("https://arxiv.org/abs/{}", self.versioned())
     }
@@ -237,6 +245,14 @@ mod tests {
         }
         assert!(ArxivId::from_input("https://example.org/x").is_err());
         assert!(ArxivId::from_input("").is_err());
+    }
+
+    #[test]
+    fn an_id_says_when_it_was_issued() {
+        assert_eq!(ArxivId::parse("2405.05256v2").unwrap().year_month(), (2024, 5));
+        assert_eq!(ArxivId::parse("0704.0001").unwrap().year_month(), (2007, 4));
+        assert_eq!(ArxivId::parse("hep-th/9901001").unwrap().year_month(), (1999, 1));
+        assert_eq!(ArxivId::parse("math.GT/0309136").unwrap().year_month(), (2003, 9));
     }
 
     #[test]

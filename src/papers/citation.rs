@@ -28,7 +28,7 @@ fn bib_escape(s: &str) -> String {
 pub fn cite_key(p: &Paper) -> String {
     let ascii = |s: &str| s.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
     let family = p.authors.first().and_then(|a| a.split_whitespace().last()).map(ascii).unwrap_or_default();
-    let year = p.submitted_on.or(p.announced_on).map(|d| d.format("%Y").to_string()).unwrap_or_default();
+    let year = year(p).to_string();
     let word = p
         .title
         .split_whitespace()
@@ -43,15 +43,20 @@ pub fn cite_key(p: &Paper) -> String {
     }
 }
 
+/// The year a paper appeared: its first version's submission when known, else the year its id says (an announcement
+/// day may be a later version's: `2405.05256` announced again in 2025 is still a 2024 paper).
+pub fn year(p: &Paper) -> i32 {
+    use chrono::Datelike;
+    p.submitted_on.map(|d| d.year()).unwrap_or_else(|| p.id.year_month().0)
+}
+
 pub fn bibtex(p: &Paper) -> String {
     let kind = if p.journal_ref.is_some() || p.doi.is_some() { "article" } else { "misc" };
     let mut fields: Vec<(&str, String)> = vec![
         ("title", format!("{{{}}}", bib_escape(&p.title))),
         ("author", p.authors.iter().map(|a| bib_escape(a)).collect::<Vec<_>>().join(" and ")),
     ];
-    if let Some(year) = p.submitted_on.or(p.announced_on) {
-        fields.push(("year", year.format("%Y").to_string()));
-    }
+    fields.push(("year", year(p).to_string()));
     fields.push(("eprint", p.id.as_str().to_string()));
     fields.push(("archivePrefix", "arXiv".into()));
     if let Some(c) = p.categories.first() {
@@ -85,9 +90,10 @@ pub fn ris(p: &Paper) -> String {
     for a in &p.authors {
         lines.push(("AU", one_line(a)));
     }
-    if let Some(d) = p.submitted_on.or(p.announced_on) {
-        lines.push(("PY", d.format("%Y").to_string()));
-        lines.push(("DA", d.format("%Y/%m/%d").to_string()));
+    lines.push(("PY", year(p).to_string()));
+    match p.submitted_on {
+        Some(d) => lines.push(("DA", d.format("%Y/%m/%d").to_string())),
+        None => lines.push(("DA", format!("{}/{:02}", year(p), p.id.year_month().1))),
     }
     lines.push(("AB", one_line(&p.abstract_text)));
     for c in &p.categories {
@@ -128,9 +134,12 @@ pub fn csl_json(p: &Paper) -> serde_json::Value {
         "publisher": "arXiv",
         "keyword": p.categories.iter().map(|c| c.code()).collect::<Vec<_>>().join(", "),
     });
-    if let Some(d) = p.submitted_on.or(p.announced_on) {
+    if let Some(d) = p.submitted_on {
         use chrono::Datelike;
         item["issued"] = serde_json::json!({"date-parts": [[d.year(), d.month(), d.day()]]});
+    } else {
+        let (year, month) = p.id.year_month();
+        item["issued"] = serde_json::json!({"date-parts": [[year, month]]});
     }
     if let Some(j) = &p.journal_ref {
         item["container-title"] = one_line(j).into();
@@ -170,6 +179,25 @@ mod tests {
             b,
             "@misc{peter2025text2vr,\n  title = {{Text2VR: Automated instruction Generation}},\n  author = {Subin Raj Peter and A. N. Other},\n  year = {2025},\n  eprint = {2508.03699},\n  archivePrefix = {arXiv},\n  primaryClass = {cs.CL},\n  url = {https://arxiv.org/abs/2508.03699}\n}\n"
         );
+    }
+
+    #[test]
+    fn without_a_first_version_date_the_year_is_the_ids() {
+        let p = PaperDraft {
+            id: Some("2405.05256v3".into()),
+            title: Some("Old paper, announced again".into()),
+            abstract_text: Some("A.".into()),
+            authors: vec!["Ada Lovelace".into()],
+            categories: "cs.CL".into(),
+            announced_on: "2025-08-07".parse().ok(),
+            ..Default::default()
+        }
+        .validate(Source::Rss)
+        .unwrap();
+        let b = bibtex(&p);
+        assert!(b.contains("year = {2024}") && b.starts_with("@misc{lovelace2024paper,"), "{b}");
+        assert!(ris(&p).contains("PY  - 2024\r\nDA  - 2024/05\r\n"), "{}", ris(&p));
+        assert_eq!(csl_json(&p)["issued"]["date-parts"], serde_json::json!([[2024, 5]]));
     }
 
     #[test]

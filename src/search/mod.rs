@@ -350,6 +350,23 @@ impl SearchIndex {
         })
     }
 
+    /// A log line on how far embedding has come: papers with vectors of those indexed, the rate, the time left.
+    pub fn log_progress(&self) {
+        let (embedded, papers, rate) =
+            (self.vectors().map_or(0, |v| v.len()) as u64, self.keyword.num_docs(), self.embed_rate());
+        let left = papers.saturating_sub(embedded);
+        let minutes = if rate > 0.0 { left as f64 / rate / 60.0 } else { f64::NAN };
+        tracing::info!(
+            embedded,
+            papers,
+            papers_per_second = format!("{rate:.1}"),
+            minutes_left = format!("{minutes:.0}"),
+            "embedding: {} of {} papers",
+            thousands(embedded),
+            thousands(papers)
+        );
+    }
+
     /// Papers per second of the last batch embedded (or taken from the store's vectors).
     pub fn embed_rate(&self) -> f64 {
         f64::from_bits(self.embed_rate.load(Ordering::Relaxed))
@@ -609,6 +626,7 @@ pub async fn embed_query(embedder: Arc<Embedder>, text: &str) -> Result<Vec<f32>
 /// vectors (embedding is the slow part).
 pub async fn follow(index: Arc<SearchIndex>, store: Store, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let poll = Duration::from_millis(index.settings.poll_ms.max(50));
+    let mut told = Instant::now();
     loop {
         let mut busy = false;
         match index.sync_keyword(&store, 1_000).await {
@@ -620,7 +638,13 @@ pub async fn follow(index: Arc<SearchIndex>, store: Store, mut shutdown: tokio::
             // embeds it again) rather than waited for, so that the process ends within a second or two.
             tokio::select! {
                 r = index.sync_vectors(&store, index.settings.embed_batch) => match r {
-                    Ok(n) => busy |= n > 0,
+                    Ok(n) => {
+                        busy |= n > 0;
+                        if n > 0 && told.elapsed() >= Duration::from_secs(30) {
+                            told = Instant::now();
+                            index.log_progress();
+                        }
+                    }
                     Err(e) => tracing::warn!(error = %e, "vector index sync failed"),
                 },
                 _ = shutdown.changed() => break,

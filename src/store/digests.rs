@@ -107,20 +107,47 @@ pub fn request_subscription(
     Ok(SubscribeOutcome::ConfirmationDue { subscriber_id: id })
 }
 
-/// Confirms the subscription whose token hashes to `token_hash`, if it has not expired.
-/// Returns the subscriber.
-pub fn confirm(db: &mut dyn Db, token_hash: &str, now: i64) -> Result<Option<i64>> {
-    let row = db.query_one(
-        "UPDATE subscribers SET confirmed_at = $1, unsubscribed_at = NULL, confirm_hash = NULL, confirm_sent_at = NULL, hard_failures = 0, paused_at = NULL
-         WHERE confirm_hash = $2 AND confirm_expires_at > $1 RETURNING id",
-        &[now.into(), token_hash.into()],
+/// What a confirmation link found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmation {
+    /// Confirmed now.
+    Confirmed(i64),
+    /// Confirmed before (the link opened again, say by a mail scanner first): nothing changes.
+    AlreadyConfirmed(i64),
+    /// Unknown, expired, or for an address that has since unsubscribed.
+    Expired,
+}
+
+/// Confirms the subscription whose token hashes to `token_hash`, if it has not expired. The hash is kept after
+/// confirming, so that the same link opened again says "already confirmed" (it never subscribes again an address
+/// that unsubscribed since: unsubscribing drops it).
+pub fn confirm(db: &mut dyn Db, token_hash: &str, now: i64) -> Result<Confirmation> {
+    let Some(row) = db.query_one(
+        "SELECT id, confirmed_at, unsubscribed_at, confirm_expires_at FROM subscribers WHERE confirm_hash = $1",
+        &[token_hash.into()],
+    )?
+    else {
+        return Ok(Confirmation::Expired);
+    };
+    let (id, confirmed, unsubscribed, expires) = (row.int(0), row.opt_int(1), row.opt_int(2), row.int(3));
+    if confirmed.is_some() && unsubscribed.is_none() {
+        return Ok(Confirmation::AlreadyConfirmed(id));
+    }
+    if expires <= now {
+        return Ok(Confirmation::Expired);
+    }
+    db.execute(
+        "UPDATE subscribers SET confirmed_at = $1, unsubscribed_at = NULL, confirm_sent_at = NULL, hard_failures = 0,
+                paused_at = NULL
+         WHERE id = $2",
+        &[now.into(), id.into()],
     )?;
-    Ok(row.map(|r| r.int(0)))
+    Ok(Confirmation::Confirmed(id))
 }
 
 pub fn unsubscribe(db: &mut dyn Db, id: i64, now: i64) -> Result<bool> {
     let n = db.execute(
-        "UPDATE subscribers SET unsubscribed_at = $1 WHERE id = $2 AND unsubscribed_at IS NULL",
+        "UPDATE subscribers SET unsubscribed_at = $1, confirm_hash = NULL WHERE id = $2 AND unsubscribed_at IS NULL",
         &[now.into(), id.into()],
     )?;
     // Whatever was queued for the address and not yet sent is dropped.

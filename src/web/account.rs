@@ -111,7 +111,6 @@ pub async fn signup(
     ClientIp(ip): ClientIp,
     Form(form): Form<SignupForm>,
 ) -> PageResult {
-    check_limit(&state, Limit::new("signup", state.settings.community.limits.signup), &ip).await?;
     let again = |msg: &str| {
         form_page(
             &viewer,
@@ -136,6 +135,9 @@ pub async fn signup(
         Ok(p) => p,
         Err(e) => return Ok(again(&e.to_string())),
     };
+    // Counted only once the form is well-formed: a mistyped name costs nothing (it is refused before any password is
+    // hashed) and does not lock out a lab behind one address; an attempt that hashes a password counts.
+    check_limit(&state, Limit::new("signup", state.settings.community.limits.signup), &ip).await?;
     match sessions::sign_up(&state.store, username, email, password).await? {
         Some(id) => start_session(&state, id, "/").await,
         None => Ok(again("That username is taken.")),
@@ -148,6 +150,8 @@ pub async fn logout(State(state): State<AppState>, Extension(viewer): Extension<
     }
     let mut r = Redirect::to("/").into_response();
     r.headers_mut().append(header::SET_COOKIE, session::set_cookie(&state, SESSION_COOKIE, "", 0));
+    // And whatever the browser kept of this site's pages goes too.
+    r.headers_mut().insert("clear-site-data", header::HeaderValue::from_static("\"cache\""));
     Ok(r)
 }
 

@@ -70,18 +70,37 @@ pub async fn paper_action(
         }
         return Ok(Redirect::to(&safe_next(form.next.as_deref().or(Some(&paper_path)))).into_response());
     }
-    // A comment or a reply.
-    let not_posted = PageError::community("Comment not posted");
-    comments::text(form.body.as_deref().unwrap_or_default()).map_err(&not_posted)?;
+    // A comment or a reply. Refused, it comes back with what was typed, ready to send again.
+    let body = form.body.unwrap_or_default();
+    let again = |status: StatusCode, reason: &str| {
+        let ctx = context! {
+            key => id.as_str(), reason, body => &body, parent_id => &form.parent_id, max_comment => comments::MAX_CHARS,
+        };
+        let html = pages::render_page("comment_refused.html", &Layout::for_viewer(&viewer, "Comment not posted"), ctx);
+        let mut r = (status, Html(html)).into_response();
+        r.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+        PageError::page(r)
+    };
     let parent = match form.parent_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(p) => Some(
-            p.parse::<i64>()
-                .map_err(|_| PageError::message(StatusCode::BAD_REQUEST, "Comment not posted", "Bad reply target."))?,
-        ),
+        Some(p) => Some(p.parse::<i64>().map_err(|_| again(StatusCode::BAD_REQUEST, "Bad reply target."))?),
     };
-    let body = form.body.unwrap_or_default();
-    let posted = comments::post(&state.store, settings, &user, &paper, parent, &body).await.map_err(&not_posted)?;
+    let refused = |e: crate::community::Error| match e {
+        crate::community::Error::Refused(r) => again(super::error::status_of(r.reason), &r.message),
+        crate::community::Error::Limited { retry_after, .. } => {
+            let page = again(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!("You are commenting faster than this site allows. Try again in {retry_after} seconds."),
+            );
+            match page {
+                PageError::Page(r) => PageError::page(crate::server::request::retry_after(*r, retry_after)),
+                other => other,
+            }
+        }
+        crate::community::Error::Store(e) => e.into(),
+    };
+    comments::text(&body).map_err(refused)?;
+    let posted = comments::post(&state.store, settings, &user, &paper, parent, &body).await.map_err(refused)?;
     Ok(Redirect::to(&format!("{paper_path}#c{}", posted.id)).into_response())
 }
 

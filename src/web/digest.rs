@@ -148,13 +148,19 @@ pub async fn confirm(
     Extension(viewer): Extension<Viewer>,
     Query(q): Query<TokenQuery>,
 ) -> PageResult {
-    match subscriptions::confirm(&state.store, &q.token).await {
-        Ok(Some(id)) => {
+    use crate::store::digests::Confirmation;
+    match subscriptions::confirm(&state.store, &q.token).await? {
+        Confirmation::Confirmed(id) => {
             let body = notice("confirmed", context! { preferences => links(&state).preferences(id) });
             Ok(reply(&viewer, StatusCode::OK, "Subscribed", &body))
         }
-        Ok(None) => Ok(reply(&viewer, StatusCode::BAD_REQUEST, "Link expired", &notice("expired", context! {}))),
-        Err(e) => Err(e.into()),
+        // No preferences link here: a confirmation link opened again may be someone else's copy of it.
+        Confirmation::AlreadyConfirmed(_) => {
+            Ok(reply(&viewer, StatusCode::OK, "Already confirmed", &notice("already_confirmed", context! {})))
+        }
+        Confirmation::Expired => {
+            Ok(reply(&viewer, StatusCode::BAD_REQUEST, "Link expired", &notice("expired", context! {})))
+        }
     }
 }
 

@@ -266,9 +266,13 @@ pub fn render_period_page(viewer: &Viewer, page: &PeriodPage) -> String {
         context! { heading, rows => self::rows(highlights, rows) }
     });
     let first = (page_no - 1) * PAGE_SIZE;
-    let shown =
-        (total as u32 > PAGE_SIZE).then(|| context! { first => first + 1, last => first + papers.len() as u32 });
+    let shown = (total as u32 > PAGE_SIZE && !papers.is_empty())
+        .then(|| context! { first => first + 1, last => first + papers.len() as u32 });
     let sep = if q.is_empty() { "?" } else { "&" };
+    // A page past the end says so, with the way to the last one.
+    let pages = (total as u32).div_ceil(PAGE_SIZE).max(1);
+    let past_end = (papers.is_empty() && total > 0 && page_no > 1)
+        .then(|| context! { page => page_no, pages, href => format!("{here}{q}{sep}page={pages}") });
     let prev_page = (page_no > 1).then(|| format!("{here}{q}{sep}page={}", page_no - 1));
     let next_page =
         ((first as u64 + papers.len() as u64) < total).then(|| format!("{here}{q}{sep}page={}", page_no + 1));
@@ -296,6 +300,7 @@ pub fn render_period_page(viewer: &Viewer, page: &PeriodPage) -> String {
             highlights,
             total,
             shown,
+            past_end,
             rows => self::rows(papers, rows),
             prev_page,
             next_page,

@@ -105,7 +105,11 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
                 let (parts, body) = req.into_parts();
                 let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
                     Ok(b) => b,
-                    Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response(),
+                    Err(_) => {
+                        let text = "This form is larger than paperboy accepts.";
+                        return super::error::PageError::message(StatusCode::PAYLOAD_TOO_LARGE, "Too large", text)
+                            .into_response();
+                    }
                 };
                 let token = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned());
                 (token, Request::from_parts(parts, Body::from(bytes)))
@@ -134,6 +138,11 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         .is_some_and(|v| v.starts_with("text/html"));
     if let (Some(v), true) = (new_anon, is_page) {
         response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, ANON_COOKIE, &v, 86_400 * 365));
+    }
+    // A member's pages (their email in settings, their votes) are not kept by the browser: Back after logging out
+    // asks again, and gets the login page.
+    if viewer.user.is_some() && is_page {
+        response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     }
     response
 }

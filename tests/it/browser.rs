@@ -254,3 +254,36 @@ async fn chromium_stays_on_this_site_after_login_and_every_page_works_under_the_
     assert_eq!((seen, csp_violations(&base).await), (1, 1), "only the control was blocked: no page broke the CSP");
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn after_logout_back_does_not_show_a_members_page_in_chromium() {
+    let s = spawn_app(|_| {}).await;
+    let v = Visitor::new(&s.base);
+    let r = v
+        .submit(
+            "/signup",
+            "/signup",
+            &[("username", "ada"), ("password", "correct horse"), ("email", "ada@example.org")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let driver = start_driver().await;
+    let c = browser(&driver, false).await;
+    let base = s.base.clone();
+    c.goto(&format!("{base}/login?next=/settings")).await.unwrap();
+    fill(&c, "#username", "ada").await;
+    fill(&c, "#password", "correct horse").await;
+    wait_for(&c, "form[action='/login'] button").await.click().await.unwrap();
+    wait_for(&c, "form[action='/logout'] button").await;
+    let settings = c.source().await.unwrap();
+    assert!(settings.contains("ada@example.org"), "the settings page shows the email");
+    wait_for(&c, "form[action='/logout'] button").await.click().await.unwrap();
+    wait_for(&c, "a[href='/login']").await;
+    c.back().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = c.source().await.unwrap();
+    let url = c.current_url().await.unwrap();
+    assert!(!after.contains("ada@example.org"), "Back after logout shows the member page again: {url} {}", &after[..after.len().min(3000)]);
+    shot(&c, "back-after-logout").await;
+    c.close().await.unwrap();
+}

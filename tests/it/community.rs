@@ -232,6 +232,8 @@ async fn comments_thread_and_render_sanitised() {
     assert_eq!(r.status, 400);
     let r = ada.submit(&page, &format!("{page}/comments"), &[("body", "   ")]).await;
     assert_eq!(r.status, 422);
+    // A refused reply comes back as typed, ready to send again.
+    assert!(r.body.contains("Comment not posted") && r.body.contains(r#"name="body""#), "{}", r.body);
 
     let html = ada.get(&page).await.body;
     assert!(html.contains("Comments (2)"));
@@ -560,4 +562,40 @@ async fn guests_sent_to_log_in_come_back_where_they_were() {
         post_from(Some("https://evil.example//evil.example/x".into())).await,
         (303, "/login?next=%2F".to_string())
     );
+}
+
+#[tokio::test]
+async fn sign_up_mistakes_do_not_count_against_the_limit_but_attempts_do() {
+    let s = spawn_app(|s| s.community.limits.signup = [2, 3600]).await;
+    let v = Visitor::new(&s.base);
+    // A lab behind one address mistypes names and passwords: refused, not counted.
+    for (name, password) in
+        [("a", "correct horse"), ("-ada", "correct horse"), ("ada lovelace", "correct horse"), ("ada", "short")]
+    {
+        assert_eq!(v.signup(name, password).await.status, 422, "{name}");
+    }
+    assert_eq!(v.signup("ada", "correct horse").await.status, 303);
+    let w = Visitor::new(&s.base);
+    // A taken name hashes a password: it counts, and past the limit the next is refused.
+    assert_eq!(w.signup("ada", "correct horse").await.status, 422);
+    assert_eq!(w.signup("bob", "correct horse").await.status, 429);
+}
+
+#[tokio::test]
+async fn a_comment_refused_by_the_limit_keeps_what_was_typed() {
+    let s = spawn_app(|s| s.community.limits.comment = [1, 600]).await;
+    let ada = Visitor::new(&s.base);
+    ada.signup("ada", "correct horse").await;
+    let page = format!("/papers/{P1}");
+    assert_eq!(ada.submit(&page, &format!("{page}/comments"), &[("body", "First thought")]).await.status, 303);
+    let typed = "A long second thought with <b>markup</b> & $x^2$";
+    let r = ada.submit(&page, &format!("{page}/comments"), &[("body", typed)]).await;
+    assert_eq!(r.status, 429);
+    assert!(r.headers.contains_key("retry-after"));
+    assert!(
+        r.body.contains("A long second thought with &lt;b&gt;markup&lt;/b&gt; &amp; $x^2$</textarea>"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("Try again in"), "{}", r.body);
 }

@@ -205,3 +205,33 @@ async fn an_over_long_line_is_rejected_without_holding_it_in_memory() {
     assert_eq!(report.rejected.len(), 1);
     assert_eq!(report.rejected[0].to_string(), "line 2: line longer than 16 MiB");
 }
+
+#[test]
+fn importing_a_file_that_holds_no_records_fails_with_one_clear_message_and_plain_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let readme = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("import")
+        .arg(&readme)
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.matches("error: none of the").count(), 1, "{stderr}");
+    assert!(stderr.contains("records could be read"), "{stderr}");
+    // stderr is a pipe here, not a terminal: no colour codes in the log.
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+    // A file with some good lines still succeeds.
+    let good = shared().join("fixtures/kaggle-snapshot/wanng-ide_arxiv-metadata-oai-snapshot_first200.jsonl");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("import")
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+}

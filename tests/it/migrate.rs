@@ -189,7 +189,7 @@ pub async fn fill_every_table(store: &Store) {
             else {
                 unreachable!()
             };
-            digests::confirm(db, "confirm-hash", 21)?;
+            assert_eq!(digests::confirm(db, "confirm-hash", 21)?, digests::Confirmation::Confirmed(subscriber_id));
             let message = |key: &str| digests::NewMessage {
                 key: key.into(),
                 subscriber_id,

@@ -44,6 +44,10 @@ async fn a_new_instance_shows_the_bundled_sample_labelled_as_such() {
     assert!(last.contains("250 papers, 201–250 shown"));
     assert_eq!(last.matches("<article ").count(), 50);
     assert!(!last.contains("next page"));
+    // Past the end: said so, with the way to the last page (not "49901–49900 shown").
+    let past = reqwest::get(format!("{base}/papers/date/2025-08-08?page=999")).await.unwrap().text().await.unwrap();
+    assert!(past.contains("There is no page 999: the 250 papers fill 5 pages."), "{past}");
+    assert!(past.contains(r#"href="/papers/date/2025-08-08?page=5""#) && !past.contains("shown"), "{past}");
     let huge = reqwest::get(format!("{base}/papers/date/+262142-12-31")).await.unwrap();
     assert_eq!(huge.status(), 400);
     let bad = reqwest::get(format!("{base}/papers/date/2025-13-01")).await.unwrap();
