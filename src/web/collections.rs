@@ -102,7 +102,9 @@ pub fn render_collection(
         public => c.public,
         owner => c.owner,
         count => c.papers,
-        description => c.description,
+        // Markdown, rendered and sanitised as comments are (math left for KaTeX).
+        description => (!c.description.trim().is_empty())
+            .then(|| minijinja::Value::from_safe_string(super::markdown::render(&c.description))),
         rows => rows_of(papers, rows),
         own,
         paper_ids => papers.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),

@@ -178,9 +178,11 @@ fn local_path(next: &str) -> Option<String> {
         }
     }
     let on_this_site = path.starts_with('/') && !path.starts_with("//");
-    let parsed = axum::http::uri::PathAndQuery::try_from(path.as_str()).ok()?;
-    (on_this_site && parsed.as_str() == path && axum::http::HeaderValue::try_from(path.as_str()).is_ok())
-        .then_some(path)
+    // A fragment (`#collect`) is kept: it is not part of what `PathAndQuery` reads.
+    let before_fragment = path.split('#').next().unwrap_or_default();
+    let parsed = axum::http::uri::PathAndQuery::try_from(before_fragment).ok()?;
+    let valid = parsed.as_str() == before_fragment && axum::http::HeaderValue::try_from(path.as_str()).is_ok();
+    (on_this_site && valid).then_some(path)
 }
 
 /// A logged-in member, or off to the login page and back: to the page asked for (a GET), or
@@ -213,6 +215,7 @@ mod tests {
     fn next_stays_on_this_site() {
         assert_eq!(super::safe_next(Some("/papers/2501.00001")), "/papers/2501.00001");
         assert_eq!(super::safe_next(Some("/search?q=Zoë bits")), "/search?q=Zo%C3%AB%20bits");
+        assert_eq!(super::safe_next(Some("/papers/2508.00079#collect")), "/papers/2508.00079#collect");
         let controls = (0u8..0x20).chain([0x7f]).map(|b| format!("/{}/evil.example/", b as char));
         let bad =
             ["https://evil.example", "//evil.example", "/\\evil", "javascript:x", "/a\r\nSet-Cookie: x", "", "evil"];

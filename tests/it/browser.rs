@@ -166,6 +166,8 @@ async fn a_member_signs_up_votes_comments_submits_and_collects_in_chromium() {
     let collection_url = c.current_url().await.unwrap().to_string();
     c.goto(&format!("{base}/papers/2508.00079")).await.unwrap();
     wait_for(&c, "#collect form button").await.click().await.unwrap();
+    // The form's answer (back on the paper, which now offers to remove it) before going on.
+    wait_for(&c, "#collect form input[name='action'][value='remove']").await;
     c.goto(&collection_url).await.unwrap();
     wait_for(&c, "article[data-id^='2508.00079']").await;
     shot(&c, "06-collection").await;
@@ -283,7 +285,11 @@ async fn after_logout_back_does_not_show_a_members_page_in_chromium() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after = c.source().await.unwrap();
     let url = c.current_url().await.unwrap();
-    assert!(!after.contains("ada@example.org"), "Back after logout shows the member page again: {url} {}", &after[..after.len().min(3000)]);
+    assert!(
+        !after.contains("ada@example.org"),
+        "Back after logout shows the member page again: {url} {}",
+        &after[..after.len().min(3000)]
+    );
     shot(&c, "back-after-logout").await;
     c.close().await.unwrap();
 }

@@ -343,12 +343,23 @@ async fn collections_are_private_until_published() {
     let r = bob.submit("/collections", &format!("{path}/papers"), &[("paper_id", P3), ("action", "add")]).await;
     assert_eq!(r.status, 404);
     // Rename, describe, publish.
-    let r =
-        ada.submit(&path, &path, &[("name", "Week 32 picks"), ("description", "Our reading"), ("public", "1")]).await;
+    let r = ada
+        .submit(
+            &path,
+            &path,
+            &[("name", "Week 32 picks"), ("description", "Our *reading* on $L^2$ <b>x</b>"), ("public", "1")],
+        )
+        .await;
     assert_eq!(r.status, 303);
     let public = bob.get(&path).await;
     assert_eq!(public.status, 200);
-    assert!(public.body.contains("Week 32 picks") && public.body.contains("Our reading"));
+    // The description is Markdown, rendered like a comment: emphasis, math for KaTeX, raw HTML as text.
+    assert!(
+        public.body.contains("Week 32 picks") && public.body.contains("Our <em>reading</em> on $L^2$"),
+        "{}",
+        public.body
+    );
+    assert!(public.body.contains(r#"class="description text math""#) && !public.body.contains("<b>x</b>"));
     assert!(!public.body.contains("Delete this collection"), "only the owner edits");
     ada.submit(&path, &format!("{path}/papers"), &[("paper_id", P2), ("action", "remove")]).await;
     let after = bob.get(&path).await.body;

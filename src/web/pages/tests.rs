@@ -308,6 +308,7 @@ fn hostile_text_is_escaped_in_every_page() {
         assert!(!html.contains("<script>alert"), "{name} has no script from the data");
         // Outside Markdown (which leaves quotes in text as they are), quotes are escaped too.
         let outside_comments = html.split(r#"<div class="text math">"#).next().unwrap();
+        let outside_comments = outside_comments.split(r#"<div class="description text math">"#).next().unwrap();
         assert!(!outside_comments.contains(r#"alert("x")"#), "{name} has no unescaped quote");
         assert!(html.starts_with("<!doctype html>") && html.ends_with("</body></html>"), "{name} is a whole page");
     }
