@@ -271,7 +271,14 @@ impl KeywordIndex {
     pub fn parse(&self, q: &str) -> Parsed {
         let parser = self.parser();
         let rewritten = split_joined_words(&rewrite_prefixes(q));
-        match parser.parse_query(&rewritten) {
+        // tantivy's grammar takes exponential time on unclosed groups (`a((((((((((…` ran for 20 minutes when
+        // fuzzed): such a query, or one nested deeper than anyone writes, is read as plain words at once.
+        let parsed = if groups_are_readable(&rewritten) {
+            parser.parse_query(&rewritten)
+        } else {
+            Err(tantivy::query::QueryParserError::SyntaxError("unbalanced or too deeply nested parentheses".into()))
+        };
+        match parsed {
             Ok(query) => Parsed { query: with_skipping(query, self.fields.authors), fallback: None },
             Err(e) => {
                 // Lower-cased, so that no word reads as an operator (`AND`, `OR`, `NOT`).
@@ -423,3 +430,25 @@ pub use top::{Total, COUNT_LIMIT};
 
 #[cfg(test)]
 mod tests;
+
+/// Groups nested this deep at most are given to the query parser.
+const MAX_GROUP_DEPTH: usize = 6;
+
+/// Whether a query's parentheses are balanced and nested at most [`MAX_GROUP_DEPTH`] deep.
+fn groups_are_readable(q: &str) -> bool {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for c in q.chars() {
+        match c {
+            '(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return false,
+            },
+            _ => {}
+        }
+    }
+    depth == 0 && deepest <= MAX_GROUP_DEPTH
+}

@@ -120,3 +120,20 @@ fn remembered_stems_are_tantivys_stems() {
     assert!(want.iter().any(|(t, _)| t == "general"), "{want:?}");
     assert_eq!(tokens(ours), want);
 }
+
+#[test]
+fn unclosed_or_deep_groups_are_read_as_words_at_once() {
+    // Found by fuzzing: tantivy's grammar took 20 minutes over this (its time grows exponentially with unclosed groups).
+    let index = KeywordIndex::in_memory().unwrap();
+    for q in [
+        format!("whedoes{} s or wubinto fail", "(".repeat(29)),
+        format!("{}a", "(".repeat(12)),
+        format!("{}a{}", "(".repeat(7), ")".repeat(7)),
+        "a) (b".to_string(),
+    ] {
+        // Not given to the grammar at all: read as plain words, and said so.
+        assert!(index.parse(&q).fallback.is_some(), "{q}");
+    }
+    // Groups as people write them are still groups.
+    assert!(index.parse("(graph OR tree) AND (neural OR (deep learning))").fallback.is_none());
+}
