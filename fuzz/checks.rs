@@ -58,7 +58,10 @@ pub fn check(target: &str, data: &[u8]) {
             for id in [ArxivId::parse(text), ArxivId::from_input(text)].into_iter().flatten() {
                 // Its written form (with the version, when it has one) reads back as the same id.
                 assert_eq!(ArxivId::parse(&id.to_string()).ok(), Some(id.clone()), "{text:?}");
-                assert_eq!(ArxivId::parse(id.as_str()).map(|i| i.as_str().to_string()).ok().as_deref(), Some(id.as_str()));
+                assert_eq!(
+                    ArxivId::parse(id.as_str()).map(|i| i.as_str().to_string()).ok().as_deref(),
+                    Some(id.as_str())
+                );
             }
         }
         "periods" => {

@@ -59,10 +59,23 @@ impl Period {
         if s.len() < 7 || !s.as_bytes()[..4].iter().all(u8::is_ascii_digit) || s.as_bytes()[4] != b'-' {
             return None;
         }
+        // Digits only, no sign (`2025-+9` is not a month), and the years the doc promises (`0025-W09` would be written
+        // back as `25-W09`): found by fuzzing.
+        if s[..4].parse::<i32>().ok()? < 1000 {
+            return None;
+        }
+        let digits =
+            |part: &str, max: usize| !part.is_empty() && part.len() <= max && part.bytes().all(|b| b.is_ascii_digit());
         if let Some((y, w)) = s.split_once("-W") {
+            if !digits(w, 2) {
+                return None;
+            }
             let (year, week) = (y.parse().ok()?, w.parse().ok()?);
             NaiveDate::from_isoywd_opt(year, week, Weekday::Mon)?;
             return Some(Period::Week { year, week });
+        }
+        if !s.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+            return None;
         }
         if s.len() == 7 {
             let (y, m) = s.split_once('-')?;
@@ -226,6 +239,11 @@ mod tests {
         assert!(Period::parse("2025-13").is_none());
         assert!(Period::parse("yesterday").is_none());
         assert!(Period::parse("+262142-12-31").is_none());
+        // Found by fuzzing: a sign, a year before 1000, or a week written back differently.
+        for bad in ["2025-+9", "0025-+9", "0000-W1", "0149-W20", "0025-09", "2025-W+3", "2025-08-+7"] {
+            assert!(Period::parse(bad).is_none(), "{bad}");
+        }
+        assert_eq!(Period::parse("2025-W5").unwrap().to_string(), "2025-W05");
         let w = Period::parse("2025-W01").unwrap();
         assert_eq!(w.prev().unwrap().to_string(), "2024-W52");
         assert_eq!(w.next().unwrap().to_string(), "2025-W02");
