@@ -6,6 +6,7 @@
 //! that lands through any node is searchable on every node within seconds. Embeddings are
 //! stored in the store (`embeddings`), so each paper is embedded once for all nodes.
 
+mod backlog;
 pub mod embed;
 pub mod embeddings;
 pub mod eval;
@@ -18,6 +19,7 @@ pub mod term_union;
 pub mod vectors;
 
 use crate::store::{Store, StoreError};
+use backlog::Walk;
 use chrono::NaiveDate;
 use embed::Embedder;
 use keyword::{KeywordIndex, Snippet};
@@ -704,37 +706,4 @@ pub fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
-}
-
-/// A newest-first walk over the papers changed in `(cursor, upto]`, a day at a time, and where changes after `upto`
-/// have been followed to (`fresh`).
-struct Walk {
-    upto: i64,
-    fresh: i64,
-    /// The day whose papers are in `queue` (`None` before the first).
-    day: Option<chrono::NaiveDate>,
-    queue: Vec<crate::papers::Paper>,
-    /// Papers with no known day come last.
-    undated_done: bool,
-    done: bool,
-}
-
-impl Walk {
-    fn new(upto: i64) -> Self {
-        Self { upto, fresh: upto, day: None, queue: Vec::new(), undated_done: false, done: false }
-    }
-
-    /// Loads the papers of the next day back (or, after the oldest day, those with no day).
-    async fn next_day(&mut self, store: &Store, cursor: i64) -> Result<(), SearchError> {
-        if let Some(day) = store.day_before(self.day, cursor, self.upto).await? {
-            self.day = Some(day);
-            self.queue = store.changed_on_day(Some(day), cursor, self.upto).await?;
-        } else if !self.undated_done {
-            self.undated_done = true;
-            self.queue = store.changed_on_day(None, cursor, self.upto).await?;
-        } else {
-            self.done = true;
-        }
-        Ok(())
-    }
 }
