@@ -17,7 +17,7 @@
 //! index alone) or `hybrid` (keyword, vectors and hybrid). With `PAPERBOY_BENCH_DIR`, the
 //! keyword index is built there and reused by later runs of the same size.
 //!
-//! SciFact document vectors cache that `paperboy eval --cache target/eval/scifact-minilm.tsv`
+//! SciFact document vectors cache that `paperboy eval scifact --cache target/eval/scifact-minilm.tsv`
 //! writes (made here when missing).
 
 use paperboy::search::embed::{dot, paper_text, Embedder};
@@ -207,9 +207,9 @@ fn keyword_bench(corpus: &[(String, String)], docs: usize, dir: &Path) -> Keywor
 /// SciFact document vectors (real embeddings), from the eval cache or computed now.
 fn base_vectors(embedder: &Embedder) -> Vec<Vec<f32>> {
     let cache = root().join("target/eval/scifact-minilm.tsv");
-    let collection = paperboy::search::eval::load(&root().join("../shared/eval/scifact"), "test").unwrap();
+    let collection = paperboy::search::eval::scifact::load(&root().join("../shared/eval/scifact"), "test").unwrap();
     let bar = indicatif::ProgressBar::hidden();
-    let v = paperboy::search::eval::doc_vectors(&collection, embedder, Some(&cache), &bar).unwrap();
+    let v = paperboy::search::eval::scifact::doc_vectors(&collection, embedder, Some(&cache), &bar).unwrap();
     let mut ids: Vec<&String> = v.keys().collect();
     ids.sort();
     ids.into_iter().map(|id| v[id].clone()).collect()
@@ -370,19 +370,23 @@ fn hybrid_bench(embedder: &Embedder, keyword: &KeywordIndex, vectors: &VectorInd
                 (v, t.elapsed())
             });
             let k = Instant::now();
-            let kw = keyword.search_top(&keyword.parse(q), &window, 0, 100).unwrap();
+            let parsed = keyword.parse(q);
+            let kw = keyword.search_top(&parsed, &window, 0, 100).unwrap();
+            let strength = keyword.query_strength(&parsed);
             keyword_t.push(k.elapsed());
             let (v, took) = embedding.join().unwrap();
             embed_t.push(took);
-            (v, kw)
+            (v, (kw, strength))
         });
+        let (kw, strength) = kw;
         let dense = vectors.search(&qv, 100).unwrap();
-        let fused = paperboy::search::fusion::fuse(
-            &kw.into_iter().map(|h| (h.id, h.score)).collect::<Vec<_>>(),
-            &dense,
+        let candidates = paperboy::search::fusion::Candidates::gather(
+            kw.into_iter().map(|h| (h.id, h.score)).collect(),
+            dense,
             |id| vectors.vector(id).map(|v| dot(&v, &qv)),
-            paperboy::search::fusion::DEFAULT_KEYWORD_WEIGHT,
+            strength,
         );
+        let fused = paperboy::search::SearchSettings::default().fusion().fuse(&candidates);
         std::hint::black_box(fused);
         total_t.push(t.elapsed());
     }

@@ -17,10 +17,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod digests;
+mod eval;
 mod index;
 
 use digests::digest_command;
-use index::{eval_command, index_command};
+use eval::eval_command;
+use index::index_command;
 
 #[derive(Parser, Debug)]
 #[command(name = "paperboy", version, about = "A self-hostable research-paper discovery hub")]
@@ -70,21 +72,9 @@ enum Command {
     /// The embedding model for semantic search.
     #[command(subcommand)]
     Model(ModelCommand),
-    /// Retrieval quality on BEIR SciFact: nDCG@10 and Recall@100 per mode.
-    Eval {
-        /// The folder with corpus.jsonl.gz, queries-SPLIT.jsonl and qrels-SPLIT.tsv.
-        #[arg(long, default_value = "../shared/eval/scifact")]
-        data: PathBuf,
-        /// `test` to report, `train` to tune.
-        #[arg(long, default_value = "test")]
-        split: String,
-        /// Keep document vectors here between runs.
-        #[arg(long)]
-        cache: Option<PathBuf>,
-        /// Also score hybrid at these keyword weights (comma-separated), to tune.
-        #[arg(long, value_delimiter = ',')]
-        weights: Vec<f32>,
-    },
+    /// Search quality: SciFact, or known-item queries over arXiv papers.
+    #[command(subcommand)]
+    Eval(EvalCommand),
     /// Recompute the trending ranks now (`serve` does it every few minutes).
     RefreshRanks,
     /// Copy an instance to another store (e.g. SQLite to PostgreSQL), verified by counts and
@@ -111,6 +101,49 @@ enum IndexCommand {
     Rebuild,
     /// How far the index has caught up with the store.
     Status,
+}
+
+#[derive(Subcommand, Debug)]
+enum EvalCommand {
+    /// BEIR SciFact (claims against abstracts): nDCG@10 and Recall@100 per mode.
+    Scifact {
+        /// The folder with corpus.jsonl.gz, queries-SPLIT.jsonl and qrels-SPLIT.tsv.
+        #[arg(long, default_value = "../shared/eval/scifact")]
+        data: PathBuf,
+        /// `test` to report, `train` to tune.
+        #[arg(long, default_value = "test")]
+        split: String,
+        /// Keep document vectors here between runs.
+        #[arg(long)]
+        cache: Option<PathBuf>,
+        /// Also score hybrid at these keyword weights (comma-separated), to tune.
+        #[arg(long, value_delimiter = ',')]
+        weights: Vec<f32>,
+        /// Write every query's candidates from both sides here (JSON lines), to study a fusion.
+        #[arg(long)]
+        candidates: Option<PathBuf>,
+    },
+    /// Known-item queries (a TSV of arxiv_id, query, kind): where each paper ranks, as MRR@10 and
+    /// recall@10 per mode and kind, with the misses. Searches this instance's papers and stored
+    /// embeddings, or a corpus file.
+    KnownItem {
+        file: PathBuf,
+        /// Search the papers of this corpus file (JSON lines, as `import` reads) instead of the instance's.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        /// With --corpus: keep the corpus's vectors here between runs.
+        #[arg(long)]
+        cache: Option<PathBuf>,
+        /// How many misses to list (worst first).
+        #[arg(long, default_value_t = 20)]
+        misses: usize,
+        /// Also score hybrid at these keyword weights (comma-separated), to tune.
+        #[arg(long, value_delimiter = ',')]
+        weights: Vec<f32>,
+        /// Write every query's candidates from both sides here (JSON lines), to study a fusion.
+        #[arg(long)]
+        candidates: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -376,7 +409,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCod
             println!("installed the model from {} into {}", path.display(), dir.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Eval { data, split, cache, weights } => eval_command(&settings, &data, &split, cache, &weights),
+        Command::Eval(cmd) => eval_command(cmd, settings).await,
         Command::RefreshRanks => {
             let state = AppState::build(settings).await?;
             let days = state.settings.community.trending_days;

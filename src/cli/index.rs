@@ -1,8 +1,8 @@
-//! `paperboy index …` and `paperboy eval`: the search index, and its evaluation.
+//! `paperboy index …`: the search index.
 
 use super::*;
 
-fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
+pub(super) fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
     if !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
@@ -16,7 +16,7 @@ fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
     bar
 }
 
-fn load_embedder(settings: &Settings) -> Option<std::sync::Arc<crate::search::embed::Embedder>> {
+pub(super) fn load_embedder(settings: &Settings) -> Option<std::sync::Arc<crate::search::embed::Embedder>> {
     let dir = settings.search.model_dir(&settings.data_dir);
     match crate::search::embed::Embedder::load(&dir, &settings.search.model_name) {
         Ok(e) => Some(std::sync::Arc::new(e)),
@@ -133,42 +133,4 @@ fn humantime(d: std::time::Duration) -> String {
         60..=3599 => format!("{} min", s / 60),
         _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
     }
-}
-
-pub(super) fn eval_command(
-    settings: &Settings,
-    data: &std::path::Path,
-    split: &str,
-    cache: Option<PathBuf>,
-    weights: &[f32],
-) -> anyhow::Result<ExitCode> {
-    use crate::search::eval;
-    let collection = eval::load(data, split)?;
-    println!("SciFact {split}: {} documents, {} judged queries", collection.docs.len(), collection.queries.len());
-    let embedder = load_embedder(settings);
-    let vectors = match &embedder {
-        Some(e) => {
-            let started = std::time::Instant::now();
-            let bar = progress_bar(collection.docs.len() as u64, "embedding");
-            let v = eval::doc_vectors(&collection, e, cache.as_deref(), &bar)?;
-            bar.finish_and_clear();
-            println!("document vectors ready in {:.1?}", started.elapsed());
-            Some(v)
-        }
-        None => None,
-    };
-    let runs = eval::run(&collection, embedder.as_deref(), vectors.as_ref(), settings.search.title_boost)?;
-    println!("title boost {}", settings.search.title_boost);
-    let row =
-        |name: &str, (ndcg, recall): (f64, f64)| println!("{name:<24} nDCG@10 {ndcg:.4}   Recall@100 {recall:.4}");
-    row("keyword (BM25)", eval::score(&collection, &eval::keyword_rankings(&runs)));
-    if let Some(vectors) = &vectors {
-        row("semantic", eval::score(&collection, &eval::dense_rankings(&runs)));
-        let w = settings.search.hybrid_keyword_weight;
-        row(&format!("hybrid (weight {w})"), eval::score(&collection, &eval::hybrid(&runs, vectors, w)));
-        for &w in weights {
-            row(&format!("  hybrid at {w}"), eval::score(&collection, &eval::hybrid(&runs, vectors, w)));
-        }
-    }
-    Ok(ExitCode::SUCCESS)
 }

@@ -31,6 +31,8 @@ use tantivy::{
 pub const TITLE_BOOST: f32 = 1.0;
 const LOWER_RAW: &str = "lower_raw";
 const TEXT: &str = "en_stem";
+/// tantivy's BM25 `k1`.
+const BM25_K1: f32 = 1.2;
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -319,6 +321,30 @@ impl KeywordIndex {
         } else {
             Box::new(BooleanQuery::new(clauses))
         }
+    }
+
+    /// The most a document could score for `parsed`: every term's BM25 weight at its highest term
+    /// frequency (`idf · (k1 + 1)`, times the field's boost), summed. A query's BM25 scores divided by it
+    /// compare across queries: a weak match of a long query is weak, even when it is the best there is.
+    pub fn query_strength(&self, parsed: &Parsed) -> f32 {
+        let searcher = self.reader.searcher();
+        let docs = searcher.num_docs() as f32;
+        let mut terms = std::collections::BTreeSet::new();
+        parsed.query.query_terms(&mut |term, _| {
+            terms.insert(term.clone());
+        });
+        terms
+            .iter()
+            .map(|term| {
+                let df = searcher.doc_freq(term).unwrap_or(0) as f32;
+                if df == 0.0 {
+                    return 0.0;
+                }
+                let idf = (1.0 + (docs - df + 0.5) / (df + 0.5)).ln();
+                let boost = if term.field() == self.fields.title { self.title_boost } else { 1.0 };
+                idf * (BM25_K1 + 1.0) * boost
+            })
+            .sum()
     }
 
     /// The best `limit` matches after `offset`, and how many match in all, counted up to

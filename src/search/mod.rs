@@ -184,6 +184,11 @@ impl Default for SearchSettings {
 }
 
 impl SearchSettings {
+    /// How hybrid search fuses its two sides.
+    pub fn fusion(&self) -> fusion::Fusion {
+        fusion::Fusion { keyword_weight: self.hybrid_keyword_weight }
+    }
+
     pub fn model_dir(&self, data_dir: &Path) -> PathBuf {
         self.model_dir.clone().unwrap_or_else(|| data_dir.join("models").join(&self.model_name))
     }
@@ -548,12 +553,13 @@ impl SearchIndex {
                 let kw = self.keyword.search_top(&parsed, window, 0, depth)?;
                 let q = embedding.await?;
                 let dense = self.dense(&vectors, &q, window, depth)?;
-                let fused = fusion::fuse(
-                    &kw.into_iter().map(|h| (h.id, h.score)).collect::<Vec<_>>(),
-                    &dense,
+                let candidates = fusion::Candidates::gather(
+                    kw.into_iter().map(|h| (h.id, h.score)).collect(),
+                    dense,
                     |id| vectors.vector(id).map(|v| embed::dot(&v, &q)),
-                    self.settings.hybrid_keyword_weight,
+                    self.keyword.query_strength(&parsed),
                 );
+                let fused = self.settings.fusion().fuse(&candidates);
                 let total = fused.len();
                 (fused.into_iter().skip(req.offset).take(req.limit).collect(), total)
             }

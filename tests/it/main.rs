@@ -10,6 +10,7 @@ mod arxiv_api;
 mod browser;
 mod community;
 mod digest;
+mod eval;
 mod export;
 mod feeds;
 mod follow;
