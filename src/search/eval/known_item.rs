@@ -217,7 +217,7 @@ mod tests {
         far_c.insert(11, "c"); // rank 12: past the cut-off
         let runs = [run(&["a"], &["x", "a"]), run(&["x", "b"], &["b"]), run(&far_c, &["c"]), run(&[], &[])];
         let present: HashSet<String> = ["a", "b", "c"].map(String::from).into();
-        let report = evaluate(&items, &runs, &Fusion { keyword_weight: 0.0 }, &present, true);
+        let report = evaluate(&items, &runs, &Fusion { keyword_weight: 0.0, confidence: 0.1 }, &present, true);
         let all = &report.kinds[0];
         assert_eq!((all.kind.as_str(), all.queries), ("all", 3));
         // keyword: a at 1, b at 2, c at 12 → (1 + 1/2 + 0) / 3.
@@ -232,7 +232,7 @@ mod tests {
         // Weight 0 is the dense order: nothing is missed by hybrid.
         assert!(report.misses.is_empty(), "{:?}", report.misses);
         // Keyword alone misses c, and says where each mode put it.
-        let report = evaluate(&items, &runs, &Fusion { keyword_weight: 1.0 }, &present, false);
+        let report = evaluate(&items, &runs, &Fusion { keyword_weight: 1.0, confidence: 0.1 }, &present, false);
         assert_eq!(report.misses.len(), 1);
         assert_eq!(report.misses[0].ranks[..2], [Some(12), Some(1)]);
     }

@@ -163,6 +163,7 @@ pub fn write_candidates(
         let line = serde_json::json!({
             "query": text, "kind": kind, "relevant": relevant,
             "keyword": c.keyword, "dense": c.dense, "cosine": c.cosine, "strength": c.strength,
+            "query_vector": run.query_vector,
         });
         writeln!(f, "{line}")?;
     }
