@@ -145,16 +145,16 @@ pub fn evaluate(
         for key in ["all", item.kind.as_str()] {
             let entry = sums.entry(key.to_string()).or_default();
             entry.0 += 1;
-            for m in 0..3 {
-                entry.1[m] += reciprocal_rank(ranks[m], CUTOFF);
-                entry.2[m] += f64::from(u8::from(ranks[m].is_some_and(|r| r <= CUTOFF)));
+            for (m, rank) in ranks.iter().enumerate() {
+                entry.1[m] += reciprocal_rank(*rank, CUTOFF);
+                entry.2[m] += f64::from(u8::from(rank.is_some_and(|r| r <= CUTOFF)));
             }
             if item.kind == "all" {
                 break;
             }
         }
         let chosen = if semantic { 2 } else { 0 };
-        if !ranks[chosen].is_some_and(|r| r <= CUTOFF) {
+        if ranks[chosen].is_none_or(|r| r > CUTOFF) {
             misses.push(Miss { item: item.clone(), ranks });
         }
     }
