@@ -123,6 +123,20 @@ enum EvalCommand {
         #[arg(long)]
         candidates: Option<PathBuf>,
     },
+    /// Recommendations against arxiv-sanity-lite's tf-idf + SVM and newest-first, on profiles
+    /// made from authorship (liked = an author's papers but the newest, which is sought) and on
+    /// profiles joining two authors: MRR, recall@10/50/100, nDCG@10.
+    Recommend {
+        /// Use the papers of this corpus file instead of the instance's.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        /// With --corpus: keep the corpus's vectors here between runs.
+        #[arg(long)]
+        cache: Option<PathBuf>,
+        /// How many authorship profiles (mixed ones are made from pairs of them).
+        #[arg(long, default_value_t = 60)]
+        profiles: usize,
+    },
     /// Known-item queries (a TSV of arxiv_id, query, kind): where each paper ranks, as MRR@10 and
     /// recall@10 per mode and kind, with the misses. Searches this instance's papers and stored
     /// embeddings, or a corpus file.

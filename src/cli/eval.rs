@@ -11,6 +11,9 @@ pub(super) async fn eval_command(cmd: EvalCommand, settings: Settings) -> anyhow
         EvalCommand::Scifact { data, split, cache, weights, candidates } => {
             tokio::task::block_in_place(|| scifact_command(&settings, &data, &split, cache, &weights, candidates))
         }
+        EvalCommand::Recommend { corpus, cache, profiles } => {
+            recommend_command(settings, corpus, cache, profiles).await
+        }
         EvalCommand::KnownItem { file, corpus, cache, misses, weights, candidates } => {
             known_item_command(settings, &file, corpus, cache, misses, &weights, candidates).await
         }
@@ -210,4 +213,55 @@ fn print_table(
         let cells: Vec<String> = report.kinds.iter().map(|k| format!("{:>width$.3}", value(k)[m])).collect();
         println!("{mode:<10}{}", cells.join(""));
     }
+}
+
+async fn recommend_command(
+    settings: Settings,
+    corpus: Option<PathBuf>,
+    cache: Option<PathBuf>,
+    profiles: usize,
+) -> anyhow::Result<ExitCode> {
+    use crate::recommend::eval::{self as rec, System};
+    let embedder = load_embedder(&settings);
+    let (papers, vectors) = papers_and_vectors(&settings, corpus.as_deref(), cache.as_deref(), embedder.as_deref()).await?;
+    let vectors = vectors.map(|mut v| papers.iter().map(|p| v.remove(p.id.as_str())).collect::<Vec<_>>());
+    let started = std::time::Instant::now();
+    let features = tokio::task::block_in_place(|| rec::Features::new(&papers, vectors));
+    let single = rec::authorship_profiles(&papers, profiles);
+    let mixed = rec::mixed_profiles(&single);
+    let sets = [("authorship", &single), ("mixed (two authors)", &mixed)];
+    let candidates: Vec<Vec<Vec<usize>>> =
+        sets.iter().map(|(_, ps)| ps.iter().map(|p| rec::candidates(&papers, p)).collect()).collect();
+    let mean = |c: &[Vec<usize>]| c.iter().map(Vec::len).sum::<usize>() / c.len().max(1);
+    println!(
+        "{} papers ({} tf-idf features, ready in {:.1?}); {} authorship profiles, {} mixed; about {} candidates each",
+        crate::search::thousands(papers.len() as u64),
+        features.tfidf_features,
+        started.elapsed(),
+        single.len(),
+        mixed.len(),
+        mean(&candidates[0])
+    );
+    for ((name, ps), cands) in sets.iter().zip(&candidates) {
+        println!("\n{name:<30} {:>7} {:>10} {:>10} {:>11} {:>8}", "MRR", "recall@10", "recall@50", "recall@100", "nDCG@10");
+        for system in System::ALL {
+            if system.needs_vectors() && features.vectors.is_none() {
+                continue;
+            }
+            let rankings: Vec<Vec<usize>> = tokio::task::block_in_place(|| {
+                ps.iter().zip(cands).map(|(p, c)| rec::rank(system, &papers, &features, p, c)).collect()
+            });
+            let s = rec::score(ps, &rankings);
+            println!(
+                "{:<30} {:>7.3} {:>10.3} {:>10.3} {:>11.3} {:>8.3}",
+                system.name(),
+                s.mrr,
+                s.recall[0],
+                s.recall[1],
+                s.recall[2],
+                s.ndcg10
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

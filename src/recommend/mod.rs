@@ -7,6 +7,10 @@
 //!
 //! Used by `/api/v1/me/recommendations` and the private recommendations feed.
 
+pub mod eval;
+pub mod svm;
+pub mod tfidf;
+
 use crate::papers::{Paper, Period};
 use crate::search::SearchIndex;
 use crate::store::{collections, votes, Listing, Store, StoreError};

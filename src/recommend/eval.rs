@@ -1,0 +1,225 @@
+//! How well recommendations find what a researcher would want (`paperboy eval recommend`).
+//!
+//! Profiles come from authorship, a researcher's interests being close to their own papers:
+//! authors with 4–12 papers on at least two announcement days; liked = all but their newest
+//! paper, target = the newest. Mixed profiles join two such authors (both targets are sought).
+//! Every system ranks the same candidates: the papers of the 30 days up to the latest target's
+//! day, less the liked ones. The measure is where each target lands.
+
+use super::svm::Svm;
+use super::tfidf::{Options, Sparse, Tfidf};
+use crate::papers::Paper;
+use std::collections::{BTreeMap, HashSet};
+
+/// One member as the evaluation sees them: indexes into the papers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub name: String,
+    pub liked: Vec<usize>,
+    pub targets: Vec<usize>,
+}
+
+fn day(p: &Paper) -> Option<chrono::NaiveDate> {
+    p.announced_on.or(p.submitted_on)
+}
+
+/// Up to `count` authorship profiles, chosen by a hash of the author's name (repeatable).
+pub fn authorship_profiles(papers: &[Paper], count: usize) -> Vec<Profile> {
+    let mut by_author: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, p) in papers.iter().enumerate() {
+        if day(p).is_some() {
+            for a in &p.authors {
+                by_author.entry(a.as_str()).or_default().push(i);
+            }
+        }
+    }
+    let mut eligible: Vec<(u64, &str, Vec<usize>)> = by_author
+        .into_iter()
+        .filter(|(_, ps)| (4..=12).contains(&ps.len()))
+        .filter(|(_, ps)| ps.iter().filter_map(|&i| day(&papers[i])).collect::<HashSet<_>>().len() >= 2)
+        .map(|(a, ps)| (xxhash_rust::xxh3::xxh3_64(a.as_bytes()), a, ps))
+        .collect();
+    eligible.sort();
+    eligible
+        .into_iter()
+        .take(count)
+        .map(|(_, name, mut ps)| {
+            ps.sort_by_key(|&i| (day(&papers[i]), papers[i].id.as_str().to_string()));
+            let target = ps.pop().expect("four or more papers");
+            Profile { name: name.to_string(), liked: ps, targets: vec![target] }
+        })
+        .collect()
+}
+
+/// Profiles of two authors each (the first with the second, the third with the fourth, …).
+pub fn mixed_profiles(profiles: &[Profile]) -> Vec<Profile> {
+    profiles
+        .chunks_exact(2)
+        .map(|pair| {
+            let liked: Vec<usize> = pair[0].liked.iter().chain(&pair[1].liked).copied().collect();
+            let targets = pair.iter().flat_map(|p| p.targets.iter().copied()).filter(|t| !liked.contains(t)).collect();
+            Profile { name: format!("{} + {}", pair[0].name, pair[1].name), liked, targets }
+        })
+        .collect()
+}
+
+/// The papers every system ranks for `profile`: those of the 30 days up to its latest target's
+/// day, and its targets, less what it liked.
+pub fn candidates(papers: &[Paper], profile: &Profile) -> Vec<usize> {
+    let latest = profile.targets.iter().filter_map(|&t| day(&papers[t])).max();
+    let Some(latest) = latest else { return Vec::new() };
+    let since = latest - chrono::Duration::days(super::WINDOW_DAYS);
+    let liked: HashSet<usize> = profile.liked.iter().copied().collect();
+    (0..papers.len())
+        .filter(|i| !liked.contains(i))
+        .filter(|&i| profile.targets.contains(&i) || day(&papers[i]).is_some_and(|d| d > since && d <= latest))
+        .collect()
+}
+
+/// What the systems need of the papers: tf-idf vectors and (when there are) embeddings.
+pub struct Features {
+    pub tfidf: Vec<Sparse>,
+    pub tfidf_features: usize,
+    pub vectors: Option<Vec<Option<Vec<f32>>>>,
+}
+
+impl Features {
+    pub fn new(papers: &[Paper], vectors: Option<Vec<Option<Vec<f32>>>>) -> Self {
+        let texts: Vec<String> = papers.iter().map(|p| format!("{}. {}", p.title, p.abstract_text)).collect();
+        let tfidf = Tfidf::fit(texts.iter().map(String::as_str), Options::default());
+        let vectors_tfidf = texts.iter().map(|t| tfidf.vector(t)).collect();
+        Self { tfidf: vectors_tfidf, tfidf_features: tfidf.features(), vectors }
+    }
+}
+
+/// The systems compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum System {
+    /// Newest first: what a member sees without recommendations.
+    Newest,
+    /// paperboy until now: the nearest papers to the mean of the liked papers' embeddings.
+    MeanEmbedding,
+    /// arxiv-sanity-lite: tf-idf (words and pairs, 20,000 features) and a linear SVM, C = 0.01.
+    TfidfSvm,
+    /// The mean of each candidate's 3 highest cosines with a liked paper: one neighbour per interest.
+    Neighbours,
+    /// A linear SVM over tf-idf and the embedding together.
+    Combined,
+}
+
+impl System {
+    pub const ALL: [System; 5] =
+        [System::Newest, System::MeanEmbedding, System::TfidfSvm, System::Neighbours, System::Combined];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            System::Newest => "newest first",
+            System::MeanEmbedding => "mean embedding (before)",
+            System::TfidfSvm => "tf-idf + SVM (arxiv-sanity)",
+            System::Neighbours => "nearest liked (top 3)",
+            System::Combined => "SVM, tf-idf + embedding",
+        }
+    }
+
+    pub fn needs_vectors(self) -> bool {
+        matches!(self, System::MeanEmbedding | System::Neighbours | System::Combined)
+    }
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The embedding appended to the tf-idf vector, scaled so that both parts weigh alike.
+fn combined(tfidf: &Sparse, offset: usize, vector: Option<&Vec<f32>>) -> Sparse {
+    let mut out = tfidf.clone();
+    if let Some(v) = vector {
+        out.extend(v.iter().enumerate().map(|(i, x)| ((offset + i) as u32, *x)));
+    }
+    out
+}
+
+/// Ranks `candidates` for `profile`, best first.
+pub fn rank(system: System, papers: &[Paper], f: &Features, profile: &Profile, candidates: &[usize]) -> Vec<usize> {
+    let vector = |i: usize| f.vectors.as_ref().and_then(|v| v[i].as_ref());
+    let scores: Vec<f32> = match system {
+        System::Newest => candidates.iter().map(|&i| day(&papers[i]).map(|d| d.num_days_from_ce() as f32).unwrap_or(0.0)).collect(),
+        System::MeanEmbedding => {
+            let liked: Vec<&Vec<f32>> = profile.liked.iter().filter_map(|&i| vector(i)).collect();
+            let dims = liked.first().map(|v| v.len()).unwrap_or(0);
+            let mut mean = vec![0f32; dims];
+            for v in &liked {
+                mean.iter_mut().zip(v.iter()).for_each(|(m, x)| *m += x);
+            }
+            candidates.iter().map(|&i| vector(i).map(|v| cosine(&mean, v)).unwrap_or(f32::MIN)).collect()
+        }
+        System::Neighbours => {
+            let liked: Vec<&Vec<f32>> = profile.liked.iter().filter_map(|&i| vector(i)).collect();
+            candidates
+                .iter()
+                .map(|&i| {
+                    let Some(v) = vector(i) else { return f32::MIN };
+                    let mut sims: Vec<f32> = liked.iter().map(|l| cosine(l, v)).collect();
+                    sims.sort_by(|a, b| b.total_cmp(a));
+                    let top = &sims[..sims.len().min(3)];
+                    top.iter().sum::<f32>() / top.len().max(1) as f32
+                })
+                .collect()
+        }
+        System::TfidfSvm | System::Combined => {
+            let offset = f.tfidf_features;
+            let x = |i: usize| -> Sparse {
+                if system == System::Combined {
+                    combined(&f.tfidf[i], offset, vector(i))
+                } else {
+                    f.tfidf[i].clone()
+                }
+            };
+            let features = if system == System::Combined { offset + 384 } else { offset };
+            let rows: Vec<(Sparse, bool)> = profile
+                .liked
+                .iter()
+                .map(|&i| (x(i), true))
+                .chain(candidates.iter().map(|&i| (x(i), false)))
+                .collect();
+            let samples: Vec<(&Sparse, bool)> = rows.iter().map(|(x, y)| (x, *y)).collect();
+            let dims = features.max(rows.iter().flat_map(|(x, _)| x.last().map(|(f, _)| *f as usize + 1)).max().unwrap_or(0));
+            let svm = Svm::train(&samples, dims, 0.01);
+            rows[profile.liked.len()..].iter().map(|(x, _)| svm.score(x)).collect()
+        }
+    };
+    let mut order: Vec<(usize, f32)> = candidates.iter().copied().zip(scores).collect();
+    order.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| papers[a.0].id.as_str().cmp(papers[b.0].id.as_str())));
+    order.into_iter().map(|(i, _)| i).collect()
+}
+
+use chrono::Datelike;
+
+/// MRR, recall@10/50/100 and nDCG@10 over every target sought.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Scores {
+    pub targets: usize,
+    pub mrr: f64,
+    pub recall: [f64; 3],
+    pub ndcg10: f64,
+}
+
+/// Scores of the rankings, one per profile.
+pub fn score(profiles: &[Profile], rankings: &[Vec<usize>]) -> Scores {
+    let mut s = Scores::default();
+    for (profile, ranking) in profiles.iter().zip(rankings) {
+        for t in &profile.targets {
+            s.targets += 1;
+            let Some(r) = ranking.iter().position(|i| i == t).map(|p| p + 1) else { continue };
+            s.mrr += 1.0 / r as f64;
+            for (k, cut) in [10, 50, 100].iter().enumerate() {
+                s.recall[k] += f64::from(u8::from(r <= *cut));
+            }
+            if r <= 10 {
+                s.ndcg10 += 1.0 / ((r + 1) as f64).log2();
+            }
+        }
+    }
+    let n = s.targets.max(1) as f64;
+    Scores { targets: s.targets, mrr: s.mrr / n, recall: s.recall.map(|x| x / n), ndcg10: s.ndcg10 / n }
+}
