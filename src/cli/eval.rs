@@ -223,7 +223,8 @@ async fn recommend_command(
 ) -> anyhow::Result<ExitCode> {
     use crate::recommend::eval::{self as rec, System};
     let embedder = load_embedder(&settings);
-    let (papers, vectors) = papers_and_vectors(&settings, corpus.as_deref(), cache.as_deref(), embedder.as_deref()).await?;
+    let (papers, vectors) =
+        papers_and_vectors(&settings, corpus.as_deref(), cache.as_deref(), embedder.as_deref()).await?;
     let vectors = vectors.map(|mut v| papers.iter().map(|p| v.remove(p.id.as_str())).collect::<Vec<_>>());
     let started = std::time::Instant::now();
     let features = tokio::task::block_in_place(|| rec::Features::new(&papers, vectors));
@@ -243,7 +244,10 @@ async fn recommend_command(
         mean(&candidates[0])
     );
     for ((name, ps), cands) in sets.iter().zip(&candidates) {
-        println!("\n{name:<30} {:>7} {:>10} {:>10} {:>11} {:>8}", "MRR", "recall@10", "recall@50", "recall@100", "nDCG@10");
+        println!(
+            "\n{name:<30} {:>7} {:>10} {:>10} {:>11} {:>8}",
+            "MRR", "recall@10", "recall@50", "recall@100", "nDCG@10"
+        );
         for system in System::ALL {
             if system.needs_vectors() && features.vectors.is_none() {
                 continue;

@@ -33,7 +33,8 @@ impl Svm {
         let mut w = vec![0f32; features + 1];
         let mut alpha = vec![0f32; n];
         let diag: Vec<f32> = samples.iter().map(|(_, y)| 0.5 / weight(*y).max(f32::MIN_POSITIVE)).collect();
-        let q: Vec<f32> = samples.iter().zip(&diag).map(|((x, _), d)| x.iter().map(|(_, v)| v * v).sum::<f32>() + 1.0 + d).collect();
+        let q: Vec<f32> =
+            samples.iter().zip(&diag).map(|((x, _), d)| x.iter().map(|(_, v)| v * v).sum::<f32>() + 1.0 + d).collect();
         let mut order: Vec<usize> = (0..n).collect();
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         for _ in 0..200 {

@@ -147,3 +147,38 @@ fn a_queries_file_that_cannot_be_read_is_refused_with_its_line() {
     assert!(!ok);
     assert!(out.contains("line 3") && out.contains("nonsense"), "{out}");
 }
+
+#[test]
+fn recommend_eval_compares_arxiv_sanitys_svm_with_newest_first_on_real_papers() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    // The first 3,000 papers of the announcement corpus: enough authors with 4–12 papers.
+    let src = std::fs::File::open(crate::helpers::shared().join("corpus/arxiv-2025-rss.jsonl.gz")).unwrap();
+    let path = dir.path().join("head.jsonl");
+    let mut f = std::fs::File::create(&path).unwrap();
+    for line in std::io::BufReader::new(flate2::read::GzDecoder::new(src)).lines().take(3_000) {
+        writeln!(f, "{}", line.unwrap()).unwrap();
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args(["eval", "recommend", "--profiles", "40", "--corpus"])
+        .arg(&path)
+        .env("PAPERBOY_SEARCH__MODEL_DIR", dir.path().join("no-model"))
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("3,000 papers") && text.contains("40 authorship profiles, 20 mixed"), "{text}");
+    let mrr = |table: &str, system: &str| -> f64 {
+        let part = text.split_once(table).unwrap().1;
+        let line = part.lines().find(|l| l.starts_with(system)).unwrap_or_else(|| panic!("{system}:\n{text}"));
+        line[system.len()..].split_whitespace().next().unwrap().parse().unwrap()
+    };
+    for table in ["\nauthorship", "\nmixed"] {
+        assert!(mrr(table, "tf-idf + SVM (arxiv-sanity)") > mrr(table, "newest first"), "{text}");
+    }
+    // Without the model, the systems that need embeddings are left out, not scored as zero.
+    assert!(!text.contains("mean embedding"), "{text}");
+}
