@@ -27,6 +27,8 @@ pub struct AppState {
     pub secret: Arc<[u8]>,
     /// This node's search index (opened by `serve`; absent in one-off commands).
     pub search: Option<Arc<crate::search::SearchIndex>>,
+    /// This node's recommendation window and members' rankings.
+    pub recommender: Arc<crate::recommend::Recommender>,
 }
 
 /// A name unique to this process: host, pid and a random suffix.
@@ -51,7 +53,13 @@ impl AppState {
             metrics: Arc::default(),
             secret: Arc::from(secret.into_bytes().into_boxed_slice()),
             search: None,
+            recommender: Arc::default(),
         })
+    }
+
+    /// The recommender with this node's search index, for jobs.
+    pub fn recommending(&self) -> crate::recommend::Recommending {
+        crate::recommend::Recommending { recommender: self.recommender.clone(), search: self.search.clone() }
     }
 
     /// What runs this node's jobs.
@@ -108,10 +116,11 @@ pub fn start_jobs(state: &AppState) {
     if s.digest.schedule {
         let (store, digest) = (state.store.clone(), Arc::new(s.digest.clone()));
         let links = crate::digest::compose::Links { public_url: s.public_url.clone(), secret: state.secret.clone() };
+        let recommending = state.recommending();
         let every = Duration::from_secs(60);
         runner.spawn(Job { name: schedule::SCHEDULE_LEASE, every, lease: Some(every * 10) }, move || {
-            let (store, digest, links) = (store.clone(), digest.clone(), links.clone());
-            async move { schedule::run_once(&store, &digest, &links, chrono::Utc::now()).await }
+            let (store, digest, links, rec) = (store.clone(), digest.clone(), links.clone(), recommending.clone());
+            async move { schedule::run_once(&store, &digest, &links, &rec, chrono::Utc::now()).await }
         });
     }
 }

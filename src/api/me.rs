@@ -21,10 +21,19 @@ pub struct Me {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Recommendations {
-    /// `embeddings` (nearest to what you liked), `categories` (shared categories and title
-    /// words, when semantic search is off) or `none` (nothing liked yet).
+    /// `words+embeddings` (an SVM over tf-idf and embeddings with the nearest liked papers),
+    /// `words` (tf-idf alone, while semantic search is off) or `none` (nothing liked yet).
     pub method: String,
     pub items: Vec<ScoredPaper>,
+    /// From 1.
+    pub page: u32,
+    pub limit: u32,
+    /// Recommendations in all (at most 1,000).
+    pub total: usize,
+    /// The next page's number, when there is one.
+    pub next_page: Option<u32>,
+    /// What the member should know about these results, e.g. that not every paper is embedded yet.
+    pub notices: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -32,6 +41,25 @@ pub struct ScoredPaper {
     #[serde(flatten)]
     pub paper: ApiPaper,
     pub score: f32,
+    /// The liked paper it is most like.
+    pub reason: Option<ApiReason>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiReason {
+    pub paper_id: String,
+    pub title: String,
+    /// `upvoted` or `saved` (in a collection).
+    pub how: String,
+    /// The reason in words: "Like “Title”, which you upvoted".
+    pub text: String,
+}
+
+impl From<&crate::recommend::Reason> for ApiReason {
+    fn from(r: &crate::recommend::Reason) -> Self {
+        Self { paper_id: r.id.clone(), title: r.title.clone(), how: r.how.verb().into(), text: r.text() }
+    }
 }
 
 /// The member the token belongs to.
@@ -48,12 +76,16 @@ pub async fn me(caller: Caller) -> ApiResult<Json<Me>> {
 #[derive(Debug, Deserialize, Default, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RecommendQuery {
+    /// From 1 (default 1).
+    #[param(value_type = Option<u32>, minimum = 1)]
+    page: Option<String>,
     /// 1 to 100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
 }
 
-/// Recent papers like those the member upvoted or collected.
+/// Recent papers like those the member upvoted or collected, and unlike those they marked
+/// "not interested"; best first, paged.
 #[utoipa::path(get, path = "/api/v1/me/recommendations", tag = "Members", params(RecommendQuery),
     security(("token" = [])),
     responses((status = 200, description = "Recommended papers, best first", body = Recommendations),
@@ -64,13 +96,24 @@ pub async fn recommendations(
     ApiQuery(q): ApiQuery<RecommendQuery>,
 ) -> ApiResult<Json<Recommendations>> {
     let user = caller.member()?;
-    let (_, limit) = params::page(None, q.limit.as_deref(), 20)?;
-    let (method, scored) =
-        crate::recommend::for_user(&state.store, state.search.as_deref(), user.id, limit as usize).await?;
-    let papers: Vec<Paper> = scored.iter().map(|(p, _)| p.clone()).collect();
-    let items = with_activity(&state, &papers).await?;
+    let (page, limit) = params::page(q.page.as_deref(), q.limit.as_deref(), 20)?;
+    let offset = (page as usize - 1) * limit as usize;
+    let found =
+        state.recommender.for_user(&state.store, state.search.as_deref(), user.id, offset, limit as usize).await?;
+    let papers: Vec<Paper> = found.items.iter().map(|r| r.paper.clone()).collect();
+    let with = with_activity(&state, &papers).await?;
+    let items = with
+        .into_iter()
+        .zip(&found.items)
+        .map(|(paper, r)| ScoredPaper { paper, score: r.score, reason: r.reason.as_ref().map(ApiReason::from) })
+        .collect();
     Ok(Json(Recommendations {
-        method: method.as_str().into(),
-        items: items.into_iter().zip(&scored).map(|(paper, (_, score))| ScoredPaper { paper, score: *score }).collect(),
+        method: found.method.as_str().into(),
+        items,
+        page,
+        limit,
+        total: found.total,
+        next_page: (offset + (limit as usize) < found.total).then_some(page + 1),
+        notices: found.notice.into_iter().collect(),
     }))
 }

@@ -39,7 +39,7 @@ pub(super) async fn digest_command(settings: Settings, cmd: DigestCommand) -> an
             });
             let candidates = compose::candidates(&state.store, period, chrono::Utc::now().timestamp()).await?;
             let liked = match subscriber.user_id {
-                Some(uid) => Some(crate::recommend::Liked::of(&state.store, uid).await?),
+                Some(uid) => Some(state.recommending().taste(&state.store, uid).await?),
                 None => None,
             };
             let chosen = compose::select(&candidates, &subscriber.prefs, liked.as_ref());
@@ -55,7 +55,15 @@ pub(super) async fn digest_command(settings: Settings, cmd: DigestCommand) -> an
         DigestCommand::Send { date, weekly, queue_only } => {
             let (kind, period) = period_of(date, weekly);
             let started = std::time::Instant::now();
-            let r = compose::queue_period(&state.store, &links, kind, period, chrono::Utc::now().timestamp()).await?;
+            let r = compose::queue_period(
+                &state.store,
+                &links,
+                &state.recommending(),
+                kind,
+                period,
+                chrono::Utc::now().timestamp(),
+            )
+            .await?;
             println!(
                 "{} subscribers: queued {}, already queued before {}, nothing matching {} ({:.1} s)",
                 r.subscribers,

@@ -9,6 +9,7 @@
 
 pub mod collections;
 pub mod comments;
+pub mod dismissals;
 pub mod limits;
 pub mod moderation;
 pub mod ranking;

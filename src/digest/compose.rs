@@ -4,7 +4,7 @@
 use super::{Frequency, Mode, Preferences, Subscriber};
 use crate::community::ranking::hot_score;
 use crate::papers::{Paper, Period};
-use crate::recommend::Liked;
+use crate::recommend::{Recommending, Taste};
 use crate::store::digests::{self as dstore, NewMessage};
 use crate::store::{votes, Listing, Store, StoreError};
 use serde::Serialize;
@@ -84,8 +84,9 @@ pub async fn candidates(store: &Store, period: Period, now: i64) -> Result<Vec<C
 }
 
 /// The papers a subscriber gets, in order: filtered by their categories, keywords and muted
-/// words, ranked by the trending score (or, "for me", by resemblance to what they liked first).
-pub fn select<'a>(candidates: &'a [Candidate], prefs: &Preferences, liked: Option<&Liked>) -> Vec<&'a Candidate> {
+/// words, ranked by the trending score (or, "for me", by their recommendations' scores first,
+/// leaving out what they liked or dismissed).
+pub fn select<'a>(candidates: &'a [Candidate], prefs: &Preferences, taste: Option<&Taste>) -> Vec<&'a Candidate> {
     let mut chosen: Vec<&Candidate> = candidates
         .iter()
         .filter(|c| {
@@ -95,10 +96,11 @@ pub fn select<'a>(candidates: &'a [Candidate], prefs: &Preferences, liked: Optio
         .filter(|c| prefs.keywords.is_empty() || prefs.keywords.iter().any(|k| c.text.contains(k.as_str())))
         .filter(|c| !prefs.muted_words.iter().any(|m| c.text.contains(m.as_str())))
         .collect();
-    if let (Mode::ForMe, Some(liked)) = (prefs.mode, liked.filter(|l| !l.is_empty())) {
-        chosen.retain(|c| !liked.contains(c.paper.id.as_str()));
-        // Stable: equal affinity keeps the trending order.
-        chosen.sort_by_key(|c| std::cmp::Reverse(liked.affinity(&c.paper)));
+    if let (Mode::ForMe, Some(taste)) = (prefs.mode, taste.filter(|t| !t.is_empty())) {
+        chosen.retain(|c| !taste.liked(c.paper.id.as_str()));
+        // Stable: papers the recommender did not rank keep the trending order, after those it did.
+        let score = |c: &Candidate| taste.score(c.paper.id.as_str()).unwrap_or(f32::NEG_INFINITY);
+        chosen.sort_by(|a, b| score(b).total_cmp(&score(a)));
     }
     chosen.truncate(prefs.max_papers as usize);
     chosen
@@ -274,6 +276,7 @@ pub struct QueueReport {
 pub async fn queue_period(
     store: &Store,
     links: &Links,
+    recommending: &Recommending,
     kind: Frequency,
     period: Period,
     now: i64,
@@ -281,7 +284,7 @@ pub async fn queue_period(
     let candidates = candidates(store, period, now).await?;
     let mut report = QueueReport::default();
     let mut after = 0;
-    let mut liked_cache: HashMap<i64, Liked> = HashMap::new();
+    let mut tastes: HashMap<i64, Taste> = HashMap::new();
     loop {
         let page = store.read(move |db| dstore::active_subscribers(db, kind, after, 1_000)).await?;
         let Some(last) = page.last() else { break };
@@ -289,16 +292,16 @@ pub async fn queue_period(
         let mut messages = Vec::with_capacity(page.len());
         for s in &page {
             report.subscribers += 1;
-            let liked = match (s.prefs.mode, s.user_id) {
+            let taste = match (s.prefs.mode, s.user_id) {
                 (Mode::ForMe, Some(uid)) => {
-                    if let std::collections::hash_map::Entry::Vacant(e) = liked_cache.entry(uid) {
-                        e.insert(Liked::of(store, uid).await?);
+                    if let std::collections::hash_map::Entry::Vacant(e) = tastes.entry(uid) {
+                        e.insert(recommending.taste(store, uid).await?);
                     }
-                    liked_cache.get(&uid)
+                    tastes.get(&uid)
                 }
                 _ => None,
             };
-            let chosen = select(&candidates, &s.prefs, liked);
+            let chosen = select(&candidates, &s.prefs, taste);
             match compose(links, s, kind, period, &chosen) {
                 Some(m) => messages.push(m),
                 None => report.empty += 1,

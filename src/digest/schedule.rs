@@ -44,6 +44,7 @@ pub async fn run_once(
     store: &Store,
     settings: &DigestSettings,
     links: &Links,
+    recommending: &crate::recommend::Recommending,
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<()> {
     let latest = store.latest_day(None).await?;
@@ -54,7 +55,7 @@ pub async fn run_once(
         if store.meta(&marker).await?.as_deref() == Some(period.to_string().as_str()) {
             continue;
         }
-        let report = queue_period(store, links, kind, period, now.timestamp()).await?;
+        let report = queue_period(store, links, recommending, kind, period, now.timestamp()).await?;
         tracing::info!(kind = kind.as_str(), %period, queued = report.queued, subscribers = report.subscribers, "digests queued");
         store.set_meta(&marker, &period.to_string()).await?;
     }

@@ -110,7 +110,8 @@ pub enum System {
     Neighbours,
     /// A linear SVM over tf-idf and the embedding together, C = 0.1.
     Combined,
-    /// The combined SVM's and the neighbours' scores, each standardised, summed (neighbours at half weight).
+    /// What paperboy serves ([`super::model`]): the combined SVM's and the neighbours' scores,
+    /// each standardised, summed (neighbours at half weight).
     Fused,
 }
 
@@ -125,7 +126,7 @@ impl System {
             System::TfidfSvm => "tf-idf + SVM (arxiv-sanity)",
             System::Neighbours => "nearest liked (top 3)",
             System::Combined => "SVM, tf-idf + embedding",
-            System::Fused => "SVM + nearest liked",
+            System::Fused => "paperboy: SVM + nearest liked",
         }
     }
 
@@ -147,14 +148,6 @@ fn combined(tfidf: &Sparse, offset: usize, vector: Option<&Vec<f32>>) -> Sparse 
     out
 }
 
-fn z(scores: Vec<f32>) -> Vec<f32> {
-    let finite: Vec<f32> = scores.iter().copied().filter(|s| s.is_finite() && *s > f32::MIN).collect();
-    let n = finite.len().max(1) as f32;
-    let mean = finite.iter().sum::<f32>() / n;
-    let sd = (finite.iter().map(|s| (s - mean).powi(2)).sum::<f32>() / n).sqrt().max(1e-6);
-    scores.into_iter().map(|s| if s > f32::MIN { (s - mean) / sd } else { -10.0 }).collect()
-}
-
 /// Ranks `candidates` for `profile`, best first.
 pub fn rank(system: System, papers: &[Paper], f: &Features, profile: &Profile, candidates: &[usize]) -> Vec<usize> {
     let scores = scores(system, papers, f, profile, candidates);
@@ -167,10 +160,15 @@ fn scores(system: System, papers: &[Paper], f: &Features, profile: &Profile, can
     let vector = |i: usize| f.vectors.as_ref().and_then(|v| v[i].as_ref());
     match system {
         System::Fused => {
-            let a = z(scores(System::Combined, papers, f, profile, candidates));
-            let b = z(scores(System::Neighbours, papers, f, profile, candidates));
-            // The neighbours at half the SVM's weight (0.5 and 1 tried).
-            a.iter().zip(&b).map(|(x, y)| x + 0.5 * y).collect()
+            // What production serves: the same model, the same negatives sampling.
+            let item = |i: usize| super::model::Item { words: &f.tfidf[i], vector: vector(i).map(Vec::as_slice) };
+            let liked: Vec<super::model::Item> = profile.liked.iter().rev().map(|&i| item(i)).collect();
+            let items: Vec<super::model::Item> = candidates.iter().map(|&i| item(i)).collect();
+            let mut out = vec![f32::MIN; candidates.len()];
+            for s in super::model::rank(&liked, &[], &items, f.tfidf_features) {
+                out[s.index] = s.score;
+            }
+            out
         }
         System::Newest => {
             candidates.iter().map(|&i| day(&papers[i]).map(|d| d.num_days_from_ce() as f32).unwrap_or(0.0)).collect()

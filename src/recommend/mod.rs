@@ -1,60 +1,79 @@
-//! Recommendations learned from what a member liked (upvoted or put in a collection).
+//! Recommendations learned from what a member liked (upvoted or put in a collection) and what
+//! they marked "not interested", among the papers of the last [`WINDOW_DAYS`] announcement days.
 //!
-//! - With embeddings (semantic search on): the papers nearest to the mean embedding of what
-//!   they liked, among the papers of the last [`WINDOW_DAYS`] announcement days.
-//! - Without: recent papers ranked by shared categories and title words with what they liked
-//!   (the same resemblance "for me" digests use), trending score breaking ties.
-//!
-//! Used by `/api/v1/me/recommendations` and the private recommendations feed.
+//! [`model`] ranks: a linear SVM over tf-idf and embeddings fused with each paper's nearest
+//! liked papers (tf-idf alone while semantic search is off). [`Recommender`] keeps this node's
+//! [`window`] and each member's ranking until their taste or the papers change; pages are cut
+//! from it. Used by `/for-you`, `/api/v1/me/recommendations` and the private feed;
+//! `paperboy eval recommend` ([`eval`]) measures the same model against arxiv-sanity's recipe.
 
 pub mod eval;
+pub mod model;
 pub mod svm;
 pub mod tfidf;
+pub mod window;
 
-use crate::papers::{Paper, Period};
+use crate::papers::Paper;
 use crate::search::SearchIndex;
-use crate::store::{collections, votes, Listing, Store, StoreError};
+use crate::store::{collections, dismissals, votes, Store, StoreError};
 use std::collections::{HashMap, HashSet};
-
-/// How far back recommendations look, in days before the latest announcement day.
-pub const WINDOW_DAYS: i64 = 30;
+use std::sync::{Arc, Mutex};
+pub use window::WINDOW_DAYS;
+use window::{Window, Windows};
 /// Most liked papers taken into account (the newest votes, then collections).
 const MAX_LIKED: i64 = 500;
 
-/// What an account liked (upvoted or collected).
+/// How a member showed they liked a paper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    Upvoted,
+    Collected,
+}
+
+impl How {
+    pub fn verb(self) -> &'static str {
+        match self {
+            How::Upvoted => "upvoted",
+            How::Collected => "saved",
+        }
+    }
+}
+
+/// What an account liked (upvoted or collected), newest votes first, then collections.
 #[derive(Debug, Clone, Default)]
 pub struct Liked {
     ids: Vec<String>,
+    papers: Vec<(Paper, How)>,
     seen: HashSet<String>,
-    categories: HashMap<String, u32>,
-    words: HashSet<String>,
-}
-
-fn title_words(title: &str) -> impl Iterator<Item = String> + '_ {
-    title.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 5).map(str::to_lowercase)
 }
 
 impl Liked {
     pub async fn of(store: &Store, user_id: i64) -> Result<Self, StoreError> {
-        let ids = store
+        let (upvoted, collected) = store
             .read(move |db| {
-                let mut ids = votes::upvoted_by(db, user_id, MAX_LIKED)?;
+                let upvoted = votes::upvoted_by(db, user_id, MAX_LIKED)?;
+                let mut collected = Vec::new();
                 for c in collections::collections_of(db, user_id, true)? {
-                    ids.extend(collections::collection_papers(db, c.id)?);
+                    collected.extend(collections::collection_papers(db, c.id)?);
                 }
-                Ok(ids)
+                Ok((upvoted, collected))
             })
             .await?;
-        let papers = store.papers_by_ids(ids).await?;
+        let how: HashMap<String, How> = collected
+            .iter()
+            .map(|id| (id.clone(), How::Collected))
+            .chain(upvoted.iter().map(|id| (id.clone(), How::Upvoted)))
+            .collect();
+        let order: Vec<String> = upvoted.into_iter().chain(collected).collect();
+        let mut by_id: HashMap<String, Paper> =
+            store.papers_by_ids(order.clone()).await?.into_iter().map(|p| (p.id.as_str().to_string(), p)).collect();
         let mut liked = Liked::default();
-        for p in &papers {
-            if liked.seen.insert(p.id.as_str().to_string()) {
-                liked.ids.push(p.id.as_str().to_string());
-            }
-            for c in &p.categories {
-                *liked.categories.entry(c.code().to_string()).or_default() += 1;
-            }
-            liked.words.extend(title_words(&p.title));
+        for id in order {
+            // Once each (a paper upvoted and collected counts as upvoted).
+            let Some(p) = by_id.remove(&id) else { continue };
+            liked.seen.insert(id.clone());
+            liked.ids.push(id.clone());
+            liked.papers.push((p, how[&id]));
         }
         Ok(liked)
     }
@@ -66,94 +85,254 @@ impl Liked {
     pub fn contains(&self, id: &str) -> bool {
         self.seen.contains(id)
     }
-
-    /// How much a paper resembles what was liked: shared categories and title words.
-    pub fn affinity(&self, p: &Paper) -> u32 {
-        let cats: u32 = p.categories.iter().map(|c| self.categories.get(c.code()).copied().unwrap_or(0)).sum();
-        let words = title_words(&p.title).filter(|w| self.words.contains(w)).count() as u32;
-        2 * cats + words
-    }
 }
 
 /// How the recommendations were made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
-    /// Nothing liked yet: nothing to learn from.
+    /// Nothing liked yet, or no papers: nothing to learn from.
     Nothing,
+    /// Words (tf-idf) and embeddings.
     Embeddings,
-    Categories,
+    /// Words alone: semantic search is off.
+    Words,
 }
 
 impl Method {
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Nothing => "none",
-            Method::Embeddings => "embeddings",
-            Method::Categories => "categories",
+            Method::Embeddings => "words+embeddings",
+            Method::Words => "words",
         }
     }
 }
 
-/// Up to `limit` recommended papers, best first, with their scores.
-pub async fn for_user(
-    store: &Store,
-    search: Option<&SearchIndex>,
-    user_id: i64,
-    limit: usize,
-) -> Result<(Method, Vec<(Paper, f32)>), StoreError> {
-    let liked = Liked::of(store, user_id).await?;
-    if liked.is_empty() {
-        return Ok((Method::Nothing, Vec::new()));
+/// Why a paper is recommended: the liked paper it is most like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    pub id: String,
+    pub title: String,
+    pub how: How,
+}
+
+impl Reason {
+    /// "Like “Title”, which you upvoted".
+    pub fn text(&self) -> String {
+        format!("Like “{}”, which you {}", self.title, self.how.verb())
     }
-    let Some(latest) = store.latest_day(None).await? else { return Ok((Method::Nothing, Vec::new())) };
-    let since = latest - chrono::Duration::days(WINDOW_DAYS);
-    let recent = |p: &Paper| p.announced_on.is_some_and(|d| d > since && d <= latest);
-    if let Some(index) = search {
-        // Deep enough that `limit` recent papers are left after dropping older ones.
-        let depth = (limit * 20).clamp(200, 5_000);
-        if let Ok(Some(near)) = index.like(&liked.ids, depth) {
-            let scores: HashMap<String, f32> = near.iter().cloned().collect();
-            let ids: Vec<String> = near.into_iter().map(|(id, _)| id).collect();
-            let mut papers: Vec<(Paper, f32)> = store
-                .papers_by_ids(ids)
-                .await?
-                .into_iter()
-                .filter(|p| recent(p) && !liked.contains(p.id.as_str()))
-                .map(|p| {
-                    let s = scores.get(p.id.as_str()).copied().unwrap_or_default();
-                    (p, s)
-                })
-                .collect();
-            papers.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.id.as_str().cmp(b.0.id.as_str())));
-            papers.truncate(limit);
-            if !papers.is_empty() {
-                return Ok((Method::Embeddings, papers));
-            }
-        }
+}
+
+/// One recommended paper.
+#[derive(Debug, Clone)]
+pub struct Recommended {
+    pub paper: Paper,
+    pub score: f32,
+    pub reason: Option<Reason>,
+}
+
+/// A page of recommendations.
+#[derive(Debug, Clone)]
+pub struct Recommendations {
+    pub method: Method,
+    /// How many there are in all (pages run up to [`MAX_RANKED`]).
+    pub total: usize,
+    pub items: Vec<Recommended>,
+    /// Set while fewer than all candidates are embedded.
+    pub notice: Option<String>,
+}
+
+/// Most recommendations kept per member (50 pages of 20).
+pub const MAX_RANKED: usize = 1_000;
+/// Most papers marked "not interested" the model learns from (the newest).
+const MAX_DISMISSED: i64 = 1_000;
+/// Members whose rankings this node keeps.
+const MAX_MEMBERS: usize = 2_000;
+
+/// A member's ranking, while their taste, the window and the vectors stand still.
+struct Ranking {
+    key: u64,
+    method: Method,
+    window: Arc<Window>,
+    /// (window index, score, nearest liked paper when both are embedded), best first.
+    order: Vec<model::Scored>,
+    liked: Vec<(Paper, How, tfidf::Sparse)>,
+    /// Candidates, and how many of them are embedded.
+    candidates: usize,
+    embedded: usize,
+}
+
+/// What a "for me" digest ranks by: the member's scores from the same model as `/for-you`.
+#[derive(Debug, Clone, Default)]
+pub struct Taste {
+    liked: HashSet<String>,
+    scores: HashMap<String, f32>,
+}
+
+impl Taste {
+    pub fn is_empty(&self) -> bool {
+        self.liked.is_empty()
     }
-    // Resemblance over the recent papers.
-    let mut months = vec![Period::month_of(latest)];
-    if Period::month_of(since) != months[0] {
-        months.push(Period::month_of(since));
+
+    pub fn liked(&self, id: &str) -> bool {
+        self.liked.contains(id)
     }
-    let mut candidates = Vec::new();
-    for period in months {
-        candidates.extend(store.list_papers(Listing { period, categories: vec![], limit: 100_000, offset: 0 }).await?);
+
+    /// The paper's score, if it is among the member's recommendations.
+    pub fn score(&self, id: &str) -> Option<f32> {
+        self.scores.get(id).copied()
     }
-    let mut scored: Vec<(Paper, f32)> = candidates
-        .into_iter()
-        .filter(|p| recent(p) && !liked.contains(p.id.as_str()))
-        .map(|p| {
-            let a = liked.affinity(&p) as f32;
-            (p, a)
+}
+
+/// The recommender with this node's search index, for jobs that recommend (digests).
+#[derive(Clone, Default)]
+pub struct Recommending {
+    pub recommender: Arc<Recommender>,
+    pub search: Option<Arc<SearchIndex>>,
+}
+
+impl Recommending {
+    /// `user_id`'s taste: what they liked and their recommendations' scores.
+    pub async fn taste(&self, store: &Store, user_id: i64) -> Result<Taste, StoreError> {
+        let found = self.recommender.for_user(store, self.search.as_deref(), user_id, 0, MAX_RANKED).await?;
+        let liked = Liked::of(store, user_id).await?;
+        let dismissed = store.read(move |db| dismissals::dismissed_by(db, user_id, MAX_DISMISSED)).await?;
+        Ok(Taste {
+            // Left out of digests like what they liked.
+            liked: liked.seen.into_iter().chain(dismissed).collect(),
+            scores: found.items.into_iter().map(|r| (r.paper.id.as_str().to_string(), r.score)).collect(),
         })
-        .filter(|(_, a)| *a > 0.0)
+    }
+}
+
+/// This node's recommendation state: the window and the members' rankings.
+#[derive(Default)]
+pub struct Recommender {
+    windows: Windows,
+    rankings: Mutex<HashMap<i64, Arc<Ranking>>>,
+}
+
+impl Recommender {
+    /// Recommendations `offset..offset + limit` for `user_id`.
+    pub async fn for_user(
+        &self,
+        store: &Store,
+        search: Option<&SearchIndex>,
+        user_id: i64,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Recommendations, StoreError> {
+        let nothing = Recommendations { method: Method::Nothing, total: 0, items: Vec::new(), notice: None };
+        let liked = Liked::of(store, user_id).await?;
+        if liked.is_empty() {
+            return Ok(nothing);
+        }
+        let Some(window) = self.windows.get(store).await? else { return Ok(nothing) };
+        let dismissed = store.read(move |db| dismissals::dismissed_by(db, user_id, MAX_DISMISSED)).await?;
+        let vectors = search.and_then(|s| s.vectors().cloned());
+        let generation = search.map(|s| s.vector_generation()).unwrap_or_default();
+        let key = {
+            let mut h = xxhash_rust::xxh3::Xxh3::new();
+            for id in liked.ids.iter().chain([&String::new()]).chain(&dismissed) {
+                h.update(id.as_bytes());
+                h.update(b"\n");
+            }
+            h.update(&window.cursor.to_le_bytes());
+            h.update(window.latest.to_string().as_bytes());
+            h.update(&generation.0.to_le_bytes());
+            h.update(&generation.1.to_le_bytes());
+            h.digest()
+        };
+        let cached = self.rankings.lock().expect("rankings").get(&user_id).filter(|r| r.key == key).cloned();
+        let ranking = match cached {
+            Some(r) => r,
+            None => {
+                let dismissed_papers = store.papers_by_ids(dismissed.clone()).await?;
+                let liked_papers = liked.papers.clone();
+                let r = tokio::task::spawn_blocking(move || {
+                    rank(key, window, liked_papers, &dismissed_papers, vectors.as_deref())
+                })
+                .await?;
+                let r = Arc::new(r);
+                let mut all = self.rankings.lock().expect("rankings");
+                if all.len() >= MAX_MEMBERS {
+                    all.clear();
+                }
+                all.insert(user_id, r.clone());
+                r
+            }
+        };
+        Ok(page(&ranking, offset, limit))
+    }
+}
+
+fn rank(
+    key: u64,
+    window: Arc<Window>,
+    liked: Vec<(Paper, How)>,
+    dismissed: &[Paper],
+    vectors: Option<&crate::search::vectors::VectorIndex>,
+) -> Ranking {
+    let vector = |id: &str| vectors.and_then(|v| v.vector(id));
+    let liked: Vec<(Paper, How, tfidf::Sparse)> =
+        liked.into_iter().map(|(p, how)| (window.words_of(&p), p, how)).map(|(w, p, how)| (p, how, w)).collect();
+    let liked_vectors: Vec<Option<Vec<f32>>> = liked.iter().map(|(p, _, _)| vector(p.id.as_str())).collect();
+    let dismissed_words: Vec<tfidf::Sparse> = dismissed.iter().map(|p| window.words_of(p)).collect();
+    let dismissed_vectors: Vec<Option<Vec<f32>>> = dismissed.iter().map(|p| vector(p.id.as_str())).collect();
+    let skip: HashSet<&str> =
+        liked.iter().map(|(p, _, _)| p.id.as_str()).chain(dismissed.iter().map(|p| p.id.as_str())).collect();
+    let candidates: Vec<usize> =
+        (0..window.papers.len()).filter(|&i| !skip.contains(window.papers[i].id.as_str())).collect();
+    let candidate_vectors: Vec<Option<Vec<f32>>> =
+        candidates.iter().map(|&i| vector(window.papers[i].id.as_str())).collect();
+    let liked_items: Vec<model::Item> = liked.iter().zip(&liked_vectors).map(|((_, _, w), v)| item(w, v)).collect();
+    let dismissed_items: Vec<model::Item> =
+        dismissed_words.iter().zip(&dismissed_vectors).map(|(w, v)| item(w, v)).collect();
+    let candidate_items: Vec<model::Item> =
+        candidates.iter().zip(&candidate_vectors).map(|(&i, v)| item(&window.words[i], v)).collect();
+    let embedded = candidate_vectors.iter().filter(|v| v.is_some()).count();
+    let method =
+        if vectors.is_some() && liked_vectors.iter().any(Option::is_some) { Method::Embeddings } else { Method::Words };
+    let mut order = model::rank(&liked_items, &dismissed_items, &candidate_items, window.features());
+    order.truncate(MAX_RANKED);
+    for s in &mut order {
+        s.index = candidates[s.index];
+    }
+    let candidates = candidates.len();
+    Ranking { key, method, window, order, liked, candidates, embedded }
+}
+
+fn item<'a>(words: &'a tfidf::Sparse, vector: &'a Option<Vec<f32>>) -> model::Item<'a> {
+    model::Item { words, vector: vector.as_deref() }
+}
+
+fn page(r: &Ranking, offset: usize, limit: usize) -> Recommendations {
+    let liked_items: Vec<model::Item> =
+        r.liked.iter().map(|(_, _, w)| model::Item { words: w, vector: None }).collect();
+    let items = r
+        .order
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|s| {
+            let paper = &r.window.papers[s.index];
+            let words = &r.window.words[s.index];
+            let nearest =
+                s.nearest.or_else(|| model::nearest_by_words(&liked_items, &model::Item { words, vector: None }));
+            let reason = nearest.map(|n| {
+                let (p, how, _) = &r.liked[n];
+                Reason { id: p.id.as_str().to_string(), title: p.title.clone(), how: *how }
+            });
+            Recommended { paper: paper.clone(), score: s.score, reason }
+        })
         .collect();
-    scored.sort_by(|a, b| {
-        b.1.total_cmp(&a.1)
-            .then_with(|| b.0.announced_on.cmp(&a.0.announced_on))
-            .then_with(|| a.0.id.as_str().cmp(b.0.id.as_str()))
+    let candidates = r.candidates;
+    let notice = (r.method == Method::Embeddings && r.embedded < candidates).then(|| {
+        format!(
+            "{} of {} recent papers are embedded so far: the others are ranked by their words alone until they are.",
+            crate::search::thousands(r.embedded as u64),
+            crate::search::thousands(candidates as u64)
+        )
     });
-    scored.truncate(limit);
-    Ok((Method::Categories, scored))
+    Recommendations { method: r.method, total: r.order.len(), items, notice }
 }

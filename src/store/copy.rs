@@ -56,6 +56,12 @@ pub const COPIED: &[Table] = &[
         identity: false,
     },
     Table {
+        name: "dismissals",
+        columns: &[("user_id", 'i'), ("paper_id", 't'), ("created_at", 'i')],
+        key: &["user_id", "paper_id"],
+        identity: false,
+    },
+    Table {
         name: "paper_stats",
         columns: &[
             ("paper_id", 't'),

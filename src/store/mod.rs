@@ -11,6 +11,7 @@ pub mod comments;
 pub mod copy;
 pub mod db;
 pub mod digests;
+pub mod dismissals;
 pub mod embeddings;
 pub mod limits;
 pub mod moderation;

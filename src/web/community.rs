@@ -28,9 +28,11 @@ pub struct ActionForm {
     parent_id: Option<String>,
     /// `up` or `down`: the state the vote button was drawn to ask for; none: toggle.
     vote: Option<String>,
+    /// `0` takes a "not interested" back.
+    dismiss: Option<String>,
 }
 
-/// `POST /papers/{id}/upvote` and `POST /papers/{id}/comments`.
+/// `POST /papers/{id}/upvote`, `POST /papers/{id}/comments` and `POST /papers/{id}/not-interested`.
 pub async fn paper_action(
     State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
@@ -40,7 +42,7 @@ pub async fn paper_action(
 ) -> PageResult {
     let form = form.map(|f| f.0).unwrap_or_default();
     let (id, action) = match rest.rsplit_once('/') {
-        Some((id, a @ ("upvote" | "comments"))) => (id, a),
+        Some((id, a @ ("upvote" | "comments" | "not-interested"))) => (id, a),
         _ => return Err(PageError::message(StatusCode::NOT_FOUND, "Not found", "There is nothing to post here.")),
     };
     let Ok(id) = ArxivId::parse(id) else {
@@ -69,6 +71,18 @@ pub async fn paper_action(
             return Ok(Json(serde_json::json!({"voted": tally.voted, "upvotes": tally.upvotes})).into_response());
         }
         return Ok(Redirect::to(&safe_next(form.next.as_deref().or(Some(&paper_path)))).into_response());
+    }
+    if action == "not-interested" {
+        let dismissed = form.dismiss.as_deref() != Some("0");
+        crate::community::dismissals::set(&state.store, settings, &user, &paper, dismissed).await?;
+        if wants_json(&headers) {
+            return Ok(Json(serde_json::json!({"dismissed": dismissed})).into_response());
+        }
+        // Back to the list it was hidden from (the form says which, else the page it came from).
+        let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
+        let from = referer.and_then(|r| r.parse::<axum::http::Uri>().ok()).and_then(|u| u.path_and_query().cloned());
+        let back = form.next.clone().or_else(|| from.map(|p| p.as_str().to_string()));
+        return Ok(Redirect::to(&safe_next(back.as_deref().or(Some(&paper_path)))).into_response());
     }
     // A comment or a reply. Refused, it comes back with what was typed, ready to send again.
     let body = form.body.unwrap_or_default();

@@ -289,10 +289,10 @@ async fn extra_papers(
         return Ok(Some((format!("Search: {}", req.text), home, papers)));
     }
     if let Some(user) = &ctx.user {
-        let found = crate::recommend::for_user(&state.store, state.search.as_deref(), user.id, 50).await;
-        let (_, scored) = found.map_err(|e| super::listings::internal(rid, e))?;
-        let papers = scored.into_iter().map(|(p, _)| p).collect();
-        return Ok(Some((format!("Recommended for {}", user.username), "/".into(), papers)));
+        let found = state.recommender.for_user(&state.store, state.search.as_deref(), user.id, 0, 50).await;
+        let found = found.map_err(|e| super::listings::internal(rid, e))?;
+        let papers = found.items.into_iter().map(|r| r.paper).collect();
+        return Ok(Some((format!("Recommended for {}", user.username), "/for-you".into(), papers)));
     }
     Ok(None)
 }

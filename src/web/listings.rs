@@ -8,7 +8,7 @@ use crate::papers::{Paper, Period};
 use crate::server::cache::{cached, freshness, CachedPage};
 use crate::server::request::RequestId;
 use crate::server::site::Site;
-use crate::store::{submissions, votes};
+use crate::store::{dismissals, submissions, votes};
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -328,23 +328,27 @@ pub struct RowContext {
     /// The CSRF token for vote forms; `None` for guests, who get a link to log in.
     pub(super) csrf: Option<String>,
     pub(super) muted: Option<crate::accounts::User>,
+    /// Papers the viewer marked "not interested": left out and counted.
+    pub(super) dismissed: HashSet<String>,
     /// Highlighted (title, abstract) HTML from a search, by paper id.
     pub snippets: HashMap<String, (Option<String>, Option<String>)>,
+    /// Why each paper is recommended (`/for-you`), by paper id.
+    pub reasons: HashMap<String, crate::recommend::Reason>,
 }
 
 impl RowContext {
     pub async fn load(state: &AppState, viewer: &Viewer, papers: &[Paper]) -> Result<Self, crate::store::StoreError> {
         let ids: Vec<String> = papers.iter().map(|p| p.id.as_str().to_string()).collect();
         let user_id = viewer.user.as_ref().map(|u| u.id);
-        let (activity, voted) = state
+        let (activity, voted, dismissed) = state
             .store
             .read(move |db| {
                 let activity = votes::activity(db, &ids)?;
-                let voted = match user_id {
-                    Some(uid) => votes::voted_by(db, uid, &ids)?,
-                    None => HashSet::new(),
+                let (voted, dismissed) = match user_id {
+                    Some(uid) => (votes::voted_by(db, uid, &ids)?, dismissals::dismissed_among(db, uid, &ids)?),
+                    None => Default::default(),
                 };
-                Ok((activity, voted))
+                Ok((activity, voted, dismissed))
             })
             .await?;
         Ok(Self {
@@ -352,7 +356,9 @@ impl RowContext {
             voted,
             csrf: viewer.user.as_ref().map(|_| viewer.csrf.clone()),
             muted: viewer.user.clone().filter(|u| !u.muted_words.is_empty()),
+            dismissed,
             snippets: HashMap::new(),
+            reasons: HashMap::new(),
         })
     }
 }
@@ -363,6 +369,8 @@ pub struct Rows {
     papers: Vec<Row>,
     /// Papers left out for the viewer's muted words.
     hidden: usize,
+    /// Papers left out because the viewer marked them "not interested".
+    dismissed: usize,
     /// The CSRF token for vote forms; `None` for guests.
     token: Option<String>,
 }
@@ -389,6 +397,15 @@ struct Row {
     voted: bool,
     submitted_by: Option<String>,
     announced_on: Option<String>,
+    /// Why it is recommended: "Like <a>Title</a>, which you upvoted".
+    reason: Option<RowReason>,
+}
+
+#[derive(Debug, Serialize)]
+struct RowReason {
+    key: String,
+    title: String,
+    how: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -397,12 +414,15 @@ struct Cat {
     name: &'static str,
 }
 
-/// The rows of `papers`; papers with a viewer's muted words are left out and counted.
+/// The rows of `papers`; papers with a viewer's muted words, and those they marked "not
+/// interested", are left out and counted.
 pub fn rows(papers: &[Paper], ctx: &RowContext) -> Rows {
     let muted = |p: &Paper| ctx.muted.as_ref().is_some_and(|u| u.mutes(&p.title, &p.abstract_text));
-    let hidden = papers.iter().filter(|p| muted(p)).count();
-    let papers = papers.iter().filter(|p| !muted(p)).map(|p| row(p, ctx)).collect();
-    Rows { papers, hidden, token: ctx.csrf.clone() }
+    let dismissed = |p: &Paper| ctx.dismissed.contains(p.id.as_str());
+    let hidden = papers.iter().filter(|p| muted(p) && !dismissed(p)).count();
+    let dismissed_count = papers.iter().filter(|p| dismissed(p)).count();
+    let papers = papers.iter().filter(|p| !muted(p) && !dismissed(p)).map(|p| row(p, ctx)).collect();
+    Rows { papers, hidden, dismissed: dismissed_count, token: ctx.csrf.clone() }
 }
 
 fn row(p: &Paper, ctx: &RowContext) -> Row {
@@ -430,5 +450,10 @@ fn row(p: &Paper, ctx: &RowContext) -> Row {
         voted: ctx.voted.contains(key),
         submitted_by: activity.submitted_by,
         announced_on: p.announced_on.map(|d| d.to_string()),
+        reason: ctx.reasons.get(key).map(|r| RowReason {
+            key: r.id.clone(),
+            title: r.title.clone(),
+            how: r.how.verb(),
+        }),
     }
 }

@@ -12,6 +12,7 @@ mod digest;
 mod error;
 mod export;
 mod feeds;
+mod for_you;
 mod listings;
 pub mod markdown;
 mod pages;
@@ -36,6 +37,7 @@ pub fn router(site: Site) -> Router<Site> {
         .route("/papers/go", get(listings::go_to_day))
         .route("/search", get(search::page))
         .route("/papers/trending", get(trending::show))
+        .route("/for-you", get(for_you::show))
         .route("/papers/{*id}", get(paper::show).post(community::paper_action))
         .route("/submit", get(community::submit_get).post(community::submit_post))
         .route("/signup", get(account::signup_page).post(account::signup))

@@ -10,7 +10,7 @@ use crate::papers::ArxivId;
 use crate::server::cache::{cached, CachedPage};
 use crate::server::site::Site;
 use crate::store::comments::{self, Comment};
-use crate::store::{collections, votes};
+use crate::store::{collections, dismissals, votes};
 use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse};
@@ -77,20 +77,21 @@ async fn paper_html(state: &AppState, viewer: &Viewer, id: &ArxivId) -> PageResu
             let ids = vec![k.clone()];
             let activity = votes::activity(db, &ids)?.remove(&k).unwrap_or_default();
             let comments = comments::comments_on(db, &k)?;
-            let (voted, collections, holding) = match user_id {
+            let (voted, dismissed, collections, holding) = match user_id {
                 Some(uid) => (
                     votes::voted_by(db, uid, &ids)?.contains(&k),
+                    dismissals::dismissed_among(db, uid, &ids)?.contains(&k),
                     collections::collections_of(db, uid, true)?,
                     collections::collections_holding(db, uid, &k)?,
                 ),
-                None => (false, Vec::new(), Default::default()),
+                None => (false, false, Vec::new(), Default::default()),
             };
-            Ok((activity, comments, voted, collections, holding))
+            Ok((activity, comments, voted, dismissed, collections, holding))
         })
         .await?;
-    let (activity, comments, voted, collections, holding) = community;
+    let (activity, comments, voted, dismissed, collections, holding) = community;
     let similar = super::search::similar_section(state, &key).await;
-    let page = PaperPage { paper: p, hf, voted, activity, collections, holding, similar, comments };
+    let page = PaperPage { paper: p, hf, voted, dismissed, activity, collections, holding, similar, comments };
     Ok(render_paper_page(viewer, &page))
 }
 
@@ -101,6 +102,8 @@ pub struct PaperPage {
     pub hf: Option<crate::store::HfListing>,
     /// Whether the viewer upvoted it.
     pub voted: bool,
+    /// Whether the viewer marked it "not interested".
+    pub dismissed: bool,
     pub activity: crate::store::votes::PaperActivity,
     /// The viewer's collections (none for guests), and those that hold the paper.
     pub collections: Vec<crate::store::collections::Collection>,
@@ -199,6 +202,7 @@ pub fn render_paper_page(viewer: &Viewer, page: &PaperPage) -> String {
         paper_title => p.title,
         upvotes => page.activity.upvotes,
         voted => page.voted,
+        dismissed => page.dismissed,
         token => member.then(|| viewer.csrf.clone()),
         authors => p.authors.join(", "),
         submitted,

@@ -328,6 +328,15 @@ async fn recommendations_learn_from_what_a_member_liked_and_have_a_private_feed(
     let (status, _, none) = ada.get("/api/v1/me/recommendations").await;
     assert_eq!(status, 200);
     assert_eq!((none["method"].as_str(), none["items"].as_array().map(Vec::len)), (Some("none"), Some(0)));
+    // The page says how to get recommendations; the header links to it for members only.
+    let empty = ada_web.get("/for-you").await;
+    assert_eq!(empty.status, 200);
+    assert!(
+        empty.body.contains("Nothing to recommend yet") && empty.body.contains(r#"<a href="/for-you">For you</a>"#)
+    );
+    let guest = Visitor::new(&s.base);
+    assert!(!guest.get("/").await.body.contains(r#"href="/for-you""#));
+    assert_eq!(guest.get("/for-you").await.location(), "/login?next=%2Ffor-you");
 
     // Ada likes two sound papers (cs.SD): what is recommended shares their categories.
     let (_, _, sd) = Api::new(&s.base, None).get("/api/v1/papers?week=2025-W32&cat=cs.SD&limit=100").await;
@@ -337,13 +346,66 @@ async fn recommendations_learn_from_what_a_member_liked_and_have_a_private_feed(
     ada.post(&format!("/api/v1/papers/{}/upvote", sound[0]), json!({})).await;
     ada.post(&format!("/api/v1/papers/{}/upvote", sound[1]), json!({})).await;
     let (_, _, rec) = ada.get("/api/v1/me/recommendations?limit=5").await;
-    assert_eq!(rec["method"], "categories", "no model here: resemblance by categories and words");
+    assert_eq!(rec["method"], "words", "no model here: tf-idf and an SVM, arxiv-sanity's recipe");
     let items = rec["items"].as_array().unwrap();
     assert_eq!(items.len(), 5);
     assert!(items.iter().all(|p| p["id"] != sound[0].as_str() && p["id"] != sound[1].as_str()), "liked ones left out");
-    assert!(items[0]["categories"].as_array().unwrap().iter().any(|c| c == "cs.SD"), "{:?}", items[0]);
+    let sound_ones = items.iter().filter(|p| p["categories"].as_array().unwrap().iter().any(|c| c == "cs.SD")).count();
+    assert!(sound_ones >= 3, "mostly sound papers: {items:?}");
     let scores: Vec<f64> = items.iter().map(|p| p["score"].as_f64().unwrap()).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    // Each says which liked paper it is most like.
+    let reason = &items[0]["reason"];
+    assert!(sound[..2].iter().any(|id| reason["paperId"] == id.as_str()), "{reason}");
+    assert_eq!(reason["how"], "upvoted");
+    assert!(reason["text"].as_str().unwrap().starts_with("Like “"), "{reason}");
+    // Paged: the second page goes on where the first stopped.
+    let total = rec["total"].as_u64().unwrap();
+    assert!(total > 10 && rec["nextPage"] == 2, "{rec}");
+    let (_, _, first10) = ada.get("/api/v1/me/recommendations?limit=10").await;
+    let (_, _, second) = ada.get("/api/v1/me/recommendations?limit=5&page=2").await;
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v["items"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!([ids(&rec), ids(&second)].concat(), ids(&first10));
+    let (status, _, bad) = ada.get("/api/v1/me/recommendations?page=0").await;
+    assert_eq!((status, bad["code"].as_str()), (400, Some("invalid_page")));
+
+    // The site's page: the same order, each with its reason, paged by 20.
+    let page = ada_web.get("/for-you").await;
+    let first_id = items[0]["id"].as_str().unwrap();
+    assert!(
+        page.body.find(&format!("data-id=\"{first_id}")) < page.body.find(&format!("data-id=\"{}", ids(&second)[0]))
+    );
+    assert!(
+        page.body.contains("which you upvoted")
+            && page.body.contains(r#"<p class="meta reason">Like <a href="/papers/"#)
+    );
+    assert!(page.body.contains(r#"href="/for-you?page=2""#));
+    let page2 = ada_web.get("/for-you?page=2").await;
+    assert!(page2.body.contains(r#"href="/for-you?page=1""#) && !page2.body.contains(&format!("data-id=\"{first_id}")));
+
+    // "Not interested" on the site: the paper leaves the recommendations and the member's lists.
+    let gone = items[0]["id"].as_str().unwrap().to_string();
+    let day = items[0]["announcedOn"].as_str().unwrap().to_string();
+    let listing = ada_web.get(&format!("/papers/date/{day}")).await;
+    assert!(listing.body.contains(&format!("action=\"/papers/{gone}/not-interested\"")));
+    let done = ada_web.submit("/for-you", &format!("/papers/{gone}/not-interested"), &[("next", "/for-you")]).await;
+    assert_eq!((done.status.as_u16(), done.location()), (303, "/for-you"));
+    let (_, _, after) = ada.get("/api/v1/me/recommendations?limit=100").await;
+    assert!(!ids(&after).contains(&gone), "dismissed papers are not recommended");
+    let listing = ada_web.get(&format!("/papers/date/{day}")).await;
+    assert!(!listing.body.contains(&format!("data-id=\"{gone}")), "nor listed for her");
+    assert!(listing.body.contains("1 paper hidden: you marked them not interested"));
+    let page = ada_web.get(&format!("/papers/{gone}")).await;
+    assert!(page.body.contains("You marked this paper not interested"));
+    let from = format!("/papers/{gone}");
+    ada_web.submit(&from, &format!("/papers/{gone}/not-interested"), &[("dismiss", "0")]).await;
+    let listing = ada_web.get(&format!("/papers/date/{day}")).await;
+    assert!(listing.body.contains(&format!("data-id=\"{gone}")), "undone");
+    // A guest sees the day as before.
+    let guest = Visitor::new(&s.base).get(&format!("/papers/date/{day}")).await;
+    assert!(guest.body.contains(&format!("data-id=\"{gone}")) && !guest.body.contains("not-interested"));
 
     // The same, as a private feed with a feed token in its address.
     let (token, _) = make_scoped_token(&ada_web, "feed reader", "feed").await;

@@ -91,6 +91,7 @@ fn rows(viewer: &Viewer, papers: &[Paper]) -> RowContext {
         csrf: viewer.user.as_ref().map(|_| viewer.csrf.clone()),
         muted: viewer.user.clone(),
         snippets: HashMap::new(),
+        ..Default::default()
     }
 }
 
@@ -153,6 +154,7 @@ fn paper_page() -> String {
             project_page: Some("javascript:alert(1)".into()),
         }),
         voted: true,
+        dismissed: false,
         activity: PaperActivity {
             upvotes: 7,
             comments: 3,
