@@ -87,8 +87,16 @@ async fn main() {
 
     let links = Links { public_url: "https://paperboy.example".into(), secret: std::sync::Arc::from(&b"bench"[..]) };
     let t = Instant::now();
-    let report =
-        compose::queue_period(&store, &links, Frequency::Daily, day, chrono::Utc::now().timestamp()).await.unwrap();
+    let report = compose::queue_period(
+        &store,
+        &links,
+        &Default::default(),
+        Frequency::Daily,
+        day,
+        chrono::Utc::now().timestamp(),
+    )
+    .await
+    .unwrap();
     let queue_secs = t.elapsed().as_secs_f64();
 
     // Baseline: the transport and the sink alone, with messages of the same size (copies of the

@@ -131,7 +131,8 @@ impl System {
     }
 
     pub fn needs_vectors(self) -> bool {
-        matches!(self, System::MeanEmbedding | System::Neighbours | System::Combined | System::Fused)
+        // paperboy's model runs without embeddings too (tf-idf alone, as the site does then).
+        matches!(self, System::MeanEmbedding | System::Neighbours | System::Combined)
     }
 }
 

@@ -150,7 +150,7 @@ const MAX_DISMISSED: i64 = 1_000;
 const MAX_MEMBERS: usize = 2_000;
 
 /// A member's ranking, while their taste, the window and the vectors stand still.
-struct Ranking {
+pub struct Ranking {
     key: u64,
     method: Method,
     window: Arc<Window>,
@@ -266,7 +266,8 @@ impl Recommender {
     }
 }
 
-fn rank(
+/// Ranks the window for a member who liked `liked` (newest first) and dismissed `dismissed`.
+pub fn rank(
     key: u64,
     window: Arc<Window>,
     liked: Vec<(Paper, How)>,
@@ -306,7 +307,8 @@ fn item<'a>(words: &'a tfidf::Sparse, vector: &'a Option<Vec<f32>>) -> model::It
     model::Item { words, vector: vector.as_deref() }
 }
 
-fn page(r: &Ranking, offset: usize, limit: usize) -> Recommendations {
+/// Recommendations `offset..offset + limit` of a ranking, with their reasons.
+pub fn page(r: &Ranking, offset: usize, limit: usize) -> Recommendations {
     let liked_items: Vec<model::Item> =
         r.liked.iter().map(|(_, _, w)| model::Item { words: w, vector: None }).collect();
     let items = r

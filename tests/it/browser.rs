@@ -227,6 +227,7 @@ async fn chromium_stays_on_this_site_after_login_and_every_page_works_under_the_
         ("/settings/tokens", "#scope"),
         ("/settings", "main"),
         ("/subscribe", "main"),
+        ("/for-you", "main"),
         ("/no/such/page", "main"),
     ] {
         c.goto(&format!("{base}{path}")).await.unwrap();
@@ -291,5 +292,109 @@ async fn after_logout_back_does_not_show_a_members_page_in_chromium() {
         &after[..after.len().min(3000)]
     );
     shot(&c, "back-after-logout").await;
+    c.close().await.unwrap();
+}
+
+/// The focused paper's id, and the live region's words.
+async fn current(c: &Client) -> (serde_json::Value, serde_json::Value) {
+    let id = js(c, "var a = document.querySelector('article.current'); return a && a.getAttribute('data-id')").await;
+    let said = js(c, "return document.getElementById('triage-status').textContent").await;
+    (id, said)
+}
+
+async fn press(c: &Client, key: &str) {
+    // To the page, as a person types with nothing but the page focused.
+    let focused = js(c, "return document.activeElement && document.activeElement.tagName").await;
+    let target = if focused == "A" { c.active_element().await.unwrap() } else { wait_for(c, "body").await };
+    target.send_keys(key).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_member_triages_a_list_with_the_keyboard_and_gets_recommendations_in_chromium() {
+    let s = spawn_app(|_| {}).await;
+    Visitor::new(&s.base).signup("ada", "correct horse").await;
+    let driver = start_driver().await;
+    let c = browser(&driver, false).await;
+    let base = s.base.clone();
+    c.goto(&format!("{base}/login")).await.unwrap();
+    fill(&c, "#username", "ada").await;
+    fill(&c, "#password", "correct horse").await;
+    wait_for(&c, "form[action='/login'] button").await.click().await.unwrap();
+    wait_for(&c, "a[href='/for-you']").await;
+
+    // Nothing liked yet: the page says how to get recommendations.
+    c.goto(&format!("{base}/for-you")).await.unwrap();
+    assert!(wait_for(&c, "main .empty").await.text().await.unwrap().contains("Nothing to recommend yet"));
+
+    c.goto(&format!("{base}/")).await.unwrap();
+    wait_for(&c, "article form.vote").await;
+    let ids: Vec<String> = serde_json::from_value(
+        js(
+            &c,
+            "return Array.from(document.querySelectorAll('main article[data-id]')).map(a => a.getAttribute('data-id'))",
+        )
+        .await,
+    )
+    .unwrap();
+    assert!(ids.len() > 5);
+    // j, j, k: the second paper, then the first; focus and the announcement follow.
+    press(&c, "j").await;
+    press(&c, "j").await;
+    let (id, said) = current(&c).await;
+    assert_eq!(id, ids[1].as_str());
+    assert!(said.as_str().unwrap().starts_with(&format!("Paper 2 of {}", ids.len())), "{said}");
+    press(&c, "k").await;
+    assert_eq!(current(&c).await.0, ids[0].as_str());
+    let focused = js(&c, "return document.activeElement.closest('article').getAttribute('data-id')").await;
+    assert_eq!(focused, ids[0].as_str(), "the title link has the focus");
+    // u upvotes the focused paper (through the page's script: no reload).
+    press(&c, "u").await;
+    wait_for(&c, "article.current form.vote button[aria-pressed='true']").await;
+    // m marks it read; h hides read papers, and j skips them.
+    press(&c, "m").await;
+    wait_for(&c, "article.current.read").await;
+    press(&c, "h").await;
+    wait_for(&c, "article.read.gone").await;
+    assert!(wait_for(&c, ".read-toggle").await.text().await.unwrap().contains("1 hidden"));
+    press(&c, "j").await;
+    assert_eq!(current(&c).await.0, ids[1].as_str());
+    // ? shows the keys; Escape closes them.
+    press(&c, "?").await;
+    assert!(wait_for(&c, "dialog.keys[open]").await.text().await.unwrap().contains("not interested"));
+    press(&c, &char::from(fantoccini::key::Key::Escape).to_string()).await;
+    assert_eq!(js(&c, "return document.querySelector('dialog.keys').open").await, false);
+    // Keys are off while typing in a field.
+    c.goto(&format!("{base}/search")).await.unwrap();
+    let field = wait_for(&c, "input[name='q']").await;
+    field.send_keys("jk").await.unwrap();
+    assert_eq!(field.prop("value").await.unwrap().as_deref(), Some("jk"));
+    shot(&c, "07-keyboard").await;
+
+    // The read mark stays in this browser; h again shows read papers.
+    c.goto(&format!("{base}/")).await.unwrap();
+    wait_for(&c, "article.read.gone").await;
+    press(&c, "h").await;
+    assert_eq!(js(&c, "return document.querySelectorAll('article.gone').length").await, 0);
+    // x: not interested in the second paper; the list comes back without it.
+    press(&c, "j").await;
+    press(&c, "j").await;
+    assert_eq!(current(&c).await.0, ids[1].as_str());
+    press(&c, "x").await;
+    wait_for(&c, ".muted-note").await;
+    let left = js(&c, &format!("return document.querySelector(\"article[data-id='{}']\") === null", ids[1])).await;
+    assert_eq!(left, true);
+
+    // For you: papers like the upvoted one, each with its reason.
+    c.goto(&format!("{base}/for-you")).await.unwrap();
+    let reason = wait_for(&c, "article .reason").await.text().await.unwrap();
+    assert!(reason.starts_with("Like ") && reason.ends_with("which you upvoted"), "{reason}");
+    shot(&c, "08-for-you").await;
+    // o opens the focused paper.
+    press(&c, "j").await;
+    let first = current(&c).await.0;
+    press(&c, "o").await;
+    wait_for(&c, "article.paper").await;
+    let url = c.current_url().await.unwrap();
+    assert!(first.as_str().unwrap().starts_with(url.path().trim_start_matches("/papers/")), "{url} {first}");
     c.close().await.unwrap();
 }
