@@ -250,7 +250,7 @@ impl Recommender {
                 let dismissed_papers = store.papers_by_ids(dismissed.clone()).await?;
                 let liked_papers = liked.papers.clone();
                 let r = tokio::task::spawn_blocking(move || {
-                    rank(key, window, liked_papers, &dismissed_papers, vectors.as_deref())
+                    rank(key, window, liked_papers, &dismissed_papers, vectors.as_deref().map(|v| (v, generation)))
                 })
                 .await?;
                 let r = Arc::new(r);
@@ -272,9 +272,9 @@ pub fn rank(
     window: Arc<Window>,
     liked: Vec<(Paper, How)>,
     dismissed: &[Paper],
-    vectors: Option<&crate::search::vectors::VectorIndex>,
+    vectors: Option<(&crate::search::vectors::VectorIndex, (i64, usize))>,
 ) -> Ranking {
-    let vector = |id: &str| vectors.and_then(|v| v.vector(id));
+    let vector = |id: &str| vectors.and_then(|(v, _)| v.vector(id));
     let liked: Vec<(Paper, How, tfidf::Sparse)> =
         liked.into_iter().map(|(p, how)| (window.words_of(&p), p, how)).map(|(w, p, how)| (p, how, w)).collect();
     let liked_vectors: Vec<Option<Vec<f32>>> = liked.iter().map(|(p, _, _)| vector(p.id.as_str())).collect();
@@ -284,8 +284,10 @@ pub fn rank(
         liked.iter().map(|(p, _, _)| p.id.as_str()).chain(dismissed.iter().map(|p| p.id.as_str())).collect();
     let candidates: Vec<usize> =
         (0..window.papers.len()).filter(|&i| !skip.contains(window.papers[i].id.as_str())).collect();
-    let candidate_vectors: Vec<Option<Vec<f32>>> =
-        candidates.iter().map(|&i| vector(window.papers[i].id.as_str())).collect();
+    let window_vectors = vectors.map(|(v, generation)| window.vectors(v, generation));
+    let none = None;
+    let candidate_vectors: Vec<&Option<Vec<f32>>> =
+        candidates.iter().map(|&i| window_vectors.as_ref().map_or(&none, |v| &v[i])).collect();
     let liked_items: Vec<model::Item> = liked.iter().zip(&liked_vectors).map(|((_, _, w), v)| item(w, v)).collect();
     let dismissed_items: Vec<model::Item> =
         dismissed_words.iter().zip(&dismissed_vectors).map(|(w, v)| item(w, v)).collect();

@@ -16,8 +16,9 @@ use super::tfidf::Sparse;
 pub const NEIGHBOURS: usize = 3;
 /// Most candidates the SVM trains on as negatives (a fixed stride through them).
 pub const MAX_NEGATIVES: usize = 5_000;
-/// Most liked papers the neighbour score looks at (the first given: the newest).
-pub const MAX_NEIGHBOUR_LIKED: usize = 200;
+/// Most liked papers the neighbour score looks at (the first given: the newest, the interests a
+/// member has now).
+pub const MAX_NEIGHBOUR_LIKED: usize = 100;
 /// The neighbour score's weight beside the SVM's (0.5 and 1 were tried).
 const NEIGHBOUR_WEIGHT: f32 = 0.5;
 /// SVM costs: over tf-idf and embeddings (best of 0.01, 0.1, 1), and arxiv-sanity-lite's own.
@@ -39,10 +40,6 @@ pub struct Scored {
     pub score: f32,
     /// The liked paper (an index into `liked`) it is nearest to, when both are embedded.
     pub nearest: Option<usize>,
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// The sparse dot product of two vectors whose features ascend.
@@ -104,26 +101,7 @@ pub fn rank(liked: &[Item], dismissed: &[Item], candidates: &[Item], words_dims:
     let mut fused = z(&svm_scores);
     let mut nearest = vec![None; candidates.len()];
     if with_vectors {
-        let liked_vectors: Vec<(usize, &[f32])> =
-            liked.iter().enumerate().filter_map(|(n, i)| i.vector.map(|v| (n, v))).take(MAX_NEIGHBOUR_LIKED).collect();
-        let neighbour: Vec<Option<f32>> = candidates
-            .iter()
-            .zip(nearest.iter_mut())
-            .map(|(c, nearest)| {
-                let v = c.vector?;
-                let mut top = [(f32::NEG_INFINITY, 0usize); NEIGHBOURS];
-                for &(n, l) in &liked_vectors {
-                    let s = dot(l, v);
-                    if s > top[NEIGHBOURS - 1].0 {
-                        top[NEIGHBOURS - 1] = (s, n);
-                        top.sort_by(|a, b| b.0.total_cmp(&a.0));
-                    }
-                }
-                *nearest = Some(top[0].1);
-                let found: Vec<f32> = top.iter().map(|t| t.0).filter(|s| s.is_finite()).collect();
-                Some(found.iter().sum::<f32>() / found.len().max(1) as f32)
-            })
-            .collect();
+        let neighbour = neighbours(liked, candidates, dims, &mut nearest);
         fused.iter_mut().zip(z(&neighbour)).for_each(|(f, n)| *f += NEIGHBOUR_WEIGHT * n);
     }
     let mut out: Vec<Scored> = fused
@@ -133,6 +111,41 @@ pub fn rank(liked: &[Item], dismissed: &[Item], candidates: &[Item], words_dims:
         .map(|(index, (score, nearest))| Scored { index, score, nearest })
         .collect();
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.index.cmp(&b.index)));
+    out
+}
+
+/// Candidates a block of the similarity matrix holds (with 100 liked papers, 1.6 MB).
+const BLOCK: usize = 4_096;
+
+/// Each candidate's mean cosine with its [`NEIGHBOURS`] nearest liked papers (`None` when it is
+/// not embedded), and in `nearest` the nearest one: one matrix product per block of candidates.
+fn neighbours(liked: &[Item], candidates: &[Item], dims: usize, nearest: &mut [Option<usize>]) -> Vec<Option<f32>> {
+    let (mut which, mut matrix) = (Vec::new(), Vec::new());
+    for (n, v) in liked.iter().enumerate().filter_map(|(n, i)| i.vector.map(|v| (n, v))).take(MAX_NEIGHBOUR_LIKED) {
+        which.push(n);
+        matrix.extend_from_slice(v);
+    }
+    let mut out = vec![None; candidates.len()];
+    let zero = vec![0f32; dims];
+    for (block, start) in candidates.chunks(BLOCK).zip((0..).step_by(BLOCK)) {
+        let rows: Vec<f32> = block.iter().flat_map(|c| c.vector.unwrap_or(&zero).iter().copied()).collect();
+        let sims = paperboy_bert::dot_products(&rows, &matrix, dims);
+        for (i, (c, row)) in block.iter().zip(sims.chunks(which.len().max(1))).enumerate() {
+            if c.vector.is_none() {
+                continue;
+            }
+            let mut top = [(f32::NEG_INFINITY, 0usize); NEIGHBOURS];
+            for (&n, &s) in which.iter().zip(row) {
+                if s > top[NEIGHBOURS - 1].0 {
+                    top[NEIGHBOURS - 1] = (s, n);
+                    top.sort_by(|a, b| b.0.total_cmp(&a.0));
+                }
+            }
+            let found: Vec<f32> = top.iter().map(|t| t.0).filter(|s| s.is_finite()).collect();
+            nearest[start + i] = Some(top[0].1);
+            out[start + i] = Some(found.iter().sum::<f32>() / found.len().max(1) as f32);
+        }
+    }
     out
 }
 
@@ -153,7 +166,7 @@ mod tests {
     use super::*;
 
     fn unit(v: &[f32]) -> Vec<f32> {
-        let n = dot(v, v).sqrt();
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         v.iter().map(|x| x / n).collect()
     }
 

@@ -4,6 +4,7 @@
 
 use super::tfidf::{Options, Sparse, Tfidf};
 use crate::papers::{Paper, Period};
+use crate::search::vectors::VectorIndex;
 use crate::store::{Listing, Store, StoreError};
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -26,7 +27,12 @@ pub struct Window {
     position: HashMap<String, usize>,
     tfidf: Tfidf,
     built: Instant,
+    /// The papers' embeddings, read from the vector index at its generation.
+    vectors: std::sync::Mutex<Option<Embedded>>,
 }
+
+/// The window's embeddings at one generation of the vector index.
+type Embedded = ((i64, usize), Arc<Vec<Option<Vec<f32>>>>);
 
 /// The text tf-idf is made of.
 pub fn text(p: &Paper) -> String {
@@ -46,7 +52,21 @@ impl Window {
         let tfidf = Tfidf::fit(texts.iter().map(String::as_str), options);
         let words = texts.iter().map(|t| tfidf.vector(t)).collect();
         let position = papers.iter().enumerate().map(|(i, p)| (p.id.as_str().to_string(), i)).collect();
-        Self { latest, cursor, papers, words, position, tfidf, built: Instant::now() }
+        Self { latest, cursor, papers, words, position, tfidf, built: Instant::now(), vectors: Default::default() }
+    }
+
+    /// The papers' embeddings (`None`: not embedded yet), read once per generation of the index
+    /// and shared by every member's ranking.
+    pub fn vectors(&self, index: &VectorIndex, generation: (i64, usize)) -> Arc<Vec<Option<Vec<f32>>>> {
+        let mut kept = self.vectors.lock().expect("window vectors");
+        if let Some((g, v)) = kept.as_ref() {
+            if *g == generation {
+                return v.clone();
+            }
+        }
+        let v: Arc<Vec<Option<Vec<f32>>>> = Arc::new(self.papers.iter().map(|p| index.vector(p.id.as_str())).collect());
+        *kept = Some((generation, v.clone()));
+        v
     }
 
     pub fn position(&self, id: &str) -> Option<usize> {

@@ -173,6 +173,24 @@ vectorised! {
     }
 }
 
+/// Every dot product of the rows of `a` with the rows of `b` (both row-major, `dims` columns):
+/// `out[i * rows_b + j] = a_i · b_j`, as one matrix product.
+pub fn dot_products(a: &[f32], b: &[f32], dims: usize) -> Vec<f32> {
+    assert!(dims > 0 && a.len().is_multiple_of(dims) && b.len().is_multiple_of(dims), "rows of {dims} values");
+    let (m, n) = (a.len() / dims, b.len() / dims);
+    let mut out = vec![0f32; m * n];
+    if m == 0 || n == 0 {
+        return out;
+    }
+    // SAFETY: `a` is m × dims (row stride dims), `b` read as its transpose dims × n (row stride
+    // 1, column stride dims), `out` m × n (row stride n): every address lies inside its slice,
+    // and `out` is a fresh allocation.
+    unsafe {
+        product((m, n, dims), out.as_mut_ptr(), (n, 1), false, a.as_ptr(), (dims, 1), b.as_ptr(), (1, dims));
+    }
+    out
+}
+
 /// `dst = alpha·dst + lhs · rhs` (`alpha` 0 or 1), single-threaded, for matrices given by
 /// pointer and (row, column) strides: `lhs` is `m × k`, `rhs` `k × n`, `dst` `m × n`.
 ///

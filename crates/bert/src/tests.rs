@@ -234,3 +234,15 @@ fn texts_batched_together_embed_as_alone_and_weights_load_from_f32_or_f16() {
     );
     assert!(matches!(Bert::load(b"not safetensors", &cfg), Err(WeightsError::Format(_))));
 }
+
+#[test]
+fn dot_products_are_every_row_of_one_with_every_row_of_the_other() {
+    let a = [1.0, 2.0, 3.0, 0.0, 1.0, 0.0];
+    let b = [1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 2.0, 2.0, -1.0, 0.0, 1.0];
+    let got = crate::dot_products(&a, &b, 3);
+    let want: Vec<f32> =
+        a.chunks(3).flat_map(|x| b.chunks(3).map(move |y| x.iter().zip(y).map(|(p, q)| p * q).sum::<f32>())).collect();
+    assert_eq!(got, want);
+    assert_eq!(got, [1.0, 5.0, 12.0, 2.0, 0.0, 1.0, 2.0, 0.0]);
+    assert!(crate::dot_products(&[], &b, 3).is_empty());
+}
