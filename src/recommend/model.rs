@@ -15,7 +15,7 @@ use super::tfidf::Sparse;
 /// How many of the nearest liked papers a candidate's neighbour score averages.
 pub const NEIGHBOURS: usize = 3;
 /// Most candidates the SVM trains on as negatives (a fixed stride through them).
-pub const MAX_NEGATIVES: usize = 5_000;
+pub const MAX_NEGATIVES: usize = 10_000;
 /// Most liked papers the neighbour score looks at (the first given: the newest, the interests a
 /// member has now).
 pub const MAX_NEIGHBOUR_LIKED: usize = 100;
