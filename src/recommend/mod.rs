@@ -39,12 +39,12 @@ impl How {
     }
 }
 
-/// What an account liked (upvoted or collected), newest votes first, then collections.
+/// What an account liked (upvoted or collected), newest votes first, then collections; each
+/// paper once (upvoted and collected counts as upvoted). Ids only: cheap to read on every
+/// request; the papers are loaded when a ranking has to be made.
 #[derive(Debug, Clone, Default)]
 pub struct Liked {
-    ids: Vec<String>,
-    papers: Vec<(Paper, How)>,
-    seen: HashSet<String>,
+    ids: Vec<(String, How)>,
 }
 
 impl Liked {
@@ -59,31 +59,26 @@ impl Liked {
                 Ok((upvoted, collected))
             })
             .await?;
-        let how: HashMap<String, How> = collected
-            .iter()
-            .map(|id| (id.clone(), How::Collected))
-            .chain(upvoted.iter().map(|id| (id.clone(), How::Upvoted)))
+        let mut seen = HashSet::new();
+        let ids = upvoted
+            .into_iter()
+            .map(|id| (id, How::Upvoted))
+            .chain(collected.into_iter().map(|id| (id, How::Collected)))
+            .filter(|(id, _)| seen.insert(id.clone()))
             .collect();
-        let order: Vec<String> = upvoted.into_iter().chain(collected).collect();
-        let mut by_id: HashMap<String, Paper> =
-            store.papers_by_ids(order.clone()).await?.into_iter().map(|p| (p.id.as_str().to_string(), p)).collect();
-        let mut liked = Liked::default();
-        for id in order {
-            // Once each (a paper upvoted and collected counts as upvoted).
-            let Some(p) = by_id.remove(&id) else { continue };
-            liked.seen.insert(id.clone());
-            liked.ids.push(id.clone());
-            liked.papers.push((p, how[&id]));
-        }
-        Ok(liked)
+        Ok(Self { ids })
     }
 
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
     }
 
-    pub fn contains(&self, id: &str) -> bool {
-        self.seen.contains(id)
+    /// The liked papers the store holds, in order.
+    async fn papers(&self, store: &Store) -> Result<Vec<(Paper, How)>, StoreError> {
+        let ids = self.ids.iter().map(|(id, _)| id.clone()).collect();
+        let mut by_id: HashMap<String, Paper> =
+            store.papers_by_ids(ids).await?.into_iter().map(|p| (p.id.as_str().to_string(), p)).collect();
+        Ok(self.ids.iter().filter_map(|(id, how)| Some((by_id.remove(id)?, *how))).collect())
     }
 }
 
@@ -194,13 +189,14 @@ pub struct Recommending {
 impl Recommending {
     /// `user_id`'s taste: what they liked and their recommendations' scores.
     pub async fn taste(&self, store: &Store, user_id: i64) -> Result<Taste, StoreError> {
-        let found = self.recommender.for_user(store, self.search.as_deref(), user_id, 0, MAX_RANKED).await?;
-        let liked = Liked::of(store, user_id).await?;
-        let dismissed = store.read(move |db| dismissals::dismissed_by(db, user_id, MAX_DISMISSED)).await?;
+        let (liked, dismissed, ranking) = self.recommender.ranking(store, self.search.as_deref(), user_id).await?;
+        let scores = ranking
+            .map(|r| r.order.iter().map(|s| (r.window.papers[s.index].id.as_str().to_string(), s.score)).collect())
+            .unwrap_or_default();
         Ok(Taste {
             // Left out of digests like what they liked.
-            liked: liked.seen.into_iter().chain(dismissed).collect(),
-            scores: found.items.into_iter().map(|r| (r.paper.id.as_str().to_string(), r.score)).collect(),
+            liked: liked.ids.into_iter().map(|(id, _)| id).chain(dismissed).collect(),
+            scores,
         })
     }
 }
@@ -222,18 +218,31 @@ impl Recommender {
         offset: usize,
         limit: usize,
     ) -> Result<Recommendations, StoreError> {
-        let nothing = Recommendations { method: Method::Nothing, total: 0, items: Vec::new(), notice: None };
+        Ok(match self.ranking(store, search, user_id).await?.2 {
+            Some(ranking) => page(&ranking, offset, limit),
+            None => Recommendations { method: Method::Nothing, total: 0, items: Vec::new(), notice: None },
+        })
+    }
+
+    /// What `user_id` liked and dismissed, and their ranking (kept, or made now); no ranking
+    /// while they liked nothing or there are no papers.
+    async fn ranking(
+        &self,
+        store: &Store,
+        search: Option<&SearchIndex>,
+        user_id: i64,
+    ) -> Result<(Liked, Vec<String>, Option<Arc<Ranking>>), StoreError> {
         let liked = Liked::of(store, user_id).await?;
-        if liked.is_empty() {
-            return Ok(nothing);
-        }
-        let Some(window) = self.windows.get(store).await? else { return Ok(nothing) };
         let dismissed = store.read(move |db| dismissals::dismissed_by(db, user_id, MAX_DISMISSED)).await?;
+        if liked.is_empty() {
+            return Ok((liked, dismissed, None));
+        }
+        let Some(window) = self.windows.get(store).await? else { return Ok((liked, dismissed, None)) };
         let vectors = search.and_then(|s| s.vectors().cloned());
         let generation = search.map(|s| s.vector_generation()).unwrap_or_default();
         let key = {
             let mut h = xxhash_rust::xxh3::Xxh3::new();
-            for id in liked.ids.iter().chain([&String::new()]).chain(&dismissed) {
+            for id in liked.ids.iter().map(|(id, _)| id).chain([&String::new()]).chain(&dismissed) {
                 h.update(id.as_bytes());
                 h.update(b"\n");
             }
@@ -244,25 +253,23 @@ impl Recommender {
             h.digest()
         };
         let cached = self.rankings.lock().expect("rankings").get(&user_id).filter(|r| r.key == key).cloned();
-        let ranking = match cached {
-            Some(r) => r,
-            None => {
-                let dismissed_papers = store.papers_by_ids(dismissed.clone()).await?;
-                let liked_papers = liked.papers.clone();
-                let r = tokio::task::spawn_blocking(move || {
-                    rank(key, window, liked_papers, &dismissed_papers, vectors.as_deref().map(|v| (v, generation)))
-                })
-                .await?;
-                let r = Arc::new(r);
-                let mut all = self.rankings.lock().expect("rankings");
-                if all.len() >= MAX_MEMBERS {
-                    all.clear();
-                }
-                all.insert(user_id, r.clone());
-                r
-            }
-        };
-        Ok(page(&ranking, offset, limit))
+        if let Some(r) = cached {
+            return Ok((liked, dismissed, Some(r)));
+        }
+        let dismissed_papers = store.papers_by_ids(dismissed.clone()).await?;
+        let liked_papers = liked.papers(store).await?;
+        let r = tokio::task::spawn_blocking(move || {
+            rank(key, window, liked_papers, &dismissed_papers, vectors.as_deref().map(|v| (v, generation)))
+        })
+        .await?;
+        let r = Arc::new(r);
+        let mut all = self.rankings.lock().expect("rankings");
+        if all.len() >= MAX_MEMBERS {
+            all.clear();
+        }
+        all.insert(user_id, r.clone());
+        drop(all);
+        Ok((liked, dismissed, Some(r)))
     }
 }
 
@@ -294,8 +301,14 @@ pub fn rank(
     let candidate_items: Vec<model::Item> =
         candidates.iter().zip(&candidate_vectors).map(|(&i, v)| item(&window.words[i], v)).collect();
     let embedded = candidate_vectors.iter().filter(|v| v.is_some()).count();
-    let method =
-        if vectors.is_some() && liked_vectors.iter().any(Option::is_some) { Method::Embeddings } else { Method::Words };
+    let method = if liked.is_empty() {
+        // None of the liked papers is in the store any more.
+        Method::Nothing
+    } else if vectors.is_some() && liked_vectors.iter().any(Option::is_some) {
+        Method::Embeddings
+    } else {
+        Method::Words
+    };
     let mut order = model::rank(&liked_items, &dismissed_items, &candidate_items, window.features());
     order.truncate(MAX_RANKED);
     for s in &mut order {

@@ -13,6 +13,15 @@ fn links(s: &TestApp) -> Links {
     Links { public_url: s.state.settings.public_url.clone(), secret: s.state.secret.clone() }
 }
 
+/// Queues the period's digests now, as the schedule does (no search index: words-only "for me").
+async fn queue(
+    s: &TestApp,
+    kind: Frequency,
+    period: Period,
+) -> Result<compose::QueueReport, paperboy::store::StoreError> {
+    compose::queue_period(&s.store, &links(s), &Default::default(), kind, period, chrono::Utc::now().timestamp()).await
+}
+
 fn day() -> Period {
     Period::parse("2025-08-07").unwrap()
 }
@@ -118,16 +127,7 @@ async fn subscribe_confirm_receive_change_preferences_and_leave_in_one_click() {
     let text = confirmation.body_text(0).unwrap().to_string();
     let confirm = link(&text, "/digest/confirm?token=");
     // Nothing but the confirmation goes to an unconfirmed address.
-    compose::queue_period(
-        &s.store,
-        &links(&s),
-        &Default::default(),
-        Frequency::Daily,
-        day(),
-        chrono::Utc::now().timestamp(),
-    )
-    .await
-    .unwrap();
+    queue(&s, Frequency::Daily, day()).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     assert_eq!(sink.messages().len(), 1);
     let r = Visitor::new(&s.base).get(confirm.strip_prefix(&s.base).unwrap()).await;
@@ -151,27 +151,9 @@ async fn subscribe_confirm_receive_change_preferences_and_leave_in_one_click() {
     assert_eq!(parse(&raw[1]).subject(), Some("You are already subscribed to paperboy digests"));
 
     // The digest.
-    let report = compose::queue_period(
-        &s.store,
-        &links(&s),
-        &Default::default(),
-        Frequency::Daily,
-        day(),
-        chrono::Utc::now().timestamp(),
-    )
-    .await
-    .unwrap();
+    let report = queue(&s, Frequency::Daily, day()).await.unwrap();
     assert_eq!((report.subscribers, report.queued), (1, 1));
-    let again = compose::queue_period(
-        &s.store,
-        &links(&s),
-        &Default::default(),
-        Frequency::Daily,
-        day(),
-        chrono::Utc::now().timestamp(),
-    )
-    .await
-    .unwrap();
+    let again = queue(&s, Frequency::Daily, day()).await.unwrap();
     assert_eq!((again.queued, again.already_queued), (0, 1), "never queued twice");
     let raw = sink.wait_for(3).await;
     let digest = parse(&raw[2]);
@@ -228,16 +210,7 @@ async fn subscribe_confirm_receive_change_preferences_and_leave_in_one_click() {
     let sub = s.store.read(|db| dstore::subscriber_by_email(db, "ada@example.org")).await.unwrap().unwrap();
     assert!(sub.unsubscribed_at.is_some());
     let week = Period::parse("2025-W32").unwrap();
-    let r = compose::queue_period(
-        &s.store,
-        &links(&s),
-        &Default::default(),
-        Frequency::Weekly,
-        week,
-        chrono::Utc::now().timestamp(),
-    )
-    .await
-    .unwrap();
+    let r = queue(&s, Frequency::Weekly, week).await.unwrap();
     assert_eq!(r.subscribers, 0, "nothing for an address that left");
 
     // Coming back works: confirm again, then digests again.
@@ -252,16 +225,7 @@ async fn subscribe_confirm_receive_change_preferences_and_leave_in_one_click() {
     let text = parse(&raw[3]).body_text(0).unwrap().to_string();
     let confirm = link(&text, "/digest/confirm?token=");
     assert_eq!(Visitor::new(&s.base).get(confirm.strip_prefix(&s.base).unwrap()).await.status, 200);
-    let r = compose::queue_period(
-        &s.store,
-        &links(&s),
-        &Default::default(),
-        Frequency::Weekly,
-        week,
-        chrono::Utc::now().timestamp(),
-    )
-    .await
-    .unwrap();
+    let r = queue(&s, Frequency::Weekly, week).await.unwrap();
     assert_eq!(r.queued, 1);
     let raw = sink.wait_for(5).await;
     let weekly = parse(&raw[4]);
@@ -311,16 +275,7 @@ async fn a_server_that_is_down_then_up_451s_and_550s_are_each_handled() {
     for who in ["ada@example.org", "bob@example.org", "gone@example.org"] {
         confirmed(&s, who, Preferences::default()).await;
     }
-    compose::queue_period(
-        &s.store,
-        &links(&s),
-        &Default::default(),
-        Frequency::Daily,
-        day(),
-        chrono::Utc::now().timestamp(),
-    )
-    .await
-    .unwrap();
+    queue(&s, Frequency::Daily, day()).await.unwrap();
 
     // Down: every message deferred, none lost.
     let r = mailer::drain(&s.store, &m, &settings, "w1").await.unwrap();
