@@ -20,7 +20,7 @@
 //! SciFact document vectors cache that `paperboy eval scifact --cache target/eval/scifact-minilm.tsv`
 //! writes (made here when missing).
 
-use paperboy::search::embed::{dot, paper_text, Embedder};
+use paperboy::search::embed::{dot, paper_text, Embedder, Precision};
 use paperboy::search::keyword::KeywordIndex;
 use paperboy::search::vectors::{HnswParams, VectorIndex};
 use paperboy::search::Window;
@@ -87,7 +87,12 @@ fn model() -> Embedder {
     let dir = std::env::var("PAPERBOY_TEST_MODEL_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| root().join("target/test-models/all-MiniLM-L6-v2"));
-    Embedder::load(&dir, "all-MiniLM-L6-v2").expect("the model (run scripts/test.sh once to fetch it)")
+    let precision = std::env::var("PAPERBOY_SEARCH__PRECISION")
+        .ok()
+        .and_then(|p| Precision::parse(&p))
+        .unwrap_or_default();
+    println!("encoder precision: {}", precision.as_str());
+    Embedder::load(&dir, "all-MiniLM-L6-v2", precision).expect("the model (run scripts/test.sh once to fetch it)")
 }
 
 /// Queries: SciFact claims (long, natural language) and title fragments (short).

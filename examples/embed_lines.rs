@@ -6,7 +6,11 @@ use std::io::{BufRead, Write};
 
 fn main() {
     let dir = std::env::args().nth(1).expect("usage: embed_lines MODEL_DIR < lines.tsv");
-    let embedder = paperboy::search::embed::Embedder::load(std::path::Path::new(&dir), "all-MiniLM-L6-v2")
+    let precision = std::env::var("PAPERBOY_SEARCH__PRECISION")
+        .ok()
+        .and_then(|p| paperboy::search::embed::Precision::parse(&p))
+        .unwrap_or_default();
+    let embedder = paperboy::search::embed::Embedder::load(std::path::Path::new(&dir), "all-MiniLM-L6-v2", precision)
         .unwrap_or_else(|e| panic!("{e}"));
     let lines: Vec<(String, String)> = std::io::stdin()
         .lock()

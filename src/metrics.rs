@@ -89,14 +89,17 @@ pub fn render(m: &Metrics, store: Option<&Stats>) -> String {
     out
 }
 
-/// This node's embedding progress: papers with vectors, papers indexed, and the last batch's rate.
-pub fn render_embedding(embedded: u64, papers: u64, rate: f64) -> String {
+/// This node's embedding progress: papers with vectors, papers indexed, the last batch's rate, and
+/// the papers this node embedded itself (the rest came from the store, embedded by other nodes).
+pub fn render_embedding(embedded: u64, papers: u64, rate: f64, computed: u64) -> String {
     format!(
         "# HELP paperboy_embedded_papers Papers in this node's vector index.\n# TYPE paperboy_embedded_papers gauge\n\
          paperboy_embedded_papers {embedded}\n\
          # HELP paperboy_indexed_papers Papers in this node's keyword index (what embedding works towards).\n\
          # TYPE paperboy_indexed_papers gauge\npaperboy_indexed_papers {papers}\n\
          # HELP paperboy_embedding_papers_per_second Papers per second of the last batch embedded.\n\
-         # TYPE paperboy_embedding_papers_per_second gauge\npaperboy_embedding_papers_per_second {rate:.2}\n"
+         # TYPE paperboy_embedding_papers_per_second gauge\npaperboy_embedding_papers_per_second {rate:.2}\n\
+         # HELP paperboy_embeddings_computed_total Papers this node embedded itself since it started.\n\
+         # TYPE paperboy_embeddings_computed_total counter\npaperboy_embeddings_computed_total {computed}\n"
     )
 }

@@ -18,7 +18,7 @@ pub(super) fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
 
 pub(super) fn load_embedder(settings: &Settings) -> Option<std::sync::Arc<crate::search::embed::Embedder>> {
     let dir = settings.search.model_dir(&settings.data_dir);
-    match crate::search::embed::Embedder::load(&dir, &settings.search.model_name) {
+    match crate::search::embed::Embedder::load(&dir, &settings.search.model_name, settings.search.precision) {
         Ok(e) => Some(std::sync::Arc::new(e)),
         Err(e) => {
             eprintln!("semantic search is off: {e}");

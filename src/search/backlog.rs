@@ -12,6 +12,8 @@ pub(super) struct Walk {
     /// The day whose papers are in `queue` (`None` before the first).
     day: Option<chrono::NaiveDate>,
     pub queue: Vec<crate::papers::Paper>,
+    /// Papers another node was embedding when the walk came to them: their vectors are fetched later.
+    pub waiting: Vec<crate::papers::Paper>,
     /// Papers with no known day come last.
     undated_done: bool,
     pub done: bool,
@@ -19,7 +21,7 @@ pub(super) struct Walk {
 
 impl Walk {
     pub fn new(upto: i64) -> Self {
-        Self { upto, fresh: upto, day: None, queue: Vec::new(), undated_done: false, done: false }
+        Self { upto, fresh: upto, day: None, queue: Vec::new(), waiting: Vec::new(), undated_done: false, done: false }
     }
 
     /// Loads the papers of the next day back (or, after the oldest day, those with no day).

@@ -8,6 +8,7 @@
 //! sentence-transformers does) and never padded (the encoder lays a batch's texts end to end).
 
 use paperboy_bert::{Bert, BertConfig};
+pub use paperboy_bert::Precision;
 use std::path::{Path, PathBuf};
 
 /// sentence-transformers' `max_seq_length` for all-MiniLM-L6-v2.
@@ -54,8 +55,10 @@ impl Embedder {
         MODEL_FILES.iter().all(|f| dir.join(f).is_file())
     }
 
-    /// Loads the model in `dir`; `name` identifies it in the embedding cache.
-    pub fn load(dir: &Path, name: &str) -> Result<Self, EmbedError> {
+    /// Loads the model in `dir`; `name` identifies it in the embedding cache. With
+    /// [`Precision::Int8`] its dense layers multiply in 8-bit integers (about twice as fast, cosine
+    /// ≥ 0.99 with the f32 vectors), so both precisions share one cache.
+    pub fn load(dir: &Path, name: &str, precision: Precision) -> Result<Self, EmbedError> {
         for file in MODEL_FILES {
             if !dir.join(file).is_file() {
                 return Err(EmbedError::Missing { dir: dir.to_path_buf(), file });
@@ -87,13 +90,18 @@ impl Embedder {
                 cfg.vocab_size
             )));
         }
-        let model = Bert::load(&read("model.safetensors")?, &cfg)
+        let model = Bert::load_with(&read("model.safetensors")?, &cfg, precision)
             .map_err(|e| EmbedError::Load { file: dir.join("model.safetensors"), reason: e.to_string() })?;
         Ok(Self { model, tokenizer, name: name.to_string(), dims: cfg.hidden_size, max_tokens })
     }
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// How the dense layers multiply.
+    pub fn precision(&self) -> Precision {
+        self.model.precision()
     }
 
     pub fn dims(&self) -> usize {

@@ -52,40 +52,74 @@ pub async fn count(store: &Store, model: &str) -> Result<i64, SearchError> {
     Ok(store.read(move |db| stored::count(db, &model)).await?)
 }
 
-/// Vectors for `papers`: from the cache where the text is unchanged, otherwise embedded now
-/// (on the blocking pool) and cached.
+/// How a node claims papers before embedding them, so that nodes sharing a store split a backlog
+/// instead of embedding the same papers side by side.
+#[derive(Debug, Clone)]
+pub struct Claims {
+    /// This node's name in the claims.
+    pub node: String,
+    /// How long a claim holds: after that, a node that died with papers claimed loses them.
+    pub lease: std::time::Duration,
+}
+
+/// What became of a batch of papers: the vectors at hand (from the cache, or embedded here now),
+/// and the papers another node holds a live claim on (their vectors come to the cache later).
+#[derive(Debug, Default)]
+pub struct Embedded {
+    pub vectors: Vec<(String, Vec<f32>)>,
+    /// How many of `vectors` this node computed.
+    pub computed: usize,
+    pub waiting: Vec<Paper>,
+}
+
+/// Vectors for `papers`: from the cache where the text is unchanged; otherwise, for the papers this
+/// node can claim, embedded now (on the blocking pool), cached and their claims dropped. Papers
+/// another node is embedding are returned as `waiting`.
 pub async fn embed_papers(
     store: &Store,
     embedder: Arc<Embedder>,
     papers: &[Paper],
-) -> Result<Vec<(String, Vec<f32>)>, SearchError> {
+    claims: &Claims,
+) -> Result<Embedded, SearchError> {
     let texts: Vec<(String, String)> =
         papers.iter().map(|p| (p.id.as_str().to_string(), paper_text(&p.title, &p.abstract_text))).collect();
     let have = cached(store, embedder.name(), texts.iter().map(|(id, _)| id.clone()).collect()).await?;
-    let mut out = Vec::with_capacity(texts.len());
+    let mut done = Embedded::default();
     let mut missing = Vec::new();
-    for (id, text) in texts {
+    let mut seen = std::collections::HashSet::new();
+    for (paper, (id, text)) in papers.iter().zip(texts) {
         let hash = text_hash(&text);
         match have.get(&id) {
-            Some((h, v)) if *h == hash && v.len() == embedder.dims() => out.push((id, v.clone())),
-            _ => missing.push((id, hash, text)),
+            Some((h, v)) if *h == hash && v.len() == embedder.dims() => done.vectors.push((id, v.clone())),
+            _ if seen.insert(id.clone()) => missing.push((paper, id, hash, text)),
+            _ => {}
         }
     }
-    if !missing.is_empty() {
-        let model = embedder.name().to_string();
-        let (embedder2, texts): (Arc<Embedder>, Vec<String>) =
-            (embedder.clone(), missing.iter().map(|m| m.2.clone()).collect());
+    if missing.is_empty() {
+        return Ok(done);
+    }
+    let (model, node) = (embedder.name().to_string(), claims.node.clone());
+    let ids: Vec<String> = missing.iter().map(|m| m.1.clone()).collect();
+    let now = chrono::Utc::now().timestamp();
+    let until = now + claims.lease.as_secs().max(1) as i64;
+    let held: std::collections::HashSet<String> =
+        store.transaction(move |db| stored::claim(db, &model, &node, &ids, now, until)).await?.into_iter().collect();
+    let (mine, theirs): (Vec<_>, Vec<_>) = missing.into_iter().partition(|m| held.contains(&m.1));
+    done.waiting = theirs.into_iter().map(|m| m.0.clone()).collect();
+    if !mine.is_empty() {
+        let (embedder2, texts): (Arc<Embedder>, Vec<String>) = (embedder.clone(), mine.iter().map(|m| m.3.clone()).collect());
         let vectors = tokio::task::spawn_blocking(move || {
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
             embedder2.embed(&refs)
         })
         .await??;
         let rows: Vec<(String, String, Vec<f32>)> =
-            missing.into_iter().zip(vectors).map(|((id, hash, _), v)| (id, hash, v)).collect();
-        out.extend(rows.iter().map(|(id, _, v)| (id.clone(), v.clone())));
-        put(store, &model, rows).await?;
+            mine.into_iter().zip(vectors).map(|((_, id, hash, _), v)| (id, hash, v)).collect();
+        done.computed = rows.len();
+        done.vectors.extend(rows.iter().map(|(id, _, v)| (id.clone(), v.clone())));
+        put(store, embedder.name(), rows).await?;
     }
-    Ok(out)
+    Ok(done)
 }
 
 #[cfg(test)]

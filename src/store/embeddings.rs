@@ -19,9 +19,42 @@ pub fn cached(db: &mut dyn Db, model: &str, ids: &[String]) -> Result<Vec<(Strin
     Ok(out)
 }
 
+/// Claims the papers `ids` (distinct) for embedding with `model` by `node` until `until`: those
+/// nobody holds, those whose claim ran out before `now`, and those `node` holds already. Returns
+/// the ids `node` now holds. One statement: on PostgreSQL a node racing for the same row waits
+/// for the winner and then sees its claim, so no paper is handed to two nodes at once.
+pub fn claim(db: &mut dyn Db, model: &str, node: &str, ids: &[String], now: i64, until: i64) -> Result<Vec<String>> {
+    let mut held = Vec::new();
+    for chunk in ids.chunks(200) {
+        let values: Vec<String> =
+            (0..chunk.len()).map(|i| format!("(${}, $1, $2, $3)", i + 5)).collect();
+        let sql = format!(
+            "INSERT INTO embedding_claims (paper_id, model, claimed_by, claimed_until) VALUES {} \
+             ON CONFLICT (paper_id, model) DO UPDATE SET claimed_by = excluded.claimed_by, \
+             claimed_until = excluded.claimed_until \
+             WHERE embedding_claims.claimed_until < $4 OR embedding_claims.claimed_by = excluded.claimed_by \
+             RETURNING paper_id",
+            values.join(", ")
+        );
+        let mut params = vec![model.into(), node.into(), until.into(), now.into()];
+        params.extend(chunk.iter().map(|id| id.into()));
+        held.extend(db.query(&sql, &params)?.iter().map(|r| r.text(0)));
+    }
+    Ok(held)
+}
+
 /// Stores (paper id, text hash, dimensions, encoded vector) for `model`, replacing older
-/// vectors of the same paper and model.
+/// vectors of the same paper and model, and drops those papers' embedding claims.
 pub fn put(db: &mut dyn Db, model: &str, items: &[(String, String, usize, String)], now: i64) -> Result<()> {
+    for chunk in items.chunks(200) {
+        let sql = format!(
+            "DELETE FROM embedding_claims WHERE model = $1 AND paper_id IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut params = vec![model.into()];
+        params.extend(chunk.iter().map(|(id, ..)| id.into()));
+        db.execute(&sql, &params)?;
+    }
     for (id, hash, dims, vector) in items {
         db.execute(
             "INSERT INTO embeddings (paper_id, model, text_hash, dims, vector, created_at) \

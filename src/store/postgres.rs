@@ -19,6 +19,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0007_api_tokens", include_str!("../../migrations/postgres/0007_api_tokens.sql")),
     ("0008_token_scope", include_str!("../../migrations/postgres/0008_token_scope.sql")),
     ("0009_dismissals", include_str!("../../migrations/postgres/0009_dismissals.sql")),
+    ("0010_embedding_claims", include_str!("../../migrations/postgres/0010_embedding_claims.sql")),
 ];
 
 /// Any fixed key: serialises migrations between nodes starting at once.

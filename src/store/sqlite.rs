@@ -20,6 +20,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0007_api_tokens", include_str!("../../migrations/sqlite/0007_api_tokens.sql")),
     ("0008_token_scope", include_str!("../../migrations/sqlite/0008_token_scope.sql")),
     ("0009_dismissals", include_str!("../../migrations/sqlite/0009_dismissals.sql")),
+    ("0010_embedding_claims", include_str!("../../migrations/sqlite/0010_embedding_claims.sql")),
 ];
 
 const MAX_IDLE_READERS: usize = 8;

@@ -221,3 +221,96 @@ async fn a_login_and_a_vote_on_one_node_hold_on_the_other() {
     assert!(row.contains(r#"<span class="n">1</span>"#), "{row}");
     assert!(row.contains(">1 comment<"), "{row}");
 }
+
+/// `GET /readyz` of a node as JSON (Null while it does not answer).
+async fn readyz(base: &str) -> serde_json::Value {
+    match reqwest::get(format!("{base}/readyz")).await {
+        Ok(r) => serde_json::from_str(&r.text().await.unwrap_or_default()).unwrap_or(serde_json::Value::Null),
+        Err(_) => serde_json::Value::Null,
+    }
+}
+
+/// Two real `serve` processes on one PostgreSQL store split an embedding backlog through claims in the store, and
+/// when one is killed mid-backlog the survivor takes over its claimed papers once the claim runs out: every paper ends
+/// with its vector, none is embedded by both, and no claim is left behind.
+#[tokio::test]
+async fn two_nodes_split_an_embedding_backlog_and_a_survivor_finishes_a_killed_nodes_share() {
+    const PAPERS: usize = 480;
+    const BATCH: u32 = 16;
+    let db = pg_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = paperboy::store::Store::open(&db).await.unwrap();
+    let file = crate::import::corpus_head(dir.path(), PAPERS);
+    let report = paperboy::ingest::snapshot::import_file(&store, &file, paperboy::papers::Source::Snapshot, false)
+        .await
+        .unwrap();
+    assert_eq!(report.processed(), PAPERS as u64);
+    let node = |name: &str| {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
+            .arg("--data-dir")
+            .arg(dir.path().join(name))
+            .args(["serve", "--offline", "--bind", &format!("127.0.0.1:{port}")])
+            .env("RUST_LOG", "warn")
+            .env("PAPERBOY_DATABASE_URL", &db)
+            .env("PAPERBOY_LOAD_SAMPLE", "false")
+            .env("PAPERBOY_SEARCH__MODEL_DIR", crate::search::model_dir())
+            .env("PAPERBOY_SEARCH__POLL_MS", "100")
+            .env("PAPERBOY_SEARCH__EMBED_BATCH", BATCH.to_string())
+            // Long enough for a batch on a busy machine, short enough to wait out a dead node's claim.
+            .env("PAPERBOY_SEARCH__EMBED_CLAIM_SECS", "10")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        (child, format!("http://127.0.0.1:{port}"))
+    };
+    let stored = || async {
+        store.read(|db| paperboy::store::embeddings::count(db, "all-MiniLM-L6-v2")).await.unwrap() as u64
+    };
+    let computed = |r: &serde_json::Value| r["embedding"]["computed_here"].as_u64().unwrap_or(0);
+    let (mut a, base_a) = node("a");
+    let (mut b, base_b) = node("b");
+    let deadline = Instant::now() + Duration::from_secs(240);
+
+    // Both work on the backlog, and never on the same paper: what each says it embedded adds up to at most what the
+    // store holds (a paper embedded by both would count twice).
+    let b_computed = loop {
+        let (ra, rb) = (readyz(&base_a).await, readyz(&base_b).await);
+        let (ca, cb) = (computed(&ra), computed(&rb));
+        let held = stored().await;
+        assert!(ca + cb <= held, "node a embedded {ca}, node b {cb}, the store holds {held} vectors");
+        if ca > 0 && cb > 0 && held >= PAPERS as u64 / 3 {
+            break cb;
+        }
+        assert!(held < PAPERS as u64, "the backlog ran out before both nodes took part ({ca} and {cb})");
+        assert!(Instant::now() < deadline, "the nodes did not both embed: {ra} {rb}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+
+    // Node b dies with a batch claimed; node a finishes the backlog, that batch once b's claim has run out.
+    b.kill().unwrap();
+    b.wait().unwrap();
+    let finished = loop {
+        let r = readyz(&base_a).await;
+        if r["embedding"]["embedded"].as_u64() == Some(PAPERS as u64) {
+            break r;
+        }
+        assert!(Instant::now() < deadline, "the survivor did not finish: {r}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    a.kill().unwrap();
+    a.wait().unwrap();
+    assert_eq!(stored().await, PAPERS as u64, "every paper has exactly one vector");
+    let a_computed = computed(&finished);
+    assert!(a_computed + b_computed <= PAPERS as u64, "a: {a_computed}, b before it died: {b_computed}");
+    assert!(
+        a_computed + b_computed + u64::from(BATCH) * 2 >= PAPERS as u64,
+        "the vectors came from the two nodes: a {a_computed}, b {b_computed}"
+    );
+    let claims = store
+        .read(|db| Ok(db.query_one("SELECT COUNT(*) FROM embedding_claims", &[])?.map(|r| r.int(0)).unwrap_or(-1)))
+        .await
+        .unwrap();
+    assert_eq!(claims, 0, "claims are dropped with their vectors");
+    eprintln!("node a embedded {a_computed}, node b {b_computed} before it was killed");
+}

@@ -3,7 +3,7 @@
 //! the APIs — on real papers (the bundled sample) through the real app.
 
 use crate::helpers::*;
-use paperboy::search::embed::Embedder;
+use paperboy::search::embed::{Embedder, Precision};
 use paperboy::search::{Mode, SearchIndex, SearchRequest, SearchSettings, Window};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,7 +24,7 @@ pub fn model_dir() -> PathBuf {
 
 fn embedder() -> Arc<Embedder> {
     static E: std::sync::OnceLock<Arc<Embedder>> = std::sync::OnceLock::new();
-    E.get_or_init(|| Arc::new(Embedder::load(&model_dir(), "all-MiniLM-L6-v2").unwrap())).clone()
+    E.get_or_init(|| Arc::new(Embedder::load(&model_dir(), "all-MiniLM-L6-v2", Precision::F32).unwrap())).clone()
 }
 
 #[test]
@@ -56,6 +56,31 @@ fn embeddings_match_sentence_transformers_on_real_abstracts() {
     }
     assert_eq!(truncated, 21, "the reference has 21 texts over 256 tokens");
     eprintln!("worst cosine against sentence-transformers: {worst}");
+}
+
+/// The int8 encoder (the default) against sentence-transformers' own vectors: cosine ≥ 0.99 on
+/// every reference text, and each text alone gives what it gives in a batch.
+#[test]
+fn int8_embeddings_stay_within_cosine_0_99_of_sentence_transformers() {
+    let e = Embedder::load(&model_dir(), "all-MiniLM-L6-v2", Precision::Int8).unwrap();
+    assert_eq!(e.precision(), Precision::Int8);
+    let path = shared().join("eval/embeddings/all-MiniLM-L6-v2.reference.jsonl");
+    let rows: Vec<serde_json::Value> =
+        std::fs::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let texts: Vec<&str> = rows.iter().map(|r| r["text"].as_str().unwrap()).collect();
+    let batched = e.embed(&texts).unwrap();
+    let mut worst = f32::MAX;
+    for (i, row) in rows.iter().enumerate() {
+        let want: Vec<f32> = row["embedding"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
+        let cos = paperboy::search::embed::dot(&batched[i], &want) / want.iter().map(|x| x * x).sum::<f32>().sqrt();
+        worst = worst.min(cos);
+        assert!(cos >= 0.99, "text {i} ({:?}…): cosine {cos}", &texts[i].chars().take(40).collect::<String>());
+        if i % 9 == 0 {
+            let alone = e.embed(&[texts[i]]).unwrap().remove(0);
+            assert!(paperboy::search::embed::dot(&alone, &batched[i]) >= 0.99999, "text {i} alone vs in a batch");
+        }
+    }
+    eprintln!("worst cosine of the int8 encoder against sentence-transformers: {worst}");
 }
 
 async fn sample_store() -> TempStore {

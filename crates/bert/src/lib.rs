@@ -11,6 +11,34 @@
 
 use safetensors::{Dtype, SafeTensors};
 
+
+/// How the dense layers multiply: in f32, or in 8-bit integers (weights quantized per output
+/// row at load, activations per token; see [`quant`]). Attention, layer norm and GELU stay f32.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    #[default]
+    F32,
+    Int8,
+}
+
+impl Precision {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "f32" | "fp32" => Some(Precision::F32),
+            "int8" => Some(Precision::Int8),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::Int8 => "int8",
+        }
+    }
+}
+
 /// Rows (tokens of a batch) up to which a dense layer multiplies with [`short_product`]
 /// rather than GEMM: a search query is a handful of tokens, and GEMM's packing of the
 /// weights would cost more than the product.
@@ -68,6 +96,9 @@ macro_rules! vectorised {
         }
     )*};
 }
+
+mod quant;
+pub use quant::Kernel;
 
 /// `e^x` for `x` ≤ 88, vectorisable (no libm call, no float-to-int conversion): `2^n · e^r`
 /// with `n` rounded by adding 1.5·2²³ (its bits then hold `n`), `r` in ±ln 2 / 2 and a
@@ -236,13 +267,21 @@ struct Dense {
     w: Vec<f32>,
     b: Vec<f32>,
     inputs: usize,
+    /// The same weights in 8 bits, when the model runs in [`Precision::Int8`].
+    int8: Option<quant::Int8Weights>,
 }
 
 impl Dense {
     fn new(w: Vec<f32>, b: Vec<f32>) -> Self {
         let inputs = w.len() / b.len().max(1);
         assert_eq!(inputs * b.len(), w.len(), "weights and bias disagree");
-        Self { w, b, inputs }
+        Self { w, b, inputs, int8: None }
+    }
+
+    /// Multiplies in 8-bit integers with `kernel` from now on (the f32 weights are dropped).
+    fn quantize(&mut self, kernel: Kernel) {
+        self.int8 = Some(quant::Int8Weights::new(&self.w, &self.b, self.inputs, kernel));
+        self.w = Vec::new();
     }
 
     fn outputs(&self) -> usize {
@@ -254,6 +293,10 @@ impl Dense {
         let (inputs, outputs) = (self.inputs, self.outputs());
         let rows = x.len() / inputs;
         assert!(x.len() == rows * inputs && dst.len() == rows * outputs, "dense layer given the wrong shapes");
+        if let Some(int8) = &self.int8 {
+            int8.add_to(x, dst);
+            return;
+        }
         if rows <= SHORT_ROWS && inputs % 8 == 0 && fma {
             short_product(x, inputs, &self.w, &self.b, dst);
             return;
@@ -374,6 +417,7 @@ pub struct Bert {
     heads: usize,
     max_positions: usize,
     fma: bool,
+    precision: Precision,
 }
 
 /// Why a weights file could not be used.
@@ -434,8 +478,36 @@ impl Weights<'_> {
 }
 
 impl Bert {
-    /// Loads the weights of a `safetensors` file for the architecture `cfg`.
+    /// Loads the weights of a `safetensors` file for the architecture `cfg`, in f32.
     pub fn load(safetensors: &[u8], cfg: &BertConfig) -> Result<Self, WeightsError> {
+        Self::load_with(safetensors, cfg, Precision::F32)
+    }
+
+    /// Loads the weights, its dense layers multiplying in `precision` (int8 with the fastest
+    /// integer kernel this CPU has, see [`Kernel::detect`]).
+    pub fn load_with(safetensors: &[u8], cfg: &BertConfig, precision: Precision) -> Result<Self, WeightsError> {
+        let mut bert = Self::load_f32(safetensors, cfg)?;
+        if precision == Precision::Int8 {
+            bert.quantize(Kernel::detect());
+        }
+        Ok(bert)
+    }
+
+    /// Turns every dense layer to 8-bit integers multiplied by `kernel`.
+    pub fn quantize(&mut self, kernel: Kernel) {
+        for layer in &mut self.layers {
+            for dense in [&mut layer.qkv, &mut layer.attn_out, &mut layer.intermediate, &mut layer.output] {
+                dense.quantize(kernel);
+            }
+        }
+        self.precision = Precision::Int8;
+    }
+
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    fn load_f32(safetensors: &[u8], cfg: &BertConfig) -> Result<Self, WeightsError> {
         let (h, heads) = (cfg.hidden_size, cfg.num_attention_heads);
         if heads == 0 || h % heads != 0 {
             return Err(WeightsError::Config(format!("hidden size {h} is not a multiple of {heads} heads")));
@@ -473,6 +545,7 @@ impl Bert {
             heads,
             max_positions: cfg.max_position_embeddings,
             fma: has_fma(),
+            precision: Precision::F32,
         })
     }
 

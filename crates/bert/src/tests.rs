@@ -112,6 +112,7 @@ fn attention_stays_within_each_text() {
         heads,
         max_positions: 0,
         fma: has_fma(),
+        precision: Precision::F32,
     };
     let spans = [(0, 5), (5, 3)];
     let qkv: Vec<f32> = (0..8 * 3 * h).map(|i| (i as f32 * 0.37).sin()).collect();
