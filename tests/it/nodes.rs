@@ -222,6 +222,16 @@ async fn a_login_and_a_vote_on_one_node_hold_on_the_other() {
     assert!(row.contains(">1 comment<"), "{row}");
 }
 
+/// A `serve` process, killed when dropped (a failed assertion must not leave it running).
+struct Process(std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `GET /readyz` of a node as JSON (Null while it does not answer).
 async fn readyz(base: &str) -> serde_json::Value {
     match reqwest::get(format!("{base}/readyz")).await {
@@ -262,14 +272,14 @@ async fn two_nodes_split_an_embedding_backlog_and_a_survivor_finishes_a_killed_n
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        (child, format!("http://127.0.0.1:{port}"))
+        (Process(child), format!("http://127.0.0.1:{port}"))
     };
     let stored = || async {
         store.read(|db| paperboy::store::embeddings::count(db, "all-MiniLM-L6-v2")).await.unwrap() as u64
     };
     let computed = |r: &serde_json::Value| r["embedding"]["computed_here"].as_u64().unwrap_or(0);
-    let (mut a, base_a) = node("a");
-    let (mut b, base_b) = node("b");
+    let (a, base_a) = node("a");
+    let (b, base_b) = node("b");
     let deadline = Instant::now() + Duration::from_secs(240);
 
     // Both work on the backlog, and never on the same paper: what each says it embedded adds up to at most what the
@@ -288,8 +298,7 @@ async fn two_nodes_split_an_embedding_backlog_and_a_survivor_finishes_a_killed_n
     };
 
     // Node b dies with a batch claimed; node a finishes the backlog, that batch once b's claim has run out.
-    b.kill().unwrap();
-    b.wait().unwrap();
+    drop(b);
     let finished = loop {
         let r = readyz(&base_a).await;
         if r["embedding"]["embedded"].as_u64() == Some(PAPERS as u64) {
@@ -298,8 +307,7 @@ async fn two_nodes_split_an_embedding_backlog_and_a_survivor_finishes_a_killed_n
         assert!(Instant::now() < deadline, "the survivor did not finish: {r}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    a.kill().unwrap();
-    a.wait().unwrap();
+    drop(a);
     assert_eq!(stored().await, PAPERS as u64, "every paper has exactly one vector");
     let a_computed = computed(&finished);
     assert!(a_computed + b_computed <= PAPERS as u64, "a: {a_computed}, b before it died: {b_computed}");
