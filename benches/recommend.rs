@@ -95,7 +95,7 @@ fn main() {
         let mut last = None;
         for liked in &members {
             let t = Instant::now();
-            let r = recommend::rank(0, window.clone(), liked.clone(), &[], vectors);
+            let r = recommend::rank(0, window.clone(), liked.clone(), &[], &[], vectors);
             times.push(t.elapsed());
             last = Some(r);
         }

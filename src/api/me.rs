@@ -48,17 +48,36 @@ pub struct ScoredPaper {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiReason {
-    pub paper_id: String,
-    pub title: String,
-    /// `upvoted` or `saved` (in a collection).
+    /// The liked paper it is like (absent for `follows`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paper_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// `upvoted` or `saved` (in a collection): like a paper the member liked; `follows`: by an
+    /// author the member follows.
     pub how: String,
-    /// The reason in words: "Like “Title”, which you upvoted".
+    /// The followed author (with `follows`), as the member followed them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// The reason in words: "Like “Title”, which you upvoted", "By Ada Lovelace, whom you follow".
     pub text: String,
 }
 
 impl From<&crate::recommend::Reason> for ApiReason {
     fn from(r: &crate::recommend::Reason) -> Self {
-        Self { paper_id: r.id.clone(), title: r.title.clone(), how: r.how.verb().into(), text: r.text() }
+        use crate::recommend::Reason;
+        match r {
+            Reason::Like { id, title, how } => Self {
+                paper_id: Some(id.clone()),
+                title: Some(title.clone()),
+                how: how.verb().into(),
+                author: None,
+                text: r.text(),
+            },
+            Reason::Follows { author } => {
+                Self { paper_id: None, title: None, how: "follows".into(), author: Some(author.clone()), text: r.text() }
+            }
+        }
     }
 }
 

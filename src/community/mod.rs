@@ -10,6 +10,7 @@
 pub mod collections;
 pub mod comments;
 pub mod dismissals;
+pub mod follows;
 pub mod limits;
 pub mod moderation;
 pub mod ranking;

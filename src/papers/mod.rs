@@ -1,6 +1,7 @@
 //! The domain: papers as arXiv announces them.
 
 mod announcement;
+pub mod authors;
 mod arxiv_id;
 mod category;
 pub mod citation;

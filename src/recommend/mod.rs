@@ -15,7 +15,7 @@ pub mod window;
 
 use crate::papers::Paper;
 use crate::search::SearchIndex;
-use crate::store::{collections, dismissals, votes, Store, StoreError};
+use crate::store::{collections, dismissals, follows, votes, Store, StoreError};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 pub use window::WINDOW_DAYS;
@@ -91,6 +91,8 @@ pub enum Method {
     Embeddings,
     /// Words alone: semantic search is off.
     Words,
+    /// Nothing liked yet, but authors followed: their new papers alone.
+    Follows,
 }
 
 impl Method {
@@ -99,22 +101,27 @@ impl Method {
             Method::Nothing => "none",
             Method::Embeddings => "words+embeddings",
             Method::Words => "words",
+            Method::Follows => "follows",
         }
     }
 }
 
-/// Why a paper is recommended: the liked paper it is most like.
+/// Why a paper is recommended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reason {
-    pub id: String,
-    pub title: String,
-    pub how: How,
+pub enum Reason {
+    /// The liked paper it is most like.
+    Like { id: String, title: String, how: How },
+    /// It is by an author the member follows (the name as they followed it).
+    Follows { author: String },
 }
 
 impl Reason {
-    /// "Like “Title”, which you upvoted".
+    /// "Like “Title”, which you upvoted", "By Ada Lovelace, whom you follow".
     pub fn text(&self) -> String {
-        format!("Like “{}”, which you {}", self.title, self.how.verb())
+        match self {
+            Reason::Like { title, how, .. } => format!("Like “{title}”, which you {}", how.verb()),
+            Reason::Follows { author } => format!("By {author}, whom you follow"),
+        }
     }
 }
 
@@ -151,6 +158,8 @@ pub struct Ranking {
     window: Arc<Window>,
     /// (window index, score, nearest liked paper when both are embedded), best first.
     order: Vec<model::Scored>,
+    /// The window papers (by index) that are by a followed author, and that author's name.
+    by_followed: HashMap<usize, String>,
     liked: Vec<(Paper, How, tfidf::Sparse)>,
     /// Candidates, and how many of them are embedded.
     candidates: usize,
@@ -190,8 +199,19 @@ impl Recommending {
     /// `user_id`'s taste: what they liked and their recommendations' scores.
     pub async fn taste(&self, store: &Store, user_id: i64) -> Result<Taste, StoreError> {
         let (liked, dismissed, ranking) = self.recommender.ranking(store, self.search.as_deref(), user_id).await?;
+        // Followed authors' papers first (newest first, as the ranking has them), then by score.
         let scores = ranking
-            .map(|r| r.order.iter().map(|s| (r.window.papers[s.index].id.as_str().to_string(), s.score)).collect())
+            .map(|r| {
+                let n = r.order.len() as f32;
+                r.order
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        let first = if r.by_followed.contains_key(&s.index) { 1e6 + n - i as f32 } else { s.score };
+                        (r.window.papers[s.index].id.as_str().to_string(), first)
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         Ok(Taste {
             // Left out of digests like what they liked.
@@ -225,7 +245,7 @@ impl Recommender {
     }
 
     /// What `user_id` liked and dismissed, and their ranking (kept, or made now); no ranking
-    /// while they liked nothing or there are no papers.
+    /// while they liked and followed nothing or there are no papers.
     async fn ranking(
         &self,
         store: &Store,
@@ -233,8 +253,10 @@ impl Recommender {
         user_id: i64,
     ) -> Result<(Liked, Vec<String>, Option<Arc<Ranking>>), StoreError> {
         let liked = Liked::of(store, user_id).await?;
-        let dismissed = store.read(move |db| dismissals::dismissed_by(db, user_id, MAX_DISMISSED)).await?;
-        if liked.is_empty() {
+        let (dismissed, followed) = store
+            .read(move |db| Ok((dismissals::dismissed_by(db, user_id, MAX_DISMISSED)?, follows::followed_by(db, user_id)?)))
+            .await?;
+        if liked.is_empty() && followed.is_empty() {
             return Ok((liked, dismissed, None));
         }
         let Some(window) = self.windows.get(store).await? else { return Ok((liked, dismissed, None)) };
@@ -242,7 +264,8 @@ impl Recommender {
         let generation = search.map(|s| s.vector_generation()).unwrap_or_default();
         let key = {
             let mut h = xxhash_rust::xxh3::Xxh3::new();
-            for id in liked.ids.iter().map(|(id, _)| id).chain([&String::new()]).chain(&dismissed) {
+            let followed_keys = followed.iter().map(|(key, _)| key);
+            for id in liked.ids.iter().map(|(id, _)| id).chain([&String::new()]).chain(&dismissed).chain(followed_keys) {
                 h.update(id.as_bytes());
                 h.update(b"\n");
             }
@@ -259,7 +282,8 @@ impl Recommender {
         let dismissed_papers = store.papers_by_ids(dismissed.clone()).await?;
         let liked_papers = liked.papers(store).await?;
         let r = tokio::task::spawn_blocking(move || {
-            rank(key, window, liked_papers, &dismissed_papers, vectors.as_deref().map(|v| (v, generation)))
+            let vectors = vectors.as_deref().map(|v| (v, generation));
+            rank(key, window, liked_papers, &dismissed_papers, &followed, vectors)
         })
         .await?;
         let r = Arc::new(r);
@@ -273,12 +297,15 @@ impl Recommender {
     }
 }
 
-/// Ranks the window for a member who liked `liked` (newest first) and dismissed `dismissed`.
+/// Ranks the window for a member who liked `liked` (newest first), dismissed `dismissed` and
+/// follows the authors `followed` (key, name): papers by a followed author come first, newest
+/// first; then the rest by the model (none of the rest while nothing is liked).
 pub fn rank(
     key: u64,
     window: Arc<Window>,
     liked: Vec<(Paper, How)>,
     dismissed: &[Paper],
+    followed: &[(String, String)],
     vectors: Option<(&crate::search::vectors::VectorIndex, (i64, usize))>,
 ) -> Ranking {
     let vector = |id: &str| vectors.and_then(|(v, _)| v.vector(id));
@@ -301,7 +328,9 @@ pub fn rank(
     let candidate_items: Vec<model::Item> =
         candidates.iter().zip(&candidate_vectors).map(|(&i, v)| item(&window.words[i], v)).collect();
     let embedded = candidate_vectors.iter().filter(|v| v.is_some()).count();
-    let method = if liked.is_empty() {
+    let method = if liked.is_empty() && !followed.is_empty() {
+        Method::Follows
+    } else if liked.is_empty() {
         // None of the liked papers is in the store any more.
         Method::Nothing
     } else if vectors.is_some() && liked_vectors.iter().any(Option::is_some) {
@@ -309,13 +338,37 @@ pub fn rank(
     } else {
         Method::Words
     };
-    let mut order = model::rank(&liked_items, &dismissed_items, &candidate_items, window.features());
-    order.truncate(MAX_RANKED);
+    let mut order =
+        if liked.is_empty() { Vec::new() } else { model::rank(&liked_items, &dismissed_items, &candidate_items, window.features()) };
     for s in &mut order {
         s.index = candidates[s.index];
     }
+    // Followed authors' papers to the front, newest first (then by the model's score).
+    let names: HashMap<&str, &str> = followed.iter().map(|(k, n)| (k.as_str(), n.as_str())).collect();
+    let by_followed: HashMap<usize, String> = candidates
+        .iter()
+        .filter_map(|&i| {
+            let name = window.author_keys[i].iter().find_map(|k| names.get(k.as_str()))?;
+            Some((i, name.to_string()))
+        })
+        .collect();
+    if !by_followed.is_empty() {
+        let scores: HashMap<usize, model::Scored> = order.iter().map(|s| (s.index, *s)).collect();
+        let mut first: Vec<model::Scored> = by_followed
+            .keys()
+            .map(|&i| scores.get(&i).copied().unwrap_or(model::Scored { index: i, score: 0.0, nearest: None }))
+            .collect();
+        first.sort_by(|a, b| {
+            let day = |s: &model::Scored| window.papers[s.index].announced_on;
+            day(b).cmp(&day(a)).then(b.score.total_cmp(&a.score)).then(a.index.cmp(&b.index))
+        });
+        order.retain(|s| !by_followed.contains_key(&s.index));
+        first.append(&mut order);
+        order = first;
+    }
+    order.truncate(MAX_RANKED);
     let candidates = candidates.len();
-    Ranking { key, method, window, order, liked, candidates, embedded }
+    Ranking { key, method, window, order, by_followed, liked, candidates, embedded }
 }
 
 fn item<'a>(words: &'a tfidf::Sparse, vector: &'a Option<Vec<f32>>) -> model::Item<'a> {
@@ -334,12 +387,16 @@ pub fn page(r: &Ranking, offset: usize, limit: usize) -> Recommendations {
         .map(|s| {
             let paper = &r.window.papers[s.index];
             let words = &r.window.words[s.index];
-            let nearest =
-                s.nearest.or_else(|| model::nearest_by_words(&liked_items, &model::Item { words, vector: None }));
-            let reason = nearest.map(|n| {
-                let (p, how, _) = &r.liked[n];
-                Reason { id: p.id.as_str().to_string(), title: p.title.clone(), how: *how }
-            });
+            let reason = if let Some(author) = r.by_followed.get(&s.index) {
+                Some(Reason::Follows { author: author.clone() })
+            } else {
+                let nearest =
+                    s.nearest.or_else(|| model::nearest_by_words(&liked_items, &model::Item { words, vector: None }));
+                nearest.map(|n| {
+                    let (p, how, _) = &r.liked[n];
+                    Reason::Like { id: p.id.as_str().to_string(), title: p.title.clone(), how: *how }
+                })
+            };
             Recommended { paper: paper.clone(), score: s.score, reason }
         })
         .collect();

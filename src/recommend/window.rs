@@ -24,6 +24,8 @@ pub struct Window {
     pub cursor: i64,
     pub papers: Vec<Paper>,
     pub words: Vec<Sparse>,
+    /// Each paper's author keys (`papers::authors::key`), for following authors.
+    pub author_keys: Vec<Vec<String>>,
     position: HashMap<String, usize>,
     tfidf: Tfidf,
     built: Instant,
@@ -52,7 +54,19 @@ impl Window {
         let tfidf = Tfidf::fit(texts.iter().map(String::as_str), options);
         let words = texts.iter().map(|t| tfidf.vector(t)).collect();
         let position = papers.iter().enumerate().map(|(i, p)| (p.id.as_str().to_string(), i)).collect();
-        Self { latest, cursor, papers, words, position, tfidf, built: Instant::now(), vectors: Default::default() }
+        let author_keys =
+            papers.iter().map(|p| p.authors.iter().map(|a| crate::papers::authors::key(a)).collect()).collect();
+        Self {
+            latest,
+            cursor,
+            papers,
+            words,
+            author_keys,
+            position,
+            tfidf,
+            built: Instant::now(),
+            vectors: Default::default(),
+        }
     }
 
     /// The papers' embeddings (`None`: not embedded yet), read once per generation of the index

@@ -31,6 +31,8 @@ use tantivy::{
 pub const TITLE_BOOST: f32 = 1.0;
 const LOWER_RAW: &str = "lower_raw";
 const TEXT: &str = "en_stem";
+/// Author names: words in lower case with accents folded ("García" is found as "garcia").
+const NAMES: &str = "names_folded";
 /// tantivy's BM25 `k1`.
 const BM25_K1: f32 = 1.2;
 
@@ -81,7 +83,7 @@ fn schema() -> (Schema, Fields) {
             "au",
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
-                    .set_tokenizer("default")
+                    .set_tokenizer(NAMES)
                     .set_index_option(IndexRecordOption::WithFreqsAndPositions),
             ),
         ),
@@ -152,6 +154,14 @@ impl KeywordIndex {
                 .filter(RemoveLongFilter::limit(40))
                 .filter(LowerCaser)
                 .filter(MemoStemmer)
+                .build(),
+        );
+        index.tokenizers().register(
+            NAMES,
+            TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(RemoveLongFilter::limit(40))
+                .filter(LowerCaser)
+                .filter(tantivy::tokenizer::AsciiFoldingFilter)
                 .build(),
         );
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
@@ -446,6 +456,7 @@ impl KeywordIndex {
     }
 }
 
+mod authors;
 mod text;
 mod top;
 

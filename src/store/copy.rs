@@ -56,6 +56,12 @@ pub const COPIED: &[Table] = &[
         identity: false,
     },
     Table {
+        name: "author_follows",
+        columns: &[("user_id", 'i'), ("author_key", 't'), ("name", 't'), ("created_at", 'i')],
+        key: &["user_id", "author_key"],
+        identity: false,
+    },
+    Table {
         name: "dismissals",
         columns: &[("user_id", 'i'), ("paper_id", 't'), ("created_at", 'i')],
         key: &["user_id", "paper_id"],

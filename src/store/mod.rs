@@ -13,6 +13,7 @@ pub mod db;
 pub mod digests;
 pub mod dismissals;
 pub mod embeddings;
+pub mod follows;
 pub mod limits;
 pub mod moderation;
 mod postgres;

@@ -20,6 +20,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_token_scope", include_str!("../../migrations/postgres/0008_token_scope.sql")),
     ("0009_dismissals", include_str!("../../migrations/postgres/0009_dismissals.sql")),
     ("0010_embedding_claims", include_str!("../../migrations/postgres/0010_embedding_claims.sql")),
+    ("0011_author_follows", include_str!("../../migrations/postgres/0011_author_follows.sql")),
 ];
 
 /// Any fixed key: serialises migrations between nodes starting at once.

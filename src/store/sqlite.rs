@@ -21,6 +21,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_token_scope", include_str!("../../migrations/sqlite/0008_token_scope.sql")),
     ("0009_dismissals", include_str!("../../migrations/sqlite/0009_dismissals.sql")),
     ("0010_embedding_claims", include_str!("../../migrations/sqlite/0010_embedding_claims.sql")),
+    ("0011_author_follows", include_str!("../../migrations/sqlite/0011_author_follows.sql")),
 ];
 
 const MAX_IDLE_READERS: usize = 8;

@@ -56,6 +56,8 @@ pub enum Source {
     Collection(i64),
     Search,
     Recommendations,
+    /// An author's papers (the name as in the URL).
+    Author(String),
 }
 
 /// The parameters of the search and recommendations feeds.
@@ -86,6 +88,7 @@ pub fn parse_spec(spec: &str) -> Option<(Source, Format)> {
         Some(("week", w)) => Source::Period(Period::parse(w).filter(|p| matches!(p, Period::Week { .. }))?),
         Some(("month", m)) => Source::Period(Period::parse(m).filter(|p| matches!(p, Period::Month { .. }))?),
         Some(("collections", id)) => Source::Collection(id.parse().ok()?),
+        Some(("authors", name)) if !crate::papers::authors::key(name).is_empty() => Source::Author(name.to_string()),
         _ => return None,
     };
     Some((source, format))
@@ -352,6 +355,14 @@ async fn papers_of(
                 None => None,
             }
         }
+        Source::Author(name) => {
+            let found =
+                crate::search::found::by_author(state.search.as_deref(), &state.store, name, MAX_ITEMS as usize).await;
+            // Without the index (search off) the feed is empty rather than an error.
+            let mut papers = found.ok().flatten().unwrap_or_default();
+            papers.retain(|p| in_categories(p, categories));
+            Some((format!("Papers by {name}"), crate::papers::authors::url(name), papers))
+        }
         // Built by `extra_papers` from the request's parameters.
         Source::Search | Source::Recommendations => None,
     })
@@ -368,7 +379,7 @@ pub async fn serve(
 ) -> Response {
     let state = site.app.clone();
     let Some((source, format)) = parse_spec(&spec) else {
-        return not_found("No such feed. Feeds: /feeds/latest.rss, /feeds/date/YYYY-MM-DD.atom, /feeds/week/YYYY-Www.json, /feeds/trending.rss, /feeds/collections/ID.rss, /feeds/search.rss?q=…, /feeds/recommendations.rss?token=… (each also .atom and .json; ?cat=… filters).");
+        return not_found("No such feed. Feeds: /feeds/latest.rss, /feeds/date/YYYY-MM-DD.atom, /feeds/week/YYYY-Www.json, /feeds/trending.rss, /feeds/collections/ID.rss, /feeds/authors/NAME.rss, /feeds/search.rss?q=…, /feeds/recommendations.rss?token=… (each also .atom and .json; ?cat=… filters).");
     };
     let categories = filter.categories();
     // A feed depends on the store only (and the index, for searches): cached per node until

@@ -401,11 +401,14 @@ struct Row {
     reason: Option<RowReason>,
 }
 
-#[derive(Debug, Serialize)]
+/// A liked paper it is like (`key`, `title`, `how`), or a followed author (`author`).
+#[derive(Debug, Serialize, Default)]
 struct RowReason {
     key: String,
     title: String,
     how: &'static str,
+    author: Option<String>,
+    author_url: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -450,10 +453,15 @@ fn row(p: &Paper, ctx: &RowContext) -> Row {
         voted: ctx.voted.contains(key),
         submitted_by: activity.submitted_by,
         announced_on: p.announced_on.map(|d| d.to_string()),
-        reason: ctx.reasons.get(key).map(|r| RowReason {
-            key: r.id.clone(),
-            title: r.title.clone(),
-            how: r.how.verb(),
+        reason: ctx.reasons.get(key).map(|r| match r {
+            crate::recommend::Reason::Like { id, title, how } => {
+                RowReason { key: id.clone(), title: title.clone(), how: how.verb(), ..Default::default() }
+            }
+            crate::recommend::Reason::Follows { author } => RowReason {
+                author: Some(author.clone()),
+                author_url: Some(crate::papers::authors::url(author)),
+                ..Default::default()
+            },
         }),
     }
 }

@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod api_tokens;
 mod assets;
+mod authors;
 mod collections;
 mod community;
 mod digest;
@@ -38,6 +39,7 @@ pub fn router(site: Site) -> Router<Site> {
         .route("/search", get(search::page))
         .route("/papers/trending", get(trending::show))
         .route("/for-you", get(for_you::show))
+        .route("/authors/{name}", get(authors::show).post(authors::follow))
         .route("/papers/{*id}", get(paper::show).post(community::paper_action))
         .route("/submit", get(community::submit_get).post(community::submit_post))
         .route("/signup", get(account::signup_page).post(account::signup))

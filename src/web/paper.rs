@@ -204,7 +204,7 @@ pub fn render_paper_page(viewer: &Viewer, page: &PaperPage) -> String {
         voted => page.voted,
         dismissed => page.dismissed,
         token => member.then(|| viewer.csrf.clone()),
-        authors => p.authors.join(", "),
+        authors => p.authors.iter().map(|a| context! { name => a, url => crate::papers::authors::url(a) }).collect::<Vec<_>>(),
         submitted,
         announced,
         submitted_on => p.submitted_on.map(|d| d.to_string()),

@@ -11,14 +11,14 @@ const P2: &str = "2508.04005";
 const P3: &str = "2508.03983";
 
 /// A JSON client with an optional bearer token.
-struct Api {
+pub struct Api {
     base: String,
     token: Option<String>,
     http: reqwest::Client,
 }
 
 impl Api {
-    fn new(base: &str, token: Option<&str>) -> Self {
+    pub fn new(base: &str, token: Option<&str>) -> Self {
         Self { base: base.into(), token: token.map(str::to_string), http: reqwest::Client::new() }
     }
 
@@ -37,10 +37,10 @@ impl Api {
         (status, headers, value)
     }
 
-    async fn get(&self, path: &str) -> (u16, HeaderMap, Value) {
+    pub async fn get(&self, path: &str) -> (u16, HeaderMap, Value) {
         self.call(reqwest::Method::GET, path, None).await
     }
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         let (s, _, v) = self.call(reqwest::Method::POST, path, Some(body)).await;
         (s, v)
     }
@@ -55,7 +55,7 @@ impl Api {
 }
 
 /// Makes an API token on the settings page, as a member would; returns it and the page.
-async fn make_token(member: &Visitor, name: &str) -> (String, Answer) {
+pub async fn make_token(member: &Visitor, name: &str) -> (String, Answer) {
     make_scoped_token(member, name, "api").await
 }
 

@@ -7,6 +7,7 @@ mod helpers;
 mod api;
 mod api_v1;
 mod arxiv_api;
+mod authors;
 mod browser;
 mod community;
 mod digest;

@@ -160,7 +160,7 @@ async fn a_migration_killed_at_a_random_point_and_run_again_ends_as_an_uninterru
 /// One row or more in every table that `migrate` copies, written as the site writes them.
 pub async fn fill_every_table(store: &Store) {
     use paperboy::store::{
-        accounts, collections, comments, digests, dismissals, embeddings, moderation, submissions, votes,
+        accounts, collections, comments, digests, dismissals, embeddings, follows, moderation, submissions, votes,
     };
     let some = store.papers_after_id("", 3).await.unwrap();
     let ids: Vec<String> = some.iter().map(|p| p.id.as_str().to_string()).collect();
@@ -173,6 +173,7 @@ pub async fn fill_every_table(store: &Store) {
             accounts::create_session(db, "session-hash", ada, 12, 99_999)?;
             votes::toggle_vote(db, ada, q1, "2025-04-04", 11)?;
             dismissals::set_dismissed(db, ada, q3, true, 11)?;
+            follows::set_following(db, ada, "jose garcia", "José García", true, 11)?;
             let comments::CommentOutcome::Added(first) =
                 comments::add_comment(db, q1, "2025-04-04", ada, None, "first", 12)?
             else {

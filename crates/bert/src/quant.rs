@@ -150,6 +150,8 @@ impl Int8Weights {
     pub fn new(w: &[f32], bias: &[f32], inputs: usize, kernel: Kernel) -> Self {
         let outputs = bias.len();
         assert_eq!(w.len(), outputs * inputs, "weights of {outputs} × {inputs}");
+        // A kernel this CPU cannot run is never used: the fastest it can run instead.
+        let kernel = if Kernel::available().contains(&kernel) { kernel } else { Kernel::detect() };
         let padded = inputs.div_ceil(4) * 4;
         let blocks = outputs.div_ceil(BLOCK);
         let mut packed = vec![0i8; blocks * padded * BLOCK];
