@@ -483,6 +483,22 @@ async fn for_me_digests_favour_what_the_account_liked() {
     );
     assert!(for_me.iter().all(|c| !audio.contains(&c.paper.id.as_str().to_string())), "not what she liked");
     assert!(audio_count(&trending) < 5, "the trending digest is not all audio");
+
+    // She follows the author of a paper of the digest's day that is not about audio: it comes first.
+    let other = candidates.iter().find(|c| !is_audio(c) && !c.paper.authors.is_empty()).unwrap();
+    let author = other.paper.authors[0].clone();
+    let key = paperboy::papers::authors::key(&author);
+    s.store
+        .transaction(move |db| paperboy::store::follows::set_following(db, uid, &key, &author, true, 1))
+        .await
+        .unwrap();
+    let taste = paperboy::recommend::Recommending::default().taste(&s.store, uid).await.unwrap();
+    let for_me = compose::select(
+        &candidates,
+        &Preferences { mode: paperboy::digest::Mode::ForMe, max_papers: 5, ..Default::default() },
+        Some(&taste),
+    );
+    assert_eq!(for_me[0].paper.id, other.paper.id, "a followed author's paper first");
 }
 
 #[tokio::test]
