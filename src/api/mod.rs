@@ -8,6 +8,7 @@
 //! "status"}` ([`error`]); pages are numbered from 1 with a `limit`, in a stable order.
 
 mod auth;
+mod authors;
 mod collections;
 mod comments;
 pub mod error;
@@ -54,6 +55,9 @@ fn resources() -> OpenApiRouter<Site> {
         .routes(routes!(users::upvotes_of))
         .routes(routes!(me::me))
         .routes(routes!(me::recommendations))
+        .routes(routes!(authors::papers))
+        .routes(routes!(authors::followed))
+        .routes(routes!(authors::follow, authors::unfollow))
 }
 
 /// The OpenAPI document of both APIs.
@@ -106,8 +110,8 @@ mod tests {
                 assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path}");
             }
         }
-        // Three Hugging Face operations and nineteen of paperboy's own.
-        assert_eq!(operations, 22, "{:?}", paths.keys().collect::<Vec<_>>());
+        // Three Hugging Face operations and twenty-three of paperboy's own.
+        assert_eq!(operations, 26, "{:?}", paths.keys().collect::<Vec<_>>());
         assert!(doc["components"]["securitySchemes"]["token"].is_object());
         assert!(doc["components"]["schemas"]["ApiError"].is_object());
     }

@@ -100,4 +100,25 @@ async fn members_follow_an_author_and_their_new_papers_come_first_with_the_reaso
     let (_, _, rec) = api.get("/api/v1/me/recommendations?limit=100").await;
     assert!(rec["items"].as_array().unwrap().iter().all(|p| p["reason"]["how"] != "follows"), "{rec}");
     assert!(ada.get(&url).await.body.contains(">Follow</button>"));
+
+    // The same through the API: follow, list, unfollow (each idempotent), and the author's papers.
+    let encoded = url.trim_start_matches("/authors/");
+    let (status, _) = api.put(&format!("/api/v1/me/authors/{encoded}")).await;
+    assert_eq!(status, 200);
+    api.put(&format!("/api/v1/me/authors/{encoded}")).await;
+    let (_, _, mine) = api.get("/api/v1/me/authors").await;
+    assert_eq!(mine, json!([{"name": author, "key": paperboy::papers::authors::key(&author)}]));
+    let (_, _, rec) = api.get("/api/v1/me/recommendations?limit=5").await;
+    assert_eq!(rec["items"][0]["reason"]["how"], "follows", "{rec}");
+    let (status, gone) = api.delete(&format!("/api/v1/me/authors/{encoded}")).await;
+    assert_eq!((status, gone["following"].as_bool()), (200, Some(false)));
+    assert_eq!(api.get("/api/v1/me/authors").await.2, json!([]));
+    let (status, _, theirs) = Api::new(&s.base, None).get(&format!("/api/v1/authors/{encoded}/papers")).await;
+    assert_eq!(status, 200);
+    assert!(theirs["items"].as_array().unwrap().iter().any(|p| p["id"] == id), "{theirs}");
+    assert_eq!(theirs["total"].as_u64(), Some(theirs["items"].as_array().unwrap().len() as u64));
+    let (status, _, bad) = Api::new(&s.base, None).get("/api/v1/authors/%20.%20/papers").await;
+    assert_eq!((status, bad["code"].as_str()), (400, Some("invalid_path")));
+    let (status, _, anon) = Api::new(&s.base, None).get("/api/v1/me/authors").await;
+    assert_eq!(status, 401, "{anon}");
 }
