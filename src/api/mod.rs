@@ -20,6 +20,7 @@ mod papers;
 mod params;
 mod search;
 mod submissions;
+mod updates;
 mod users;
 mod votes;
 
@@ -58,6 +59,8 @@ fn resources() -> OpenApiRouter<Site> {
         .routes(routes!(authors::papers))
         .routes(routes!(authors::followed))
         .routes(routes!(authors::follow, authors::unfollow))
+        .routes(routes!(updates::list))
+        .routes(routes!(updates::seen))
 }
 
 /// The OpenAPI document of both APIs.
@@ -110,8 +113,8 @@ mod tests {
                 assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path}");
             }
         }
-        // Three Hugging Face operations and twenty-three of paperboy's own.
-        assert_eq!(operations, 26, "{:?}", paths.keys().collect::<Vec<_>>());
+        // Three Hugging Face operations and twenty-five of paperboy's own.
+        assert_eq!(operations, 28, "{:?}", paths.keys().collect::<Vec<_>>());
         assert!(doc["components"]["securitySchemes"]["token"].is_object());
         assert!(doc["components"]["schemas"]["ApiError"].is_object());
     }

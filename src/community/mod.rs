@@ -15,6 +15,7 @@ pub mod limits;
 pub mod moderation;
 pub mod ranking;
 pub mod submissions;
+pub mod updates;
 pub mod votes;
 
 use crate::papers::{ArxivId, Paper};

@@ -117,6 +117,7 @@ pub fn set_in_collection(
             "INSERT INTO collection_papers (collection_id, paper_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             &[id.into(), paper_id.into(), now.into()],
         )?;
+        super::updates::keep_version(db, owner_id, paper_id)?;
     } else {
         db.execute(
             "DELETE FROM collection_papers WHERE collection_id = $1 AND paper_id = $2",

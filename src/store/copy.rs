@@ -56,6 +56,12 @@ pub const COPIED: &[Table] = &[
         identity: false,
     },
     Table {
+        name: "kept_versions",
+        columns: &[("user_id", 'i'), ("paper_id", 't'), ("version", 'i')],
+        key: &["user_id", "paper_id"],
+        identity: false,
+    },
+    Table {
         name: "author_follows",
         columns: &[("user_id", 'i'), ("author_key", 't'), ("name", 't'), ("created_at", 'i')],
         key: &["user_id", "author_key"],

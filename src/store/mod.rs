@@ -20,6 +20,7 @@ mod postgres;
 pub mod ranks;
 mod sqlite;
 pub mod submissions;
+pub mod updates;
 pub mod votes;
 
 pub use postgres::PgStore;

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_dismissals", include_str!("../../migrations/postgres/0009_dismissals.sql")),
     ("0010_embedding_claims", include_str!("../../migrations/postgres/0010_embedding_claims.sql")),
     ("0011_author_follows", include_str!("../../migrations/postgres/0011_author_follows.sql")),
+    ("0012_kept_versions", include_str!("../../migrations/postgres/0012_kept_versions.sql")),
 ];
 
 /// Any fixed key: serialises migrations between nodes starting at once.

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_dismissals", include_str!("../../migrations/sqlite/0009_dismissals.sql")),
     ("0010_embedding_claims", include_str!("../../migrations/sqlite/0010_embedding_claims.sql")),
     ("0011_author_follows", include_str!("../../migrations/sqlite/0011_author_follows.sql")),
+    ("0012_kept_versions", include_str!("../../migrations/sqlite/0012_kept_versions.sql")),
 ];
 
 const MAX_IDLE_READERS: usize = 8;

@@ -23,6 +23,7 @@ pub fn toggle_vote(db: &mut dyn Db, user_id: i64, paper_id: &str, announced_on: 
         )?;
         if added > 0 {
             db.execute("UPDATE paper_stats SET upvotes = upvotes + 1 WHERE paper_id = $1", &[paper_id.into()])?;
+            super::updates::keep_version(db, user_id, paper_id)?;
         }
         true
     };

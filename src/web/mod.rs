@@ -21,6 +21,7 @@ mod paper;
 mod search;
 pub mod session;
 mod trending;
+mod updates;
 mod viewer;
 
 use crate::server::site::Site;
@@ -40,6 +41,7 @@ pub fn router(site: Site) -> Router<Site> {
         .route("/papers/trending", get(trending::show))
         .route("/for-you", get(for_you::show))
         .route("/authors/{name}", get(authors::show).post(authors::follow))
+        .route("/updates", get(updates::show).post(updates::mark_seen))
         .route("/papers/{*id}", get(paper::show).post(community::paper_action))
         .route("/submit", get(community::submit_get).post(community::submit_post))
         .route("/signup", get(account::signup_page).post(account::signup))

@@ -117,6 +117,8 @@ struct Nav {
     username: String,
     is_admin: bool,
     csrf: String,
+    /// New versions of papers they keep, not seen yet.
+    updates: i64,
 }
 
 /// The layout's part of a page: its title, whose navigation, the CSRF token its forms send
@@ -141,6 +143,7 @@ impl Layout {
             username: u.username.clone(),
             is_admin: u.is_admin(),
             csrf: viewer.csrf.clone(),
+            updates: viewer.updates,
         });
         Self { title: title.into(), nav, csrf: viewer.csrf.clone(), feed: None }
     }

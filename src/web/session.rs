@@ -66,11 +66,17 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         let hash = accounts::token_hash(token);
         let h = hash.clone();
-        match state.store.read(move |db| store::accounts::session_user(db, &h, now())).await {
-            Ok(Some(user)) => {
+        let found = state.store.read(move |db| {
+            let Some(user) = store::accounts::session_user(db, &h, now())? else { return Ok(None) };
+            let updates = store::updates::count(db, user.id)?;
+            Ok(Some((user, updates)))
+        });
+        match found.await {
+            Ok(Some((user, updates))) => {
                 viewer.csrf = accounts::sign(&state.secret, &format!("s:{hash}"));
                 viewer.user = Some(user);
                 viewer.session = Some(hash);
+                viewer.updates = updates;
             }
             Ok(None) => {}
             Err(e) => return super::error::PageError::from(e).into_response(),

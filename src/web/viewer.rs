@@ -10,4 +10,6 @@ pub struct Viewer {
     pub session: Option<String>,
     /// The token forms must send back.
     pub csrf: String,
+    /// Papers the member keeps that have a new arXiv version they have not seen (the header's count).
+    pub updates: i64,
 }

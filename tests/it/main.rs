@@ -28,3 +28,4 @@ mod security;
 mod serve;
 mod store_contract;
 mod tls;
+mod updates;

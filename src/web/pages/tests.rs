@@ -66,7 +66,7 @@ fn user(id: i64, name: &str, role: Role) -> User {
 }
 
 fn viewer(u: User) -> Viewer {
-    Viewer { user: Some(u), session: Some("session".into()), csrf: "csrf-token".into() }
+    Viewer { user: Some(u), session: Some("session".into()), csrf: "csrf-token".into(), updates: 2 }
 }
 
 fn member() -> Viewer {
