@@ -58,6 +58,8 @@ pub enum Source {
     Recommendations,
     /// An author's papers (the name as in the URL).
     Author(String),
+    /// New versions of the papers a member keeps (with a feed token).
+    Updates,
 }
 
 /// The parameters of the search and recommendations feeds.
@@ -84,6 +86,7 @@ pub fn parse_spec(spec: &str) -> Option<(Source, Format)> {
         None if path == "trending" => Source::Trending,
         None if path == "search" => Source::Search,
         None if path == "recommendations" => Source::Recommendations,
+        None if path == "updates" => Source::Updates,
         Some(("date", d)) => Source::Period(Period::parse(d).filter(|p| matches!(p, Period::Day(_)))?),
         Some(("week", w)) => Source::Period(Period::parse(w).filter(|p| matches!(p, Period::Week { .. }))?),
         Some(("month", m)) => Source::Period(Period::parse(m).filter(|p| matches!(p, Period::Month { .. }))?),
@@ -264,6 +267,8 @@ fn bad_request(message: &str) -> Response {
 struct Extra {
     search: Option<crate::search::SearchRequest>,
     user: Option<crate::accounts::User>,
+    /// With `user`: their updates rather than their recommendations.
+    updates: bool,
 }
 
 /// The papers of a search or recommendations feed: title, home page, papers.
@@ -290,6 +295,18 @@ async fn extra_papers(
                 .finish()
         );
         return Ok(Some((format!("Search: {}", req.text), home, papers)));
+    }
+    if let (Some(user), true) = (&ctx.user, ctx.updates) {
+        let found = crate::community::updates::of(&state.store, user.id, 50).await;
+        let found = found.map_err(|e| match e {
+            crate::community::Error::Store(e) => super::listings::internal(rid, e),
+            other => {
+                tracing::error!(request_id = %rid.0, error = %other, "an updates feed failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "the feed failed").into_response()
+            }
+        })?;
+        let papers = found.into_iter().map(|(p, _)| p).collect();
+        return Ok(Some((format!("New versions of papers {} keeps", user.username), "/updates".into(), papers)));
     }
     if let Some(user) = &ctx.user {
         let found = state.recommender.for_user(&state.store, state.search.as_deref(), user.id, 0, 50).await;
@@ -364,7 +381,7 @@ async fn papers_of(
             Some((format!("Papers by {name}"), crate::papers::authors::url(name), papers))
         }
         // Built by `extra_papers` from the request's parameters.
-        Source::Search | Source::Recommendations => None,
+        Source::Search | Source::Recommendations | Source::Updates => None,
     })
 }
 
@@ -379,7 +396,7 @@ pub async fn serve(
 ) -> Response {
     let state = site.app.clone();
     let Some((source, format)) = parse_spec(&spec) else {
-        return not_found("No such feed. Feeds: /feeds/latest.rss, /feeds/date/YYYY-MM-DD.atom, /feeds/week/YYYY-Www.json, /feeds/trending.rss, /feeds/collections/ID.rss, /feeds/authors/NAME.rss, /feeds/search.rss?q=…, /feeds/recommendations.rss?token=… (each also .atom and .json; ?cat=… filters).");
+        return not_found("No such feed. Feeds: /feeds/latest.rss, /feeds/date/YYYY-MM-DD.atom, /feeds/week/YYYY-Www.json, /feeds/trending.rss, /feeds/collections/ID.rss, /feeds/authors/NAME.rss, /feeds/search.rss?q=…, /feeds/recommendations.rss?token=…, /feeds/updates.rss?token=… (each also .atom and .json; ?cat=… filters).");
     };
     let categories = filter.categories();
     // A feed depends on the store only (and the index, for searches): cached per node until
@@ -405,7 +422,8 @@ pub async fn serve(
             key = format!("{key}|{}|{}|{:?}|{:?}", req.text, req.mode.as_str(), req.window.from, req.window.to);
             ctx.search = Some(req);
         }
-        Source::Recommendations => {
+        Source::Recommendations | Source::Updates => {
+            ctx.updates = matches!(source, Source::Updates);
             match crate::store::accounts::token_user(&state.store, params.token.as_deref().unwrap_or("")).await {
                 Ok(Some((_, TokenScope::Feed, user))) => {
                     key = format!("{key}|user:{}", user.id);

@@ -47,6 +47,13 @@ async fn a_new_version_of_a_kept_paper_is_announced_until_seen() {
     assert_eq!(items.len(), 2, "{listed}");
     let one = items.iter().find(|i| i["paper"]["id"] == kid).unwrap();
     assert_eq!((one["seenVersion"].as_u64(), one["version"].as_u64()), (Some(v as u64), Some(v as u64 + 1)));
+    // A private feed of them, with a feed token (read only); an API token is refused there.
+    let (feed_token, _) = crate::api_v1::make_scoped_token(&ada, "reader", "feed").await;
+    let feed = Visitor::new(&s.base).get(&format!("/feeds/updates.atom?token={feed_token}")).await;
+    assert_eq!(feed.status, 200);
+    assert!(feed.body.contains("New versions of papers ada keeps") && feed.body.contains(kid), "{}", feed.body);
+    assert!(!feed.body.contains(&format!("/papers/{}", dropped.id.as_str())));
+    assert_eq!(Visitor::new(&s.base).get(&format!("/feeds/updates.atom?token={token}")).await.status, 403);
     // A guest has no updates page; marking seen needs the form's token.
     assert_eq!(Visitor::new(&s.base).get("/updates").await.location(), "/login?next=%2Fupdates");
     assert_eq!(ada.post("/updates", &[]).await.status.as_u16(), 403);
