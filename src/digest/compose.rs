@@ -118,6 +118,45 @@ struct PaperView {
     upvotes: i64,
 }
 
+/// A new version of a paper the subscriber's account keeps.
+#[derive(Debug, Serialize)]
+pub struct UpdateView {
+    title: String,
+    url: String,
+    seen: i64,
+    version: u16,
+    updated_on: Option<String>,
+    comments: Option<String>,
+}
+
+/// The new versions, dated within `period`, of the papers `user_id` keeps and has not seen: each
+/// digest tells of a version once, in the period it came out.
+pub async fn updates_in(
+    store: &Store,
+    links: &Links,
+    user_id: i64,
+    period: Period,
+) -> Result<Vec<UpdateView>, StoreError> {
+    let (start, end) = period.range();
+    let found = match crate::community::updates::of(store, user_id, 200).await {
+        Ok(found) => found,
+        Err(crate::community::Error::Store(e)) => return Err(e),
+        Err(_) => Vec::new(),
+    };
+    Ok(found
+        .into_iter()
+        .filter(|(p, _)| p.updated_on.is_some_and(|d| d >= start && d < end))
+        .map(|(p, seen)| UpdateView {
+            title: one_line(&p.title),
+            url: format!("{}/papers/{}", links.base(), p.id.as_str()),
+            seen,
+            version: p.version,
+            updated_on: p.updated_on.map(|d| d.to_string()),
+            comments: p.comments.as_deref().map(one_line),
+        })
+        .collect())
+}
+
 /// One line: titles and abstracts from arXiv keep line breaks and runs of spaces.
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -156,6 +195,18 @@ pub fn compose(
     kind: Frequency,
     period: Period,
     papers: &[&Candidate],
+) -> Option<NewMessage> {
+    compose_with_updates(links, subscriber, kind, period, papers, &[])
+}
+
+/// The same, with a section on new versions of papers the subscriber's account keeps.
+pub fn compose_with_updates(
+    links: &Links,
+    subscriber: &Subscriber,
+    kind: Frequency,
+    period: Period,
+    papers: &[&Candidate],
+    updates: &[UpdateView],
 ) -> Option<NewMessage> {
     let first = papers.first()?;
     let label = period_label(kind, period);
@@ -200,6 +251,7 @@ pub fn compose(
         subject => &subject,
         heading => &heading,
         papers => &views,
+        updates => updates,
         frequency => kind.as_str(),
         email => &subscriber.email,
         public_url => links.base(),
@@ -302,7 +354,11 @@ pub async fn queue_period(
                 _ => None,
             };
             let chosen = select(&candidates, &s.prefs, taste);
-            match compose(links, s, kind, period, &chosen) {
+            let updates = match s.user_id {
+                Some(uid) => updates_in(store, links, uid, period).await?,
+                None => Vec::new(),
+            };
+            match compose_with_updates(links, s, kind, period, &chosen, &updates) {
                 Some(m) => messages.push(m),
                 None => report.empty += 1,
             }

@@ -54,6 +54,31 @@ async fn a_new_version_of_a_kept_paper_is_announced_until_seen() {
     assert!(feed.body.contains("New versions of papers ada keeps") && feed.body.contains(kid), "{}", feed.body);
     assert!(!feed.body.contains(&format!("/papers/{}", dropped.id.as_str())));
     assert_eq!(Visitor::new(&s.base).get(&format!("/feeds/updates.atom?token={token}")).await.status, 403);
+    // Her digests tell of each new version once, in the period it came out (2025-08-20, week 34).
+    use paperboy::digest::compose;
+    let links = compose::Links { public_url: s.state.settings.public_url.clone(), secret: s.state.secret.clone() };
+    let uid = s.store.read(|db| Ok(paperboy::store::accounts::user_by_name(db, "ada")?.unwrap().id)).await.unwrap();
+    let week = |w: &str| paperboy::papers::Period::parse(w).unwrap();
+    assert!(compose::updates_in(&s.store, &links, uid, week("2025-W32")).await.unwrap().is_empty());
+    let in_week = compose::updates_in(&s.store, &links, uid, week("2025-W34")).await.unwrap();
+    assert_eq!(in_week.len(), 2);
+    let candidates = compose::candidates(&s.store, week("2025-W32"), 1_754_654_400).await.unwrap();
+    let chosen: Vec<&compose::Candidate> = candidates.iter().take(3).collect();
+    let subscriber = paperboy::digest::Subscriber {
+        id: 1,
+        email: "ada@example.org".into(),
+        user_id: Some(uid),
+        confirmed_at: Some(1),
+        unsubscribed_at: None,
+        prefs: Default::default(),
+        hard_failures: 0,
+        paused_at: None,
+    };
+    let frequency = paperboy::digest::Frequency::Weekly;
+    let mail = compose::compose_with_updates(&links, &subscriber, frequency, week("2025-W34"), &chosen, &in_week).unwrap();
+    assert!(mail.text.contains("New versions of papers you keep:"), "{}", mail.text);
+    assert!(mail.text.contains(&format!("v{v} → v{} (2025-08-20) — v2: 14 pages, new experiments", v + 1)), "{}", mail.text);
+    assert!(mail.html.unwrap().contains("New versions of papers you keep</h2>"));
     // A guest has no updates page; marking seen needs the form's token.
     assert_eq!(Visitor::new(&s.base).get("/updates").await.location(), "/login?next=%2Fupdates");
     assert_eq!(ada.post("/updates", &[]).await.status.as_u16(), 403);
