@@ -90,7 +90,7 @@ fn model() -> Embedder {
     let precision = std::env::var("PAPERBOY_SEARCH__PRECISION")
         .ok()
         .and_then(|p| Precision::parse(&p))
-        .unwrap_or_default();
+        .unwrap_or(paperboy::search::SearchSettings::default().precision);
     println!("encoder precision: {}", precision.as_str());
     Embedder::load(&dir, "all-MiniLM-L6-v2", precision).expect("the model (run scripts/test.sh once to fetch it)")
 }

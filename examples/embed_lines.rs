@@ -9,7 +9,7 @@ fn main() {
     let precision = std::env::var("PAPERBOY_SEARCH__PRECISION")
         .ok()
         .and_then(|p| paperboy::search::embed::Precision::parse(&p))
-        .unwrap_or_default();
+        .unwrap_or(paperboy::search::SearchSettings::default().precision);
     let embedder = paperboy::search::embed::Embedder::load(std::path::Path::new(&dir), "all-MiniLM-L6-v2", precision)
         .unwrap_or_else(|e| panic!("{e}"));
     let lines: Vec<(String, String)> = std::io::stdin()

