@@ -14,7 +14,7 @@ PRECISION="${1:-int8}"
 ALL="${2:-}"
 [ -x "$BIN" ] || { echo "build first: cargo build --release (or set BIN)" >&2; exit 1; }
 dir="$(mktemp -d)"
-trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'kill "${pid:-}" 2>/dev/null && wait "${pid:-}" 2>/dev/null; rm -rf "$dir"' EXIT
 "$BIN" --data-dir "$dir/data" import "$CORPUS" >/dev/null 2>&1
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 start="$(date +%s.%N)"
