@@ -108,7 +108,11 @@ async fn set(state: &AppState, caller: &Caller, raw: &str, follow: bool) -> ApiR
     security(("token" = [])),
     responses((status = 200, description = "Followed", body = Following),
         (status = 400, description = "Not a name", body = ErrorBody), NoToken, Busy))]
-pub async fn follow(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<Following>> {
+pub async fn follow(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Following>> {
     set(&state, &caller, &name, true).await
 }
 

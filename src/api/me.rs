@@ -74,9 +74,13 @@ impl From<&crate::recommend::Reason> for ApiReason {
                 author: None,
                 text: r.text(),
             },
-            Reason::Follows { author } => {
-                Self { paper_id: None, title: None, how: "follows".into(), author: Some(author.clone()), text: r.text() }
-            }
+            Reason::Follows { author } => Self {
+                paper_id: None,
+                title: None,
+                how: "follows".into(),
+                author: Some(author.clone()),
+                text: r.text(),
+            },
         }
     }
 }

@@ -24,7 +24,10 @@ pub async fn set(
     let name = name.trim().to_string();
     let key = authors::key(&name);
     if key.is_empty() || name.chars().count() > MAX_NAME {
-        return refuse(Reason::Invalid, format!("An author's name has a letter or digit and at most {MAX_NAME} characters."));
+        return refuse(
+            Reason::Invalid,
+            format!("An author's name has a letter or digit and at most {MAX_NAME} characters."),
+        );
     }
     let limit = Limit::new("follow", settings.limits.vote).counting("authors followed");
     limits::check(store, limit, &limits::member(user.id)).await?;

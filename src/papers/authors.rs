@@ -10,7 +10,8 @@ use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 /// The key an author's name is matched by: lower case, accents and punctuation gone, words
 /// separated by one space. Empty when the name holds no letter or digit.
 pub fn key(name: &str) -> String {
-    let folded: String = name.nfkd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect();
+    let folded: String =
+        name.nfkd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).map(fold_letter).collect();
     let mut out = String::with_capacity(folded.len());
     for word in folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
@@ -21,14 +22,44 @@ pub fn key(name: &str) -> String {
     out
 }
 
+/// Latin letters that no accent decomposition turns into ASCII, as the keyword index folds them
+/// ("Małgorzata" is found as "Malgorzata").
+fn fold_letter(c: char) -> String {
+    match c {
+        'ł' => "l".into(),
+        'ø' => "o".into(),
+        'đ' | 'ð' => "d".into(),
+        'ħ' => "h".into(),
+        'ı' => "i".into(),
+        'ß' => "ss".into(),
+        'æ' => "ae".into(),
+        'œ' => "oe".into(),
+        'þ' => "th".into(),
+        c => c.to_string(),
+    }
+}
+
 /// The author page of `name`: `/authors/` and the name, percent-encoded as a path segment.
 pub fn url(name: &str) -> String {
     format!("/authors/{}", utf8_percent_encode(name.trim(), SEGMENT))
 }
 
 /// What a path segment must escape: controls, space and the characters with a meaning in a URL.
-const SEGMENT: &AsciiSet =
-    &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'/').add(b'<').add(b'>').add(b'?').add(b'`').add(b'{').add(b'}').add(b'\\').add(b'^').add(b'|');
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'|');
 
 /// The surname a key ends with, and the first letter of its first name: names that may be the
 /// same person written another way ("J. García" and "José García").
@@ -50,6 +81,7 @@ mod tests {
         assert_eq!(key("J. García"), "j garcia");
         assert_ne!(key("J. García"), key("José García"));
         assert_eq!(key("Zoë O'Brien"), "zoe o brien");
+        assert_eq!(key("Małgorzata Søndergaard-Weiß"), key("Malgorzata Sondergaard Weiss"));
         assert_eq!(key("王小明"), "王小明");
         assert_eq!(key("..."), "");
         assert_eq!(initial_and_surname("jose garcia"), Some(('j', "garcia")));

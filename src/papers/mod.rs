@@ -1,8 +1,8 @@
 //! The domain: papers as arXiv announces them.
 
 mod announcement;
-pub mod authors;
 mod arxiv_id;
+pub mod authors;
 mod category;
 pub mod citation;
 

@@ -254,7 +254,9 @@ impl Recommender {
     ) -> Result<(Liked, Vec<String>, Option<Arc<Ranking>>), StoreError> {
         let liked = Liked::of(store, user_id).await?;
         let (dismissed, followed) = store
-            .read(move |db| Ok((dismissals::dismissed_by(db, user_id, MAX_DISMISSED)?, follows::followed_by(db, user_id)?)))
+            .read(move |db| {
+                Ok((dismissals::dismissed_by(db, user_id, MAX_DISMISSED)?, follows::followed_by(db, user_id)?))
+            })
             .await?;
         if liked.is_empty() && followed.is_empty() {
             return Ok((liked, dismissed, None));
@@ -265,7 +267,8 @@ impl Recommender {
         let key = {
             let mut h = xxhash_rust::xxh3::Xxh3::new();
             let followed_keys = followed.iter().map(|(key, _)| key);
-            for id in liked.ids.iter().map(|(id, _)| id).chain([&String::new()]).chain(&dismissed).chain(followed_keys) {
+            for id in liked.ids.iter().map(|(id, _)| id).chain([&String::new()]).chain(&dismissed).chain(followed_keys)
+            {
                 h.update(id.as_bytes());
                 h.update(b"\n");
             }
@@ -338,8 +341,11 @@ pub fn rank(
     } else {
         Method::Words
     };
-    let mut order =
-        if liked.is_empty() { Vec::new() } else { model::rank(&liked_items, &dismissed_items, &candidate_items, window.features()) };
+    let mut order = if liked.is_empty() {
+        Vec::new()
+    } else {
+        model::rank(&liked_items, &dismissed_items, &candidate_items, window.features())
+    };
     for s in &mut order {
         s.index = candidates[s.index];
     }

@@ -7,8 +7,8 @@
 //! pads to 128); both are replaced here: sequences are cut at `max_tokens` (256, as
 //! sentence-transformers does) and never padded (the encoder lays a batch's texts end to end).
 
-use paperboy_bert::{Bert, BertConfig};
 pub use paperboy_bert::Precision;
+use paperboy_bert::{Bert, BertConfig};
 use std::path::{Path, PathBuf};
 
 /// sentence-transformers' `max_seq_length` for all-MiniLM-L6-v2.

@@ -107,7 +107,8 @@ pub async fn embed_papers(
     let (mine, theirs): (Vec<_>, Vec<_>) = missing.into_iter().partition(|m| held.contains(&m.1));
     done.waiting = theirs.into_iter().map(|m| m.0.clone()).collect();
     if !mine.is_empty() {
-        let (embedder2, texts): (Arc<Embedder>, Vec<String>) = (embedder.clone(), mine.iter().map(|m| m.3.clone()).collect());
+        let (embedder2, texts): (Arc<Embedder>, Vec<String>) =
+            (embedder.clone(), mine.iter().map(|m| m.3.clone()).collect());
         let vectors = tokio::task::spawn_blocking(move || {
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
             embedder2.embed(&refs)

@@ -7,6 +7,8 @@
 //! stored in the store (`embeddings`), so each paper is embedded once for all nodes.
 
 mod backlog;
+mod follow;
+pub use follow::{follow, load_model};
 pub mod embed;
 pub mod embeddings;
 pub mod eval;
@@ -260,6 +262,12 @@ impl SearchIndex {
             Ok(k) => k.with_title_boost(settings.title_boost),
             // Another process holds the index: not damage, and not ours to wipe.
             Err(e @ SearchError::Index(tantivy::TantivyError::LockFailure(..))) => return Err(e),
+            // Made by another version of paperboy (the author field now folds accents): derived data, made again.
+            Err(SearchError::Index(tantivy::TantivyError::SchemaError(why))) => {
+                tracing::warn!(reason = %why, "the keyword index was made with another schema; rebuilding it from the store");
+                std::fs::remove_dir_all(&kw_dir)?;
+                KeywordIndex::open(&kw_dir)?.with_title_boost(settings.title_boost)
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "keyword index damaged; rebuilding it from the store");
                 std::fs::remove_dir_all(&kw_dir)?;
@@ -437,120 +445,6 @@ impl SearchIndex {
         Ok(papers.len())
     }
 
-    /// Embeds (or takes from the store's cache) and indexes the next batch of changed papers. Returns how many got
-    /// their vectors.
-    ///
-    /// A backlog (a fresh instance, or one far behind) is worked off **newest first**: the papers changed up to the
-    /// store's cursor at that moment are walked announcement day by announcement day from the latest back, so that the
-    /// front page's papers have similar papers within seconds of start; papers that change meanwhile are taken first
-    /// of all. Once the walk has reached the oldest day the cursor moves past everything it covered, and the index
-    /// follows the store's changes in order again. A restart during a walk walks again, taking the vectors already
-    /// computed from the store instead of embedding them a second time.
-    ///
-    /// Nodes sharing a store **split the work**: a node claims the papers it is about to embed (see
-    /// [`embeddings::embed_papers`]); the others pass them by and take their vectors from the store once they are
-    /// there, or claim them themselves once the claim has run out (its node died).
-    pub async fn sync_vectors(&self, store: &Store, batch: u32) -> Result<usize, SearchError> {
-        let (Some(embedder), Some(vectors)) = (self.embedder.get().cloned(), self.vectors.get().cloned()) else {
-            return Ok(0);
-        };
-        let cursor = self.vector_cursor.load(Ordering::SeqCst);
-        let taken = self.walk.lock().unwrap_or_else(|p| p.into_inner()).take();
-        let walk = match taken {
-            Some(w) => Some(w),
-            None => {
-                let head = store.change_cursor().await?;
-                (head - cursor > i64::from(batch)).then(|| Walk::new(head))
-            }
-        };
-        let Some(mut walk) = walk else {
-            let changes = store.changes_since(cursor, batch).await?;
-            let Some(last) = changes.last().map(|(seq, _)| *seq) else {
-                self.save_vectors(false)?;
-                return Ok(0);
-            };
-            let papers: Vec<_> = changes.into_iter().map(|(_, p)| p).collect();
-            if !self.embed_into(store, &embedder, &vectors, &papers).await?.is_empty() {
-                // Another node is embedding some of these: the cursor waits for their vectors.
-                return Ok(0);
-            }
-            self.vector_cursor.store(last, Ordering::SeqCst);
-            self.save_vectors(false)?;
-            return Ok(papers.len());
-        };
-        // Changed since the walk began: the newest of all.
-        let fresh = store.changes_since(walk.fresh, batch).await?;
-        let n = if let Some(last) = fresh.last().map(|(seq, _)| *seq) {
-            let papers: Vec<_> = fresh.into_iter().map(|(_, p)| p).collect();
-            let waiting = self.embed_into(store, &embedder, &vectors, &papers).await?;
-            walk.fresh = last;
-            let n = papers.len() - waiting.len();
-            walk.waiting.extend(waiting);
-            n
-        } else {
-            let mut got = 0;
-            // Papers other nodes were embedding: their vectors may be in the store by now, or their claims ran out.
-            if !walk.waiting.is_empty() {
-                let retry = std::mem::take(&mut walk.waiting);
-                walk.waiting = self.embed_into(store, &embedder, &vectors, &retry).await?;
-                got += retry.len() - walk.waiting.len();
-            }
-            // Then full batches of the walk, across days when they are small, until this node has embedded one
-            // batch itself (papers in the store or claimed by others go by without embedding).
-            let (mut looked, computed_before) = (0, self.computed());
-            while self.computed() == computed_before && looked < 8 * batch as usize {
-                let mut papers = Vec::with_capacity(batch as usize);
-                while papers.len() < batch as usize {
-                    while walk.queue.is_empty() && !walk.done {
-                        walk.next_day(store, cursor).await?;
-                    }
-                    if walk.queue.is_empty() {
-                        break;
-                    }
-                    let take = walk.queue.len().min(batch as usize - papers.len());
-                    papers.extend(walk.queue.drain(..take));
-                }
-                if papers.is_empty() {
-                    break;
-                }
-                looked += papers.len();
-                let waiting = self.embed_into(store, &embedder, &vectors, &papers).await?;
-                got += papers.len() - waiting.len();
-                walk.waiting.extend(waiting);
-            }
-            if looked == 0 && walk.waiting.is_empty() {
-                // Walked back to the oldest day: everything up to `fresh` has vectors.
-                self.vector_cursor.store(walk.fresh, Ordering::SeqCst);
-                self.save_vectors(true)?;
-                return Ok(0);
-            }
-            got
-        };
-        *self.walk.lock().unwrap_or_else(|p| p.into_inner()) = Some(walk);
-        Ok(n)
-    }
-
-    /// Adds the vectors of `papers` to the index (embedding those this node can claim); returns the papers another
-    /// node is embedding.
-    async fn embed_into(
-        &self,
-        store: &Store,
-        embedder: &Arc<Embedder>,
-        vectors: &VectorIndex,
-        papers: &[crate::papers::Paper],
-    ) -> Result<Vec<crate::papers::Paper>, SearchError> {
-        let started = Instant::now();
-        let done = embeddings::embed_papers(store, embedder.clone(), papers, &self.claims()).await?;
-        if done.computed > 0 {
-            let rate = done.computed as f64 / started.elapsed().as_secs_f64().max(1e-6);
-            self.embed_rate.store(rate.to_bits(), Ordering::Relaxed);
-            self.computed.fetch_add(done.computed as u64, Ordering::Relaxed);
-            tracing::debug!(computed = done.computed, node = %self.node, "embedded a batch");
-        }
-        vectors.upsert(&done.vectors)?;
-        Ok(done.waiting)
-    }
-
     /// Saves the vector index when it is due (or `force`), so that a restart resumes from it.
     /// An index that has not moved since it was last saved or loaded is not written again.
     pub fn save_vectors(&self, force: bool) -> Result<(), SearchError> {
@@ -697,72 +591,6 @@ pub async fn embed_query(embedder: Arc<Embedder>, text: &str) -> Result<Vec<f32>
     let text = text.to_string();
     let v = tokio::task::spawn_blocking(move || embedder.embed(&[text.as_str()])).await??;
     Ok(v.into_iter().next().unwrap_or_default())
-}
-
-/// Keeps `index` following the store until `shutdown` fires: keyword first (fast), then
-/// vectors (embedding is the slow part).
-pub async fn follow(index: Arc<SearchIndex>, store: Store, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let poll = Duration::from_millis(index.settings.poll_ms.max(50));
-    let mut told = Instant::now();
-    loop {
-        let mut busy = false;
-        match index.sync_keyword(&store, 1_000).await {
-            Ok(n) => busy |= n > 0,
-            Err(e) => tracing::warn!(error = %e, "keyword index sync failed"),
-        }
-        if !busy {
-            // Told to stop while embedding: the batch in flight is dropped (its cursor not advanced, so the next start
-            // embeds it again) rather than waited for, so that the process ends within a second or two.
-            tokio::select! {
-                r = index.sync_vectors(&store, index.settings.embed_batch) => match r {
-                    Ok(n) => {
-                        busy |= n > 0;
-                        if n > 0 && told.elapsed() >= Duration::from_secs(30) {
-                            told = Instant::now();
-                            index.log_progress();
-                        }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "vector index sync failed"),
-                },
-                _ = shutdown.changed() => break,
-            }
-        }
-        if busy {
-            continue;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(poll) => {}
-            _ = shutdown.changed() => break,
-        }
-    }
-    if let Err(e) = index.save_vectors(true) {
-        tracing::warn!(error = %e, "saving the vector index failed");
-    }
-}
-
-/// Loads the model when it is there, or fetches it first when allowed; then attaches it.
-pub async fn load_model(index: Arc<SearchIndex>, http: reqwest::Client, data_dir: PathBuf) {
-    let dir = index.settings.model_dir(&data_dir);
-    if !Embedder::available(&dir) {
-        if !index.settings.fetch_model {
-            tracing::info!(dir = %dir.display(), "no embedding model; semantic search is off");
-            return;
-        }
-        if let Err(e) = model::fetch(&http, &index.settings, &dir).await {
-            tracing::warn!(error = %e, "could not fetch the embedding model; semantic search is off");
-            return;
-        }
-    }
-    let (name, precision) = (index.settings.model_name.clone(), index.settings.precision);
-    match tokio::task::spawn_blocking(move || Embedder::load(&dir, &name, precision)).await {
-        Ok(Ok(embedder)) => {
-            if let Err(e) = index.attach_embedder(Arc::new(embedder)) {
-                tracing::warn!(error = %e, "could not open the vector index");
-            }
-        }
-        Ok(Err(e)) => tracing::warn!(error = %e, "could not load the embedding model; semantic search is off"),
-        Err(e) => tracing::warn!(error = %e, "model loading panicked"),
-    }
 }
 
 /// Lets callers sort `(id, score)` lists by score, best first, ties by id.

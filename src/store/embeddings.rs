@@ -26,8 +26,7 @@ pub fn cached(db: &mut dyn Db, model: &str, ids: &[String]) -> Result<Vec<(Strin
 pub fn claim(db: &mut dyn Db, model: &str, node: &str, ids: &[String], now: i64, until: i64) -> Result<Vec<String>> {
     let mut held = Vec::new();
     for chunk in ids.chunks(200) {
-        let values: Vec<String> =
-            (0..chunk.len()).map(|i| format!("(${}, $1, $2, $3)", i + 5)).collect();
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, $1, $2, $3)", i + 5)).collect();
         let sql = format!(
             "INSERT INTO embedding_claims (paper_id, model, claimed_by, claimed_until) VALUES {} \
              ON CONFLICT (paper_id, model) DO UPDATE SET claimed_by = excluded.claimed_by, \
@@ -47,10 +46,8 @@ pub fn claim(db: &mut dyn Db, model: &str, node: &str, ids: &[String], now: i64,
 /// vectors of the same paper and model, and drops those papers' embedding claims.
 pub fn put(db: &mut dyn Db, model: &str, items: &[(String, String, usize, String)], now: i64) -> Result<()> {
     for chunk in items.chunks(200) {
-        let sql = format!(
-            "DELETE FROM embedding_claims WHERE model = $1 AND paper_id IN ({})",
-            placeholders(2, chunk.len())
-        );
+        let sql =
+            format!("DELETE FROM embedding_claims WHERE model = $1 AND paper_id IN ({})", placeholders(2, chunk.len()));
         let mut params = vec![model.into()];
         params.extend(chunk.iter().map(|(id, ..)| id.into()));
         db.execute(&sql, &params)?;

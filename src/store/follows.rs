@@ -15,10 +15,7 @@ pub fn set_following(db: &mut dyn Db, user_id: i64, key: &str, name: &str, follo
             &[user_id.into(), key.into(), name.into(), now.into()],
         )?
     } else {
-        db.execute(
-            "DELETE FROM author_follows WHERE user_id = $1 AND author_key = $2",
-            &[user_id.into(), key.into()],
-        )?
+        db.execute("DELETE FROM author_follows WHERE user_id = $1 AND author_key = $2", &[user_id.into(), key.into()])?
     };
     if changed > 0 {
         bump_activity(db)?;

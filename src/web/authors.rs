@@ -61,7 +61,11 @@ pub async fn show(
     let name = name.trim().to_string();
     let key = authors::key(&name);
     if key.is_empty() || name.chars().count() > crate::community::follows::MAX_NAME {
-        return Err(PageError::message(StatusCode::BAD_REQUEST, "Not an author's name", "That is not an author's name."));
+        return Err(PageError::message(
+            StatusCode::BAD_REQUEST,
+            "Not an author's name",
+            "That is not an author's name.",
+        ));
     }
     let found = crate::search::found::by_author(state.search.as_deref(), &state.store, &name, MAX_PAPERS).await;
     let papers = found.map_err(PageError::Internal)?.unwrap_or_default();
@@ -69,7 +73,8 @@ pub async fn show(
     // Names that may be the same person written another way ("J. García" beside "José García"): shown, never merged.
     let spellings = match authors::initial_and_surname(&key) {
         Some((initial, surname)) => {
-            let found = crate::search::found::by_author_words(state.search.as_deref(), &state.store, surname, MAX_PAPERS);
+            let found =
+                crate::search::found::by_author_words(state.search.as_deref(), &state.store, surname, MAX_PAPERS);
             let same_surname = found.await.map_err(PageError::Internal)?.unwrap_or_default();
             let alike = |k: &str| {
                 k != key && authors::initial_and_surname(k).is_some_and(|(i, s)| i == initial && s == surname)
@@ -91,8 +96,11 @@ pub async fn show(
     let url = authors::url(&name);
     let html = pages::render_page(
         "author.html",
-        &Layout::for_viewer(&viewer, &format!("{name} · paperboy"))
-            .with_feed(pages::Feed::new(url.trim_start_matches('/'), &format!("Papers by {name}"), &[])),
+        &Layout::for_viewer(&viewer, format!("{name} · paperboy")).with_feed(pages::Feed::new(
+            url.trim_start_matches('/'),
+            &format!("Papers by {name}"),
+            &[],
+        )),
         context! {
             name => &name,
             url => &url,

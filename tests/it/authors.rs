@@ -45,7 +45,7 @@ async fn members_follow_an_author_and_their_new_papers_come_first_with_the_reaso
     // A feed of their papers, linked from the page.
     let feed = format!("/feeds{url}.atom");
     assert!(author_page.body.contains(&format!(r#"href="{feed}""#)), "{feed}: {}", author_page.body);
-    assert!(author_page.body.contains(&format!(r#"<link rel="alternate" type="application/atom+xml""#)));
+    assert!(author_page.body.contains(r#"<link rel="alternate" type="application/atom+xml""#));
     let atom = guest.get(&feed).await;
     assert_eq!(atom.status, 200);
     assert!(atom.body.contains(&format!("Papers by {}", author.replace('&', "&amp;"))) && atom.body.contains(id));
@@ -78,9 +78,11 @@ async fn members_follow_an_author_and_their_new_papers_come_first_with_the_reaso
     let listed = rec["items"].as_array().unwrap();
     assert!(listed.iter().any(|p| p["id"] == id), "{rec}");
     assert!(listed.iter().all(|p| p["reason"]["how"] == "follows" && p["reason"]["author"].is_string()), "{rec}");
-    assert!(listed.iter().all(|p| p["authors"].as_array().unwrap().iter().any(|a| {
-        paperboy::papers::authors::key(a.as_str().unwrap()) == paperboy::papers::authors::key(&author)
-    })));
+    assert!(listed.iter().all(|p| p["authors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| { paperboy::papers::authors::key(a.as_str().unwrap()) == paperboy::papers::authors::key(&author) })));
     let days: Vec<&str> = listed.iter().filter_map(|p| p["announcedOn"].as_str()).collect();
     assert!(days.windows(2).all(|w| w[0] >= w[1]), "newest first: {days:?}");
 

@@ -274,9 +274,8 @@ async fn two_nodes_split_an_embedding_backlog_and_a_survivor_finishes_a_killed_n
             .unwrap();
         (Process(child), format!("http://127.0.0.1:{port}"))
     };
-    let stored = || async {
-        store.read(|db| paperboy::store::embeddings::count(db, "all-MiniLM-L6-v2")).await.unwrap() as u64
-    };
+    let stored =
+        || async { store.read(|db| paperboy::store::embeddings::count(db, "all-MiniLM-L6-v2")).await.unwrap() as u64 };
     let computed = |r: &serde_json::Value| r["embedding"]["computed_here"].as_u64().unwrap_or(0);
     let (a, base_a) = node("a");
     let (b, base_b) = node("b");

@@ -755,3 +755,26 @@ async fn a_backlog_is_embedded_newest_day_first_and_changes_meanwhile_come_first
     // Caught up: new changes are followed in order again.
     assert_eq!(index.sync_vectors(&t.store, 16).await.unwrap(), 0);
 }
+
+/// A keyword index made with another schema (an earlier version's, say) is made again from the store.
+#[tokio::test]
+async fn a_keyword_index_of_another_schema_is_rebuilt() {
+    let t = sample_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let kw = dir.path().join("keyword");
+    std::fs::create_dir_all(&kw).unwrap();
+    let mut b = tantivy::schema::Schema::builder();
+    b.add_text_field("au", tantivy::schema::TEXT);
+    tantivy::Index::create_in_dir(&kw, b.build()).unwrap();
+    let index = SearchIndex::open(dir.path(), settings()).unwrap();
+    while index.sync_keyword(&t.store, 500).await.unwrap() > 0 {}
+    let all = t.store.papers_after_id("", 1_000).await.unwrap();
+    assert_eq!(index.status().unwrap().keyword_docs, all.len() as u64);
+    // Its author field folds accents: "Garcia" finds "García" and the other way round.
+    let author = all.iter().flat_map(|p| p.authors.iter()).find(|a| !a.is_ascii()).cloned();
+    if let Some(author) = author {
+        let folded = paperboy::papers::authors::key(&author);
+        let found = index.keyword().by_author_words(&folded, 50).unwrap();
+        assert!(!found.is_empty(), "{author} as {folded}");
+    }
+}

@@ -188,7 +188,9 @@ async fn a_paper_page_has_everything_and_serves_its_own_katex() {
     };
     assert_eq!(status, 200);
     assert!(html.contains("Bounds on $\\ell_p$ &amp; &lt;b&gt;tags&lt;/b&gt;"));
-    assert!(html.contains("Ann Author, Bob Writer"));
+    // Each author links to their page.
+    assert!(html
+        .contains(r#"<a href="/authors/Ann%20Author">Ann Author</a>, <a href="/authors/Bob%20Writer">Bob Writer</a>"#));
     assert!(html.contains("We show $x&lt;y$ for all $x$."));
     assert!(html.contains(r#"href="https://arxiv.org/pdf/hep-th/9901001v2""#));
     assert!(html.contains(r#"href="https://doi.org/10.1103/PhysRevD.60.000001""#));

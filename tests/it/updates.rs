@@ -75,9 +75,14 @@ async fn a_new_version_of_a_kept_paper_is_announced_until_seen() {
         paused_at: None,
     };
     let frequency = paperboy::digest::Frequency::Weekly;
-    let mail = compose::compose_with_updates(&links, &subscriber, frequency, week("2025-W34"), &chosen, &in_week).unwrap();
+    let mail =
+        compose::compose_with_updates(&links, &subscriber, frequency, week("2025-W34"), &chosen, &in_week).unwrap();
     assert!(mail.text.contains("New versions of papers you keep:"), "{}", mail.text);
-    assert!(mail.text.contains(&format!("v{v} → v{} (2025-08-20) — v2: 14 pages, new experiments", v + 1)), "{}", mail.text);
+    assert!(
+        mail.text.contains(&format!("v{v} → v{} (2025-08-20) — v2: 14 pages, new experiments", v + 1)),
+        "{}",
+        mail.text
+    );
     assert!(mail.html.unwrap().contains("New versions of papers you keep</h2>"));
     // A guest has no updates page; marking seen needs the form's token.
     assert_eq!(Visitor::new(&s.base).get("/updates").await.location(), "/login?next=%2Fupdates");

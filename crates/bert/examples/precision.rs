@@ -71,5 +71,10 @@ fn main() {
     let (qf, qi) = (median(&mut qf), median(&mut qi));
     println!("a 7-token query: f32 p50 {:.2} ms, int8 p50 {:.2} ms (200 each, alternating)", qf * 1e3, qi * 1e3);
     let (f, i) = (median(&mut tf), median(&mut ti));
-    println!("16 texts: f32 {:.1} ms, int8 {:.1} ms (median of {rounds}); int8 is {:.2}× as fast", f * 1e3, i * 1e3, f / i);
+    println!(
+        "16 texts: f32 {:.1} ms, int8 {:.1} ms (median of {rounds}); int8 is {:.2}× as fast",
+        f * 1e3,
+        i * 1e3,
+        f / i
+    );
 }

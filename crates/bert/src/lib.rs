@@ -11,7 +11,6 @@
 
 use safetensors::{Dtype, SafeTensors};
 
-
 /// How the dense layers multiply: in f32, or in 8-bit integers (weights quantized per output
 /// row at load, activations per token; see [`quant`]). Attention, layer norm and GELU stay f32.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

@@ -67,11 +67,8 @@ impl Kernel {
         let best = Self::detect();
         [Kernel::Vnni512, Kernel::Avx2, Kernel::Portable]
             .into_iter()
-            .filter(|k| match (best, k) {
-                (_, Kernel::Portable) => true,
-                (Kernel::Vnni512, _) => true,
-                (Kernel::Avx2, Kernel::Avx2) => true,
-                _ => false,
+            .filter(|k| {
+                matches!((best, k), (_, Kernel::Portable) | (Kernel::Vnni512, _) | (Kernel::Avx2, Kernel::Avx2))
             })
             .collect()
     }
@@ -171,7 +168,17 @@ impl Int8Weights {
             }
             offsets[j] = -128 * sum;
         }
-        Self { packed, scales, bias: padded_bias, offsets, inputs, padded, outputs, kernel, fma: kernel != Kernel::Portable && crate::has_fma() }
+        Self {
+            packed,
+            scales,
+            bias: padded_bias,
+            offsets,
+            inputs,
+            padded,
+            outputs,
+            kernel,
+            fma: kernel != Kernel::Portable && crate::has_fma(),
+        }
     }
 
     #[allow(dead_code)]
@@ -182,7 +189,10 @@ impl Int8Weights {
     /// `dst += x · wᵀ + bias` for the rows of `x` (each `inputs` long) and of `dst`.
     pub fn add_to(&self, x: &[f32], dst: &mut [f32]) {
         let rows = x.len() / self.inputs;
-        assert!(x.len() == rows * self.inputs && dst.len() == rows * self.outputs, "dense layer given the wrong shapes");
+        assert!(
+            x.len() == rows * self.inputs && dst.len() == rows * self.outputs,
+            "dense layer given the wrong shapes"
+        );
         let mut q = vec![0i8; CHUNK_ROWS.min(rows) * self.padded];
         let mut token_scales = vec![0f32; CHUNK_ROWS.min(rows)];
         let mut sums = [0i32; TILE_ROWS * 2 * BLOCK];
@@ -233,9 +243,7 @@ impl Int8Weights {
                 // found the CPU features it is compiled for; `xs` holds `nt` tokens and `w`
                 // `nb` blocks (the kernel checks), and `out` addresses `nt` rows of `valid`
                 // outputs inside `rows` (checked above).
-                unsafe {
-                    dispatch!(x86::vnni512, nt, nb, xs, w, self.padded, offsets, scales, bias, token_scales, out)
-                }
+                unsafe { dispatch!(x86::vnni512, nt, nb, xs, w, self.padded, offsets, scales, bias, token_scales, out) }
                 return;
             }
             #[cfg(target_arch = "x86_64")]
@@ -336,7 +344,8 @@ mod x86 {
                 break;
             }
             let mask: __mmask16 = if lanes == BLOCK { !0 } else { (1u16 << lanes) - 1 };
-            let (sv, bv) = (_mm512_loadu_ps(scales.as_ptr().add(b * BLOCK)), _mm512_loadu_ps(bias.as_ptr().add(b * BLOCK)));
+            let (sv, bv) =
+                (_mm512_loadu_ps(scales.as_ptr().add(b * BLOCK)), _mm512_loadu_ps(bias.as_ptr().add(b * BLOCK)));
             for (r, row) in acc.iter().enumerate() {
                 let at = out.at.add(r * out.stride + b * BLOCK);
                 let step = _mm512_mul_ps(sv, _mm512_set1_ps(token_scales[r]));
@@ -419,14 +428,18 @@ mod tests {
                     q.add_to(&x, &mut out);
                     // The same integers; the f32 scaling may round in another order (FMA).
                     for (g, r) in out.iter().zip(&reference) {
-                        assert!((g - r).abs() <= 1e-5 * (1.0 + r.abs()), "{kernel:?}: {rows} × {inputs} → {outputs}: {g} vs {r}");
+                        assert!(
+                            (g - r).abs() <= 1e-5 * (1.0 + r.abs()),
+                            "{kernel:?}: {rows} × {inputs} → {outputs}: {g} vs {r}"
+                        );
                     }
                 }
                 // And the 8-bit product is close to the f32 one.
                 for (t, xr) in x.chunks_exact(inputs).enumerate() {
                     for (j, wr) in w.chunks_exact(inputs).enumerate() {
                         let exact = 1.0 + bias[j] + xr.iter().zip(wr).map(|(a, b)| a * b).sum::<f32>();
-                        let norm = xr.iter().map(|a| a.abs()).sum::<f32>() * wr.iter().fold(0f32, |m, b| m.max(b.abs()));
+                        let norm =
+                            xr.iter().map(|a| a.abs()).sum::<f32>() * wr.iter().fold(0f32, |m, b| m.max(b.abs()));
                         let got = reference[t * outputs + j];
                         assert!((got - exact).abs() <= 0.02 * norm, "{got} vs {exact} (scale {norm})");
                     }
