@@ -59,9 +59,15 @@ pub enum SearchPage {
 pub async fn page(
     State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
-    Query(params): Query<SearchParams>,
+    Query(mut params): Query<SearchParams>,
 ) -> PageResult {
     let semantic = state.search.as_ref().is_some_and(|s| s.vectors().is_some());
+    // A pasted query longer than a search takes is cut at a word, and the page says so.
+    let cut = params.q.as_deref().and_then(shorten);
+    if let Some((short, was)) = &cut {
+        params.q = Some(short.clone());
+        tracing::debug!(chars = was, "a long query was cut");
+    }
     let req = match parse_params(&params, PAGE_SIZE, PAGE_SIZE) {
         Ok(r) => r,
         Err((_, message)) => {
@@ -76,10 +82,33 @@ pub async fn page(
     let Some((results, papers)) = found::search(state.search.as_deref(), &state.store, &req).await? else {
         return Ok(Html(render_search(&viewer, &SearchPage::Off { req, semantic })).into_response());
     };
+    let mut results = results;
+    if let Some((short, was)) = cut {
+        let kept = short.chars().count();
+        results.notices.insert(
+            0,
+            format!(
+                "Your query had {was} characters; its first {kept} were searched (a search takes at most {MAX_QUERY})."
+            ),
+        );
+    }
     let mut rows = RowContext::load(&state, &viewer, &papers).await?;
     rows.snippets =
         results.hits.iter().map(|h| (h.id.clone(), (h.title_html.clone(), h.abstract_html.clone()))).collect();
     Ok(Html(render_search(&viewer, &SearchPage::Results { req, semantic, results, papers, rows })).into_response())
+}
+
+/// `q` cut to at most [`MAX_QUERY`] characters at the last space before the cut (or at the cut, when
+/// there is none), with its length; `None` when it is short enough.
+fn shorten(q: &str) -> Option<(String, usize)> {
+    let was = q.chars().count();
+    if was <= MAX_QUERY {
+        return None;
+    }
+    let head: String = q.chars().take(MAX_QUERY).collect();
+    let at_word =
+        head.rsplit_once(char::is_whitespace).map(|(a, _)| a.trim_end().to_string()).filter(|a| !a.is_empty());
+    Some((at_word.unwrap_or(head), was))
 }
 
 pub fn render_search(viewer: &Viewer, page: &SearchPage) -> String {
@@ -101,7 +130,6 @@ pub fn render_search(viewer: &Viewer, page: &SearchPage) -> String {
     let d = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let form = context! {
         q => req.text,
-        max_query => MAX_QUERY,
         modes,
         cat => req.window.categories.join(","),
         from => d(req.window.from),

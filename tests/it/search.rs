@@ -440,7 +440,22 @@ async fn the_search_page_and_apis_work_with_keyword_search_alone() {
     assert!(page.body.contains(r#"href="/papers/2508.04010""#), "{}", page.body);
     assert!(page.body.contains("<b>HarmonyGuard</b>"));
     assert!(page.body.contains("Semantic search is off"), "the page says hybrid ran as keyword search");
+    assert_eq!(page.body.matches("Semantic search is off").count(), 1, "one notice, not two near-identical ones");
     assert!(page.body.contains(r#"<option value="hybrid" selected>"#));
+    // A pasted query longer than a search takes is cut at a word, and the page says so.
+    let long = format!("HarmonyGuard {}", "safety ".repeat(45));
+    let cut = guest.get(&format!("/search?q={}", long.trim().replace(' ', "+"))).await;
+    assert_eq!(cut.status, 200);
+    assert!(
+        cut.body.contains(&format!(
+            "Your query had {} characters; its first 243 were searched",
+            long.trim().chars().count()
+        )),
+        "{}",
+        cut.body
+    );
+    assert!(cut.body.contains(r#"href="/papers/2508.04010""#), "the cut query still finds it");
+    assert!(!cut.body.contains("maxlength=\"250\""), "the box no longer cuts silently");
     let empty = guest.get("/search").await;
     assert!(empty.status == 200 && empty.body.contains("ti:"), "an empty search explains the syntax");
     let bad = guest.get("/search?q=x&mode=psychic").await;
