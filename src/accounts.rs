@@ -13,7 +13,10 @@ use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AccountError {
-    #[error("a username has 3 to 32 characters: letters, digits, '-' and '_', starting with a letter or digit")]
+    #[error(
+        "a username has 3 to 32 characters: letters (of any one alphabet, accents welcome), digits, '-' and '_', \
+         starting with a letter or digit"
+    )]
     BadUsername,
     #[error("that email address is not valid: {0}")]
     BadEmail(&'static str),
@@ -21,18 +24,42 @@ pub enum AccountError {
     BadPassword,
 }
 
-/// A user name: 3–32 of `[A-Za-z0-9_-]`, starting with a letter or digit. Unique ignoring case.
+/// A user name: 3–32 letters, digits, `-` and `_` (NFC-normalised), starting with a letter or
+/// digit, its letters of one alphabet ("Zoë" and "Łukasz" are names; a Latin name with a Cyrillic
+/// "о" in it is not). Unique by [`username_key`], which also makes look-alikes one name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
 
+/// The alphabets a name's letters may not mix: their look-alike letters are how names are spoofed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Alphabet {
+    Latin,
+    Greek,
+    Cyrillic,
+    Other,
+}
+
+fn alphabet(c: char) -> Alphabet {
+    match c as u32 {
+        0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F | 0x1E00..=0x1EFF => Alphabet::Latin,
+        0x370..=0x3FF | 0x1F00..=0x1FFF => Alphabet::Greek,
+        0x400..=0x52F => Alphabet::Cyrillic,
+        _ => Alphabet::Other,
+    }
+}
+
 impl Username {
     pub fn parse(s: &str) -> Result<Self, AccountError> {
-        let s = s.trim();
-        let ok_len = (3..=32).contains(&s.len());
-        let ok_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        let ok_start = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
-        if ok_len && ok_chars && ok_start {
-            Ok(Self(s.to_string()))
+        use unicode_normalization::UnicodeNormalization;
+        let s: String = s.trim().nfc().collect();
+        let ok_len = (3..=32).contains(&s.chars().count());
+        let ok_chars = s.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        let ok_start = s.chars().next().is_some_and(char::is_alphanumeric);
+        let mut alphabets = s.chars().filter(|c| c.is_alphabetic()).map(alphabet);
+        let first = alphabets.next();
+        let one_alphabet = alphabets.all(|a| Some(a) == first);
+        if ok_len && ok_chars && ok_start && one_alphabet {
+            Ok(Self(s))
         } else {
             Err(AccountError::BadUsername)
         }
@@ -42,8 +69,44 @@ impl Username {
     }
     /// The form names are compared in.
     pub fn key(&self) -> String {
-        self.0.to_ascii_lowercase()
+        username_key(&self.0)
     }
+}
+
+/// The form user names are compared in, so that names that look alike are one name: accents
+/// dropped, lower case, and Greek and Cyrillic letters that look like Latin ones as those ("Zoë",
+/// "zoe" and a Cyrillic "zое" are one name). For an ASCII name it is the name in lower case.
+pub fn username_key(name: &str) -> String {
+    use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+    name.trim()
+        .nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'а' | 'α' => 'a',
+            'в' | 'β' => 'b',
+            'с' | 'ϲ' => 'c',
+            'ԁ' => 'd',
+            'е' | 'ε' => 'e',
+            'һ' => 'h',
+            'і' | 'ι' | 'ӏ' => 'i',
+            'ј' => 'j',
+            'к' | 'κ' => 'k',
+            'м' => 'm',
+            'н' | 'η' => 'n',
+            'о' | 'ο' => 'o',
+            'р' | 'ρ' => 'p',
+            'ԛ' => 'q',
+            'ѕ' => 's',
+            'т' | 'τ' => 't',
+            'υ' => 'u',
+            'ν' => 'v',
+            'ԝ' | 'ω' => 'w',
+            'х' | 'χ' => 'x',
+            'у' | 'γ' => 'y',
+            c => c,
+        })
+        .collect()
 }
 
 /// An email address that is safe to put in a mail header: no whitespace or control
@@ -254,10 +317,19 @@ mod tests {
     #[test]
     fn usernames() {
         assert!(Username::parse("ada_l-1").is_ok());
-        for bad in ["ab", "-ada", "ada lovelace", "<script>", "a".repeat(33).as_str(), "ädä"] {
+        for bad in ["ab", "-ada", "ada lovelace", "<script>", "a".repeat(33).as_str(), "Zоë", "ad\u{200b}a"] {
             assert_eq!(Username::parse(bad), Err(AccountError::BadUsername), "{bad}");
         }
         assert_eq!(Username::parse("Ada").unwrap().key(), "ada");
+        // Letters of any one alphabet, normalised; look-alikes share a key.
+        for good in ["Zoë", "ädä", "Łukasz", "Ελένη", "Жанна", "小明明", "Zoe\u{308}"] {
+            assert!(Username::parse(good).is_ok(), "{good}");
+        }
+        assert_eq!(Username::parse("Zoe\u{308}").unwrap().as_str(), "Zoë", "NFC");
+        assert_eq!(Username::parse("Zoë").unwrap().key(), "zoe");
+        assert_eq!(username_key("Zoë"), username_key("ZOE"));
+        assert_eq!(username_key("аdа"), "ada", "Cyrillic а");
+        assert_eq!(username_key("Ορα"), username_key("opa"));
     }
 
     #[test]

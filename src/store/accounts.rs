@@ -35,7 +35,7 @@ pub fn create_user(
          ON CONFLICT (username_key) DO NOTHING RETURNING id",
         &[
             username.into(),
-            username.to_ascii_lowercase().into(),
+            crate::accounts::username_key(username).into(),
             email.map(str::to_string).into(),
             password_hash.into(),
             now.into(),
@@ -46,7 +46,7 @@ pub fn create_user(
 
 pub fn user_by_name(db: &mut dyn Db, username: &str) -> Result<Option<User>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username_key = $1");
-    Ok(db.query_one(&sql, &[username.to_ascii_lowercase().into()])?.map(|r| user_from(&r)))
+    Ok(db.query_one(&sql, &[crate::accounts::username_key(username).into()])?.map(|r| user_from(&r)))
 }
 
 pub fn user_by_id(db: &mut dyn Db, id: i64) -> Result<Option<User>> {
@@ -57,7 +57,7 @@ pub fn user_by_id(db: &mut dyn Db, id: i64) -> Result<Option<User>> {
 /// The user and their password hash, for logging in.
 pub fn credentials(db: &mut dyn Db, username: &str) -> Result<Option<(User, String)>> {
     let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username_key = $1");
-    Ok(db.query_one(&sql, &[username.to_ascii_lowercase().into()])?.map(|r| (user_from(&r), r.text(8))))
+    Ok(db.query_one(&sql, &[crate::accounts::username_key(username).into()])?.map(|r| (user_from(&r), r.text(8))))
 }
 
 pub fn set_password(db: &mut dyn Db, user_id: i64, hash: &str) -> Result<()> {
@@ -87,7 +87,7 @@ pub fn update_profile(
 pub fn set_role(db: &mut dyn Db, username: &str, role: Role) -> Result<bool> {
     let n = db.execute(
         "UPDATE users SET role = $1 WHERE username_key = $2",
-        &[role.as_str().into(), username.to_ascii_lowercase().into()],
+        &[role.as_str().into(), crate::accounts::username_key(username).into()],
     )?;
     Ok(n > 0)
 }

@@ -610,3 +610,30 @@ async fn a_comment_refused_by_the_limit_keeps_what_was_typed() {
     );
     assert!(r.body.contains("Try again in"), "{}", r.body);
 }
+
+/// Usernames in any one alphabet: "Zoë" signs up and has her page; "zoe" and a look-alike with a
+/// Cyrillic "о" are the same name (taken), and a name mixing alphabets is refused saying what is allowed.
+#[tokio::test]
+async fn unicode_usernames_are_names_and_look_alikes_are_one_name() {
+    let s = spawn_app(|_| {}).await;
+    let zoe = Visitor::new(&s.base);
+    let done = zoe.signup("Zoë", "correct horse").await;
+    assert_eq!(done.status.as_u16(), 303, "{}", done.body);
+    let page = Visitor::new(&s.base).get("/u/Zo%C3%AB").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Zoë"));
+    // The same name written without the accent, or in capitals, is taken.
+    for twin in ["zoe", "ZOË"] {
+        let again = Visitor::new(&s.base).signup(twin, "correct horse").await;
+        assert!(again.body.contains("That username is taken."), "{twin}: {}", again.body);
+    }
+    // A whole-Cyrillic look-alike of a Latin name is that name; mixing alphabets is refused.
+    Visitor::new(&s.base).signup("opa", "correct horse").await;
+    let spoof = Visitor::new(&s.base).signup("ора", "correct horse").await;
+    assert!(spoof.body.contains("That username is taken."), "{}", spoof.body);
+    let mixed = Visitor::new(&s.base).signup("Zоe", "correct horse").await;
+    assert!(mixed.body.contains("letters (of any one alphabet, accents welcome)"), "{}", mixed.body);
+    // She logs in with her name as typed, or without the accent.
+    let back = Visitor::new(&s.base);
+    assert_eq!(back.login("zoe", "correct horse").await.status.as_u16(), 303);
+}
