@@ -174,8 +174,9 @@ pub struct Taste {
 }
 
 impl Taste {
+    /// Nothing liked, dismissed or followed: nothing to order by.
     pub fn is_empty(&self) -> bool {
-        self.liked.is_empty()
+        self.liked.is_empty() && self.scores.is_empty()
     }
 
     pub fn liked(&self, id: &str) -> bool {

@@ -499,6 +499,23 @@ async fn for_me_digests_favour_what_the_account_liked() {
         Some(&taste),
     );
     assert_eq!(for_me[0].paper.id, other.paper.id, "a followed author's paper first");
+
+    // A member who follows an author and likes nothing gets that author's papers first too.
+    let bob = Visitor::new(&s.base);
+    bob.signup("bob", "correct horse").await;
+    let bob_id = s.store.read(|db| Ok(paperboy::store::accounts::user_by_name(db, "bob")?.unwrap().id)).await.unwrap();
+    // The day's least trending paper with authors, so that only following can bring it first.
+    let last = candidates.iter().rev().find(|c| !c.paper.authors.is_empty()).unwrap();
+    let author = last.paper.authors[0].clone();
+    let key = paperboy::papers::authors::key(&author);
+    s.store
+        .transaction(move |db| paperboy::store::follows::set_following(db, bob_id, &key, &author, true, 1))
+        .await
+        .unwrap();
+    let taste = paperboy::recommend::Recommending::default().taste(&s.store, bob_id).await.unwrap();
+    let prefs = Preferences { mode: paperboy::digest::Mode::ForMe, max_papers: 5, ..Default::default() };
+    assert_ne!(compose::select(&candidates, &prefs, None)[0].paper.id, last.paper.id);
+    assert_eq!(compose::select(&candidates, &prefs, Some(&taste))[0].paper.id, last.paper.id);
 }
 
 #[tokio::test]
