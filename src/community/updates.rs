@@ -2,14 +2,13 @@
 //! member who upvoted or collected it is told (the header's count, `/updates`, the API) until they
 //! mark it seen.
 
-use super::Error;
 use crate::papers::Paper;
-use crate::store::{updates, Store};
+use crate::store::{updates, Store, StoreError};
 use std::collections::HashMap;
 
 /// The papers `user_id` keeps that have a version they have not seen, with the version they saw,
 /// most recently updated first (at most `limit`).
-pub async fn of(store: &Store, user_id: i64, limit: i64) -> Result<Vec<(Paper, i64)>, Error> {
+pub async fn of(store: &Store, user_id: i64, limit: i64) -> Result<Vec<(Paper, i64)>, StoreError> {
     let seen = store.read(move |db| updates::updated(db, user_id, limit)).await?;
     let mut by_id: HashMap<String, Paper> = store
         .papers_by_ids(seen.iter().map(|(id, _)| id.clone()).collect())
@@ -21,6 +20,6 @@ pub async fn of(store: &Store, user_id: i64, limit: i64) -> Result<Vec<(Paper, i
 }
 
 /// Marks every kept paper's current version as seen by `user_id`; returns how many there were.
-pub async fn mark_seen(store: &Store, user_id: i64) -> Result<u64, Error> {
-    Ok(store.transaction(move |db| updates::mark_seen(db, user_id)).await?)
+pub async fn mark_seen(store: &Store, user_id: i64) -> Result<u64, StoreError> {
+    store.transaction(move |db| updates::mark_seen(db, user_id)).await
 }

@@ -138,11 +138,7 @@ pub async fn updates_in(
     period: Period,
 ) -> Result<Vec<UpdateView>, StoreError> {
     let (start, end) = period.range();
-    let found = match crate::community::updates::of(store, user_id, 200).await {
-        Ok(found) => found,
-        Err(crate::community::Error::Store(e)) => return Err(e),
-        Err(_) => Vec::new(),
-    };
+    let found = crate::community::updates::of(store, user_id, 200).await?;
     Ok(found
         .into_iter()
         .filter(|(p, _)| p.updated_on.is_some_and(|d| d >= start && d < end))

@@ -298,13 +298,7 @@ async fn extra_papers(
     }
     if let (Some(user), true) = (&ctx.user, ctx.updates) {
         let found = crate::community::updates::of(&state.store, user.id, 50).await;
-        let found = found.map_err(|e| match e {
-            crate::community::Error::Store(e) => super::listings::internal(rid, e),
-            other => {
-                tracing::error!(request_id = %rid.0, error = %other, "an updates feed failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "the feed failed").into_response()
-            }
-        })?;
+        let found = found.map_err(|e| super::listings::internal(rid, e))?;
         let papers = found.into_iter().map(|(p, _)| p).collect();
         return Ok(Some((format!("New versions of papers {} keeps", user.username), "/updates".into(), papers)));
     }
