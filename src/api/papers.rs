@@ -28,8 +28,11 @@ pub struct ApiPaper {
     #[serde(rename = "abstract")]
     pub abstract_text: String,
     pub authors: Vec<String>,
-    /// Primary category first.
+    /// Primary category first (unless `categoriesListed`).
     pub categories: Vec<String>,
+    /// True when `categories` are only those of the arXiv feeds the paper was announced in
+    /// (the source did not say which are the paper's own): no primary category is known.
+    pub categories_listed: bool,
     /// The announcement day, `YYYY-MM-DD`.
     pub announced_on: Option<String>,
     pub submitted_on: Option<String>,
@@ -74,6 +77,7 @@ fn api_paper(state: &AppState, p: &Paper, a: Option<&PaperActivity>) -> ApiPaper
         abstract_text: p.abstract_text.clone(),
         authors: p.authors.clone(),
         categories: p.categories.iter().map(|c| c.code().to_string()).collect(),
+        categories_listed: p.categories_listed,
         announced_on: day(p.announced_on),
         submitted_on: day(p.submitted_on),
         updated_on: day(p.updated_on),

@@ -189,6 +189,7 @@ fn entry_to_draft(entry: &Element) -> PaperDraft {
         }
     }
     PaperDraft {
+        categories_listed: false,
         id: Some(id_url.clone()),
         version: parsed.as_ref().and_then(|p| p.version()),
         title: entry.text_of("title"),

@@ -228,6 +228,7 @@ fn raw_to_draft(m: &Element) -> PaperDraft {
     let first = versions.first().and_then(|v| v.1);
     let last = versions.last().and_then(|v| v.1);
     PaperDraft {
+        categories_listed: false,
         id: m.text_of("id"),
         version: versions.last().map(|v| v.0),
         title: m.text_of("title"),
@@ -261,6 +262,7 @@ fn arxiv_to_draft(m: &Element) -> PaperDraft {
         })
         .unwrap_or_default();
     PaperDraft {
+        categories_listed: false,
         id: m.text_of("id"),
         // The `arXiv` format carries no version numbers; such records count as v1 and never
         // replace a newer version learnt elsewhere.

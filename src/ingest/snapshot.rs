@@ -88,6 +88,7 @@ pub fn line_to_draft(line: &str) -> Result<PaperDraft, String> {
         let first = l.announcements.first();
         let categories = l.feeds.iter().flat_map(|f| f.split('+')).collect::<Vec<_>>().join(" ");
         return Ok(PaperDraft {
+            categories_listed: true,
             id: Some(arxiv_id),
             version: l.latest_version,
             title: l.title,
@@ -120,6 +121,7 @@ pub fn line_to_draft(line: &str) -> Result<PaperDraft, String> {
     let stamped = first_time.is_some_and(|t| t.hour() == 0 && t.minute() == 0 && t.second() == 0);
     let announced_on = first_time.map(|t| if stamped { t.date_naive() } else { announcement_day_for_submission(t) });
     Ok(PaperDraft {
+        categories_listed: false,
         id: l.id,
         version: versions.iter().map(|v| v.0).max(),
         title: l.title,
@@ -263,7 +265,8 @@ fn read_batches(mut reader: Box<dyn BufRead + Send>, skip: u64, source: Source, 
                     Err(e) => batch.push((position, Err(format!("not UTF-8: {e}")))),
                 }
                 if batch.len() >= BATCH {
-                    let drafts = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    let mut drafts = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    mark_feed_lists(&mut drafts);
                     let parsed = validate(drafts, source);
                     if tx.blocking_send(Msg::Batch { parsed, lines: lines_in_batch }).is_err() {
                         return;
@@ -274,6 +277,7 @@ fn read_batches(mut reader: Box<dyn BufRead + Send>, skip: u64, source: Source, 
             Err(e) => {
                 // A truncated gzip or an unreadable line: store what was read, then report.
                 // A partial last line is never stored: read_line fails before returning it.
+                mark_feed_lists(&mut batch);
                 let parsed = validate(std::mem::take(&mut batch), source);
                 let _ = tx.blocking_send(Msg::Batch { parsed, lines: lines_in_batch });
                 let _ = tx.blocking_send(Msg::Failed(e.to_string()));
@@ -282,7 +286,37 @@ fn read_batches(mut reader: Box<dyn BufRead + Send>, skip: u64, source: Source, 
         }
     }
     if !batch.is_empty() || lines_in_batch > 0 {
+        mark_feed_lists(&mut batch);
         let _ = tx.blocking_send(Msg::Batch { parsed: validate(batch, source), lines: lines_in_batch });
+    }
+}
+
+/// Marks the categories of a batch that are a feed's list rather than each paper's own: a
+/// list of four or more categories shared by at least one paper in twenty, and by ten at least
+/// (no paper's own list
+/// is that common; a file made from daily feeds gives every paper its feed's list), and any list
+/// that holds such a list (a paper announced in several feeds). Migration 0013 applies the same
+/// rule to papers stored before.
+fn mark_feed_lists(batch: &mut [(String, Result<PaperDraft, String>)]) {
+    use std::collections::{BTreeSet, HashMap};
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for d in batch.iter().filter_map(|(_, d)| d.as_ref().ok()) {
+        *counts.entry(d.categories.as_str()).or_default() += 1;
+    }
+    let set = |list: &str| list.split_whitespace().map(str::to_string).collect::<BTreeSet<_>>();
+    let feeds: Vec<BTreeSet<String>> = counts
+        .iter()
+        .filter(|&(list, &n)| list.split_whitespace().count() >= 4 && n >= 10 && n * 20 >= batch.len())
+        .map(|(list, _)| set(list))
+        .collect();
+    if feeds.is_empty() {
+        return;
+    }
+    for d in batch.iter_mut().filter_map(|(_, d)| d.as_mut().ok()) {
+        let own = set(&d.categories);
+        if feeds.iter().any(|f| f.is_subset(&own)) {
+            d.categories_listed = true;
+        }
     }
 }
 
@@ -310,5 +344,31 @@ mod tests {
         let no_title = r#"{"id":"2501.00001","abstract":"x"}"#;
         let e = line_to_draft(no_title).unwrap().validate(Source::Snapshot).unwrap_err();
         assert_eq!(e.to_string(), "paper 2501.00001: missing title");
+    }
+
+    #[test]
+    fn a_feeds_list_is_told_from_a_papers_own() {
+        let line = |id: usize, cats: &str| {
+            let l = format!(r#"{{"id":"2501.{:05}","title":"t","abstract":"a","categories":"{cats}"}}"#, id + 1);
+            (format!("line {id}"), line_to_draft(&l))
+        };
+        let feed = "cs.CL cs.CV cs.MM cs.LG cs.SI";
+        let mut batch: Vec<_> = (0..30).map(|i| line(i, feed)).collect();
+        batch.push(line(30, "cs.CL cs.CV cs.MM cs.LG cs.SI cs.SD eess.AS")); // two feeds
+        batch.push(line(31, "cs.SD eess.AS")); // a paper's own
+        batch.push(line(32, "math.AP cs.LG cs.NA math.NA")); // four codes, but its own
+        mark_feed_lists(&mut batch);
+        let listed: Vec<bool> = batch.iter().map(|(_, d)| d.as_ref().unwrap().categories_listed).collect();
+        assert!(listed[..31].iter().all(|&l| l), "the feed's list and a list holding it");
+        assert_eq!(&listed[31..], [false, false]);
+        let p = batch.swap_remove(0).1.unwrap().validate(Source::Snapshot).unwrap();
+        assert!(p.categories_listed && crate::papers::citation::bibtex(&p).find("primaryClass").is_none());
+        // A few papers alike are not a feed.
+        let mut few: Vec<_> = (0..5).map(|i| line(i, feed)).collect();
+        mark_feed_lists(&mut few);
+        assert!(few.iter().all(|(_, d)| !d.as_ref().unwrap().categories_listed));
+        // The announcement corpus names its feeds.
+        let rss = r#"{"arxiv_id":"2501.00001","title":"t","abstract":"a","feeds":["cs.LG"],"announcements":[]}"#;
+        assert!(line_to_draft(rss).unwrap().categories_listed);
     }
 }

@@ -59,7 +59,8 @@ pub fn bibtex(p: &Paper) -> String {
     fields.push(("year", year(p).to_string()));
     fields.push(("eprint", p.id.as_str().to_string()));
     fields.push(("archivePrefix", "arXiv".into()));
-    if let Some(c) = p.categories.first() {
+    // The categories of the feeds a paper was listed in say nothing of its primary class.
+    if let Some(c) = p.categories.first().filter(|_| !p.categories_listed) {
         fields.push(("primaryClass", c.code().into()));
     }
     if let Some(j) = &p.journal_ref {
@@ -96,7 +97,7 @@ pub fn ris(p: &Paper) -> String {
         None => lines.push(("DA", format!("{}/{:02}", year(p), p.id.year_month().1))),
     }
     lines.push(("AB", one_line(&p.abstract_text)));
-    for c in &p.categories {
+    for c in p.categories.iter().filter(|_| !p.categories_listed) {
         lines.push(("KW", c.code().to_string()));
     }
     if let Some(j) = &p.journal_ref {
@@ -132,8 +133,10 @@ pub fn csl_json(p: &Paper) -> serde_json::Value {
         "URL": p.id.abs_url(),
         "number": format!("arXiv:{}", p.id.as_str()),
         "publisher": "arXiv",
-        "keyword": p.categories.iter().map(|c| c.code()).collect::<Vec<_>>().join(", "),
     });
+    if !p.categories_listed {
+        item["keyword"] = p.categories.iter().map(|c| c.code()).collect::<Vec<_>>().join(", ").into();
+    }
     if let Some(d) = p.submitted_on {
         use chrono::Datelike;
         item["issued"] = serde_json::json!({"date-parts": [[d.year(), d.month(), d.day()]]});

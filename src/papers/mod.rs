@@ -61,6 +61,10 @@ pub struct Paper {
     pub authors: Vec<String>,
     /// Primary category first.
     pub categories: Vec<Category>,
+    /// True when `categories` are only those of the feeds the paper was listed in (a source
+    /// that knows categories per feed, not per paper): shown as "listed in", never as the
+    /// paper's own, and no primary category is claimed from them.
+    pub categories_listed: bool,
     pub comments: Option<String>,
     pub journal_ref: Option<String>,
     pub doi: Option<String>,
@@ -87,6 +91,8 @@ pub struct PaperDraft {
     pub abstract_text: Option<String>,
     pub authors: Vec<String>,
     pub categories: String,
+    /// The categories are those of the feeds the paper was listed in (see [`Paper`]).
+    pub categories_listed: bool,
     pub comments: Option<String>,
     pub journal_ref: Option<String>,
     pub doi: Option<String>,
@@ -152,6 +158,7 @@ impl PaperDraft {
             title,
             abstract_text,
             authors,
+            categories_listed: self.categories_listed && !categories.is_empty(),
             categories,
             comments: clean(self.comments),
             journal_ref: clean(self.journal_ref),
@@ -211,8 +218,11 @@ impl Paper {
         if m.authors.is_empty() {
             m.authors.clone_from(&other.authors);
         }
-        if m.categories.is_empty() {
+        // A paper's own categories win over the lists of the feeds it was announced in.
+        let other_better = m.categories.is_empty() || (m.categories_listed && !other.categories_listed);
+        if other_better && !other.categories.is_empty() {
             m.categories.clone_from(&other.categories);
+            m.categories_listed = other.categories_listed;
         }
         m.submitted_on = min_opt(m.submitted_on, other.submitted_on);
         m.updated_on = m.updated_on.max(other.updated_on);
@@ -332,6 +342,19 @@ mod tests {
         assert_eq!((m.title.as_str(), m.source, m.doi.as_deref()), ("arXiv title", Source::Rss, Some("10.1/hf")));
         let m = hf.merged_with(&arxiv);
         assert_eq!((m.title.as_str(), m.source), ("arXiv title", Source::HuggingFace));
+    }
+
+    #[test]
+    fn a_papers_own_categories_replace_its_feeds_lists_whichever_comes_first() {
+        let mut feeds = draft("2508.03699", 2, "T");
+        (feeds.categories, feeds.categories_listed) = ("cs.CL cs.CV cs.MM cs.LG cs.SI".into(), true);
+        let listed = feeds.validate(Source::Rss).unwrap();
+        let mut own = draft("2508.03699", 1, "T");
+        own.categories = "math.AP cs.NA".into();
+        let own = own.validate(Source::ArxivApi).unwrap();
+        for m in [listed.merged_with(&own), own.merged_with(&listed)] {
+            assert_eq!((m.categories[0].code(), m.categories_listed, m.version), ("math.AP", false, 2));
+        }
     }
 
     proptest! {

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0010_embedding_claims", include_str!("../../migrations/postgres/0010_embedding_claims.sql")),
     ("0011_author_follows", include_str!("../../migrations/postgres/0011_author_follows.sql")),
     ("0012_kept_versions", include_str!("../../migrations/postgres/0012_kept_versions.sql")),
+    ("0013_categories_listed", include_str!("../../migrations/postgres/0013_categories_listed.sql")),
 ];
 
 /// Any fixed key: serialises migrations between nodes starting at once.
@@ -456,7 +457,8 @@ impl PgStore {
 }
 
 const COLUMNS: &str = "p.id, p.version, p.title, p.abstract, p.authors, p.categories, p.comments, p.journal_ref, \
-     p.doi, p.license, p.submitted_on, p.updated_on, p.announced_on, p.announce_type, p.source, p.announced_exact";
+     p.doi, p.license, p.submitted_on, p.updated_on, p.announced_on, p.announce_type, p.source, p.announced_exact, \
+     p.categories_listed";
 
 /// `$1`/`$2` are the period's day range, `$3` the categories (ignored when empty).
 fn filter(categories: &[String]) -> &'static str {
@@ -493,6 +495,7 @@ fn paper_from_row(row: &PgRow) -> Result<Paper> {
         announce_type: row.try_get::<Option<String>, _>(13)?.as_deref().and_then(AnnounceType::parse),
         source: Source::parse(&source).unwrap_or(Source::Snapshot),
         announced_exact: row.try_get(15)?,
+        categories_listed: row.try_get(16)?,
     })
 }
 
@@ -515,6 +518,7 @@ struct Columns {
     announce_type: Vec<Option<String>>,
     source: Vec<String>,
     announced_exact: Vec<bool>,
+    categories_listed: Vec<bool>,
 }
 
 impl Columns {
@@ -535,6 +539,7 @@ impl Columns {
         self.announce_type.push(p.announce_type.map(|t| t.as_str().to_string()));
         self.source.push(p.source.as_str().to_string());
         self.announced_exact.push(p.announced_exact);
+        self.categories_listed.push(p.categories_listed);
     }
 }
 
@@ -559,15 +564,16 @@ async fn write_papers(tx: &mut Transaction<'_, Postgres>, writes: &[Write]) -> R
     }
     sqlx::query(
         "INSERT INTO papers (id, version, title, abstract, authors, categories, comments, journal_ref, doi, license,
-                             submitted_on, updated_on, announced_on, announce_type, source, change_seq, announced_exact)
+                             submitted_on, updated_on, announced_on, announce_type, source, change_seq, announced_exact,
+                             categories_listed)
          SELECT u.id, u.version, u.title, u.abstract, u.authors, u.categories, u.comments, u.journal_ref, u.doi,
                 u.license, u.submitted_on, u.updated_on, u.announced_on, u.announce_type, u.source,
-                nextval('paper_changes'), u.announced_exact
+                nextval('paper_changes'), u.announced_exact, u.categories_listed
          FROM UNNEST($1::text[], $2::int[], $3::text[], $4::text[], $5::text[],
               $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::date[], $12::date[], $13::date[],
-              $14::text[], $15::text[], $16::bool[]) WITH ORDINALITY AS u(id, version, title, abstract, authors,
-              categories, comments, journal_ref, doi, license, submitted_on, updated_on, announced_on, announce_type,
-              source, announced_exact, n)
+              $14::text[], $15::text[], $16::bool[], $17::bool[]) WITH ORDINALITY AS u(id, version, title, abstract,
+              authors, categories, comments, journal_ref, doi, license, submitted_on, updated_on, announced_on,
+              announce_type, source, announced_exact, categories_listed, n)
          ORDER BY u.n
          ON CONFLICT (id) DO UPDATE SET
             version = excluded.version, title = excluded.title, abstract = excluded.abstract,
@@ -575,7 +581,8 @@ async fn write_papers(tx: &mut Transaction<'_, Postgres>, writes: &[Write]) -> R
             journal_ref = excluded.journal_ref, doi = excluded.doi, license = excluded.license,
             submitted_on = excluded.submitted_on, updated_on = excluded.updated_on,
             announced_on = excluded.announced_on, announce_type = excluded.announce_type,
-            source = excluded.source, change_seq = excluded.change_seq, announced_exact = excluded.announced_exact",
+            source = excluded.source, change_seq = excluded.change_seq, announced_exact = excluded.announced_exact,
+            categories_listed = excluded.categories_listed",
     )
     .bind(&c.id)
     .bind(&c.version)
@@ -593,6 +600,7 @@ async fn write_papers(tx: &mut Transaction<'_, Postgres>, writes: &[Write]) -> R
     .bind(&c.announce_type)
     .bind(&c.source)
     .bind(&c.announced_exact)
+    .bind(&c.categories_listed)
     .execute(&mut **tx)
     .await?;
     sqlx::query("DELETE FROM paper_categories WHERE paper_id = ANY($1)").bind(&replaced).execute(&mut **tx).await?;

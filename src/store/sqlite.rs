@@ -23,6 +23,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0010_embedding_claims", include_str!("../../migrations/sqlite/0010_embedding_claims.sql")),
     ("0011_author_follows", include_str!("../../migrations/sqlite/0011_author_follows.sql")),
     ("0012_kept_versions", include_str!("../../migrations/sqlite/0012_kept_versions.sql")),
+    ("0013_categories_listed", include_str!("../../migrations/sqlite/0013_categories_listed.sql")),
 ];
 
 const MAX_IDLE_READERS: usize = 8;
@@ -125,7 +126,7 @@ macro_rules! paper_columns {
     () => {
         "p.id, p.version, p.title, p.abstract, p.authors, p.categories, p.comments, p.journal_ref, \
          p.doi, p.license, p.submitted_on, p.updated_on, p.announced_on, p.announce_type, p.source, \
-         p.announced_exact"
+         p.announced_exact, p.categories_listed"
     };
 }
 const PAPER_COLUMNS: &str = paper_columns!();
@@ -170,6 +171,7 @@ fn paper_from_row(row: &Row<'_>) -> rusqlite::Result<std::result::Result<Paper, 
         announce_type: row.get::<_, Option<String>>(13)?.as_deref().and_then(AnnounceType::parse),
         source: Source::parse(&source).unwrap_or(Source::Snapshot),
         announced_exact: row.get(15)?,
+        categories_listed: row.get(16)?,
     }))
 }
 
@@ -209,15 +211,16 @@ pub fn upsert_papers(tx: &Transaction<'_>, papers: Vec<Paper>, resume: Option<&R
     let mut upsert = tx.prepare_cached(
         "INSERT INTO papers (id, version, title, abstract, authors, categories, comments, journal_ref, doi, license,
                              submitted_on, updated_on, announced_on, announce_type, source, change_seq,
-                             announced_exact)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                             announced_exact, categories_listed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
          ON CONFLICT (id) DO UPDATE SET
             version = excluded.version, title = excluded.title, abstract = excluded.abstract,
             authors = excluded.authors, categories = excluded.categories, comments = excluded.comments,
             journal_ref = excluded.journal_ref, doi = excluded.doi, license = excluded.license,
             submitted_on = excluded.submitted_on, updated_on = excluded.updated_on,
             announced_on = excluded.announced_on, announce_type = excluded.announce_type,
-            source = excluded.source, change_seq = excluded.change_seq, announced_exact = excluded.announced_exact",
+            source = excluded.source, change_seq = excluded.change_seq, announced_exact = excluded.announced_exact,
+            categories_listed = excluded.categories_listed",
     )?;
     let mut delete_category =
         tx.prepare_cached("DELETE FROM paper_categories WHERE category = ?1 AND announced_on = ?2 AND paper_id = ?3")?;
@@ -243,6 +246,7 @@ pub fn upsert_papers(tx: &Transaction<'_>, papers: Vec<Paper>, resume: Option<&R
             p.source.as_str(),
             seq,
             p.announced_exact,
+            p.categories_listed,
         ])?;
         if let Some(old) = previous {
             let old_day = date_str(old.announced_on).unwrap_or_default();

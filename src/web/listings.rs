@@ -389,6 +389,8 @@ struct Row {
     more: bool,
     abstract_text: String,
     categories: Vec<Cat>,
+    /// The categories are the feeds' it was listed in, not its own.
+    categories_listed: bool,
     kind: &'static str,
     abs_url: String,
     pdf_url: String,
@@ -445,6 +447,7 @@ fn row(p: &Paper, ctx: &RowContext) -> Row {
         more: p.abstract_text.chars().count() > 280,
         abstract_text: p.abstract_text.clone(),
         categories: p.categories.iter().map(|c| Cat { code: c.code(), name: c.name() }).collect(),
+        categories_listed: p.categories_listed,
         kind: p.announce_type.map(|t| t.as_str()).unwrap_or("listed"),
         abs_url: id.abs_url(),
         pdf_url: id.pdf_url(),

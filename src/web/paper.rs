@@ -221,6 +221,7 @@ pub fn render_paper_page(viewer: &Viewer, page: &PaperPage) -> String {
         abstract_text => p.abstract_text,
         announced_on => p.announced_on.map(|d| d.to_string()).unwrap_or_default(),
         categories => p.categories.iter().map(|c| context! { code => c.code(), name => c.name() }).collect::<Vec<_>>(),
+        categories_listed => p.categories_listed,
         details,
         bibtex => bibtex(p),
         collections => member.then(|| page.collections.iter().map(|c| context! {

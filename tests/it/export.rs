@@ -115,3 +115,39 @@ async fn citations_round_trip_for_a_paper_and_a_collection() {
     // The paper page links the downloads.
     assert!(v.get("/papers/2508.09999").await.body.contains(r#"href="/papers/2508.09999/cite.ris""#));
 }
+
+#[tokio::test]
+async fn categories_known_only_per_feed_are_listed_in_not_the_papers_own() {
+    // The bundled sample names the feeds each paper was announced in, not its categories.
+    let s = spawn_app(|_| {}).await;
+    let v = Visitor::new(&s.base);
+    let page = v.get("/papers/2508.00037").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<h2>Listed in</h2>"), "{}", page.body);
+    assert!(!page.body.contains("<h2>Categories</h2>"));
+    let bib = bibtexparser(&v.get("/papers/2508.00037/cite.bib").await.body);
+    assert!(bib[0].get("primaryclass").is_none(), "{bib}");
+    assert_eq!(bib[0]["eprint"], "2508.00037");
+    let ris = read_ris(&v.get("/papers/2508.00037/cite.ris").await.body);
+    assert!(!ris[0].iter().any(|(tag, _)| tag == "KW"));
+    let api: Value = serde_json::from_str(&v.get("/api/v1/papers/2508.00037").await.body).unwrap();
+    assert_eq!(api["categoriesListed"], true);
+    assert!(!api["categories"].as_array().unwrap().is_empty());
+    let day = v.get(&format!("/papers/date/{}", api["announcedOn"].as_str().unwrap())).await.body;
+    assert!(day.contains(r#"<span class="listed""#));
+
+    // A paper's own categories, once known, replace the feeds' list.
+    let own = PaperDraft {
+        id: Some("2508.00037v1".into()),
+        title: Some("Predicting".into()),
+        abstract_text: Some("Networked urban systems.".into()),
+        categories: "cs.LG physics.soc-ph".into(),
+        ..Default::default()
+    }
+    .validate(Source::ArxivApi)
+    .unwrap();
+    s.store.upsert_papers(vec![own], None).await.unwrap();
+    let bib = bibtexparser(&v.get("/papers/2508.00037/cite.bib").await.body);
+    assert_eq!(bib[0]["primaryclass"], "cs.LG");
+    assert!(v.get("/papers/2508.00037").await.body.contains("<h2>Categories</h2>"));
+}

@@ -29,6 +29,7 @@ fn paper(id: &str, title: &str, abstract_text: &str) -> Paper {
         abstract_text: Some(abstract_text.into()),
         authors: vec!["Ada Lovelace".into(), "Charles Babbage".into()],
         categories: "cs.LG stat.ML".into(),
+        categories_listed: false,
         comments: Some("12 pages, 3 figures".into()),
         journal_ref: None,
         doi: Some("10.1000/xyz123".into()),
