@@ -99,6 +99,20 @@ pub fn start_jobs(state: &AppState) {
             }
         });
     }
+    if s.community.submit_retry_secs > 0 {
+        let every = Duration::from_secs(s.community.submit_retry_secs);
+        let (store, http, community, api_url) =
+            (state.store.clone(), state.http.clone(), Arc::new(s.community.clone()), s.arxiv.api_url.clone());
+        let lease = Some((every * 10).max(Duration::from_secs(1800)));
+        runner.spawn(Job { name: "pending-submissions", every, lease }, move || {
+            let (store, http, community, base_url) = (store.clone(), http.clone(), community.clone(), api_url.clone());
+            async move {
+                let arxiv = crate::ingest::arxiv_api::ArxivApi { http: &http, base_url };
+                crate::community::submissions::finish_pending(&store, &community, &arxiv).await?;
+                Ok(())
+            }
+        });
+    }
     if s.mail.enabled {
         match mailer::Mailer::new(&s.mail) {
             Ok(mailer) => {

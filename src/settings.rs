@@ -116,6 +116,11 @@ pub struct CommunitySettings {
     /// Only papers first announced (or, if unknown, submitted to arXiv) this recently can be
     /// submitted.
     pub submit_max_age_days: u32,
+    /// How long a submission waits for arXiv before it is accepted as pending and finished in
+    /// the background.
+    pub submit_fetch_secs: u64,
+    /// How often pending submissions are tried again (0: never on this node).
+    pub submit_retry_secs: u64,
     /// How often trending scores are recomputed.
     pub rank_refresh_secs: u64,
     /// Trending considers the papers of this many latest announcement days, plus any paper
@@ -229,6 +234,8 @@ impl Default for Settings {
                 session_days: 30,
                 submit_daily_cap: 5,
                 submit_max_age_days: 30,
+                submit_fetch_secs: 5,
+                submit_retry_secs: 60,
                 rank_refresh_secs: 300,
                 trending_days: 7,
                 limits: RateLimits {

@@ -68,6 +68,12 @@ pub const COPIED: &[Table] = &[
         identity: false,
     },
     Table {
+        name: "pending_submissions",
+        columns: &[("paper_id", 't'), ("user_id", 'i'), ("requested_at", 'i'), ("attempts", 'i'), ("refused", 't')],
+        key: &["paper_id", "user_id"],
+        identity: false,
+    },
+    Table {
         name: "dismissals",
         columns: &[("user_id", 'i'), ("paper_id", 't'), ("created_at", 'i')],
         key: &["user_id", "paper_id"],

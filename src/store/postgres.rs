@@ -23,6 +23,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0011_author_follows", include_str!("../../migrations/postgres/0011_author_follows.sql")),
     ("0012_kept_versions", include_str!("../../migrations/postgres/0012_kept_versions.sql")),
     ("0013_categories_listed", include_str!("../../migrations/postgres/0013_categories_listed.sql")),
+    ("0014_pending_submissions", include_str!("../../migrations/postgres/0014_pending_submissions.sql")),
 ];
 
 /// Any fixed key: serialises migrations between nodes starting at once.

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0011_author_follows", include_str!("../../migrations/sqlite/0011_author_follows.sql")),
     ("0012_kept_versions", include_str!("../../migrations/sqlite/0012_kept_versions.sql")),
     ("0013_categories_listed", include_str!("../../migrations/sqlite/0013_categories_listed.sql")),
+    ("0014_pending_submissions", include_str!("../../migrations/sqlite/0014_pending_submissions.sql")),
 ];
 
 const MAX_IDLE_READERS: usize = 8;

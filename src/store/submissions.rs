@@ -106,3 +106,79 @@ pub fn submitted_at(db: &mut dyn Db, paper_ids: &[String]) -> Result<HashMap<Str
     }
     Ok(out)
 }
+
+/// A submission waiting for arXiv (see migration 0014).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub paper_id: String,
+    pub user_id: i64,
+    pub requested_at: i64,
+    pub attempts: i64,
+    /// Why it was refused once arXiv answered (`None`: still waiting).
+    pub refused: Option<String>,
+}
+
+const PENDING: &str = "SELECT paper_id, user_id, requested_at, attempts, refused FROM pending_submissions";
+
+fn pending_rows(rows: Vec<super::db::Row>) -> Vec<Pending> {
+    rows.iter()
+        .map(|r| Pending {
+            paper_id: r.text(0),
+            user_id: r.int(1),
+            requested_at: r.int(2),
+            attempts: r.int(3),
+            refused: r.opt_text(4),
+        })
+        .collect()
+}
+
+/// Records that `user_id` submitted `paper_id`, which arXiv has not sent yet. False when they
+/// already had it waiting.
+pub fn add_pending(db: &mut dyn Db, paper_id: &str, user_id: i64, now: i64) -> Result<bool> {
+    let n = db.execute(
+        "INSERT INTO pending_submissions (paper_id, user_id, requested_at) VALUES ($1, $2, $3)
+         ON CONFLICT (paper_id, user_id) DO UPDATE SET requested_at = excluded.requested_at, attempts = 0,
+            refused = NULL WHERE pending_submissions.refused IS NOT NULL",
+        &[paper_id.into(), user_id.into(), now.into()],
+    )?;
+    Ok(n > 0)
+}
+
+/// The submissions still waiting for arXiv, oldest first.
+pub fn waiting(db: &mut dyn Db, limit: i64) -> Result<Vec<Pending>> {
+    let sql = format!("{PENDING} WHERE refused IS NULL ORDER BY requested_at, paper_id LIMIT $1");
+    Ok(pending_rows(db.query(&sql, &[limit.into()])?))
+}
+
+/// A member's waiting and refused submissions since `since`, newest first.
+pub fn pending_of(db: &mut dyn Db, user_id: i64, since: i64) -> Result<Vec<Pending>> {
+    let sql = format!("{PENDING} WHERE user_id = $1 AND requested_at >= $2 ORDER BY requested_at DESC, paper_id");
+    Ok(pending_rows(db.query(&sql, &[user_id.into(), since.into()])?))
+}
+
+/// Ends a waiting submission: listed (`refused` None: the row goes) or refused with why.
+pub fn settle_pending(db: &mut dyn Db, paper_id: &str, user_id: i64, refused: Option<&str>) -> Result<()> {
+    let args = [paper_id.into(), user_id.into()];
+    match refused {
+        None => db.execute("DELETE FROM pending_submissions WHERE paper_id = $1 AND user_id = $2", &args)?,
+        Some(why) => db.execute(
+            "UPDATE pending_submissions SET refused = $3 WHERE paper_id = $1 AND user_id = $2",
+            &[paper_id.into(), user_id.into(), why.into()],
+        )?,
+    };
+    Ok(())
+}
+
+/// Counts a failed attempt to fetch a waiting submission's paper.
+pub fn retry_pending(db: &mut dyn Db, paper_id: &str, user_id: i64) -> Result<()> {
+    db.execute(
+        "UPDATE pending_submissions SET attempts = attempts + 1 WHERE paper_id = $1 AND user_id = $2",
+        &[paper_id.into(), user_id.into()],
+    )?;
+    Ok(())
+}
+
+/// Forgets refusals requested before `before` (members have seen them on /submit by then).
+pub fn forget_refused(db: &mut dyn Db, before: i64) -> Result<u64> {
+    db.execute("DELETE FROM pending_submissions WHERE refused IS NOT NULL AND requested_at < $1", &[before.into()])
+}

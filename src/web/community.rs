@@ -1,18 +1,17 @@
-//! What members do to papers on the site: upvote, comment, submit. The rules are the
+//! What members do to papers on the site: upvote, comment (submitting is `submit.rs`). The rules are the
 //! community domain's; this reads the forms, calls it, and answers with a page or a redirect.
 
 use super::error::{PageError, PageResult};
 use super::pages::{self, Layout};
-use super::session::{safe_next, Member};
+use super::session::safe_next;
 use super::viewer::Viewer;
 use crate::app::AppState;
 use crate::community::votes::{self, Vote};
-use crate::community::{comments, known_paper, submissions};
-use crate::ingest::arxiv_api::ArxivApi;
+use crate::community::{comments, known_paper};
 use crate::papers::ArxivId;
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Json, Redirect, Response};
+use axum::response::{Html, IntoResponse, Json, Redirect};
 use minijinja::context;
 use serde::Deserialize;
 
@@ -116,49 +115,4 @@ pub async fn paper_action(
     comments::text(&body).map_err(refused)?;
     let posted = comments::post(&state.store, settings, &user, &paper, parent, &body).await.map_err(refused)?;
     Ok(Redirect::to(&format!("{paper_path}#c{}", posted.id)).into_response())
-}
-
-fn submit_page(state: &AppState, viewer: &Viewer, status: StatusCode, value: &str, error: Option<&str>) -> Response {
-    let c = &state.settings.community;
-    (status, Html(render_submit(viewer, c.submit_max_age_days, c.submit_daily_cap, value, error))).into_response()
-}
-
-/// The submit form: the rules, what was typed, and why it was refused.
-pub fn render_submit(viewer: &Viewer, max_age_days: u32, daily_cap: u32, value: &str, error: Option<&str>) -> String {
-    let ctx = context! { max_age_days, daily_cap, value, error };
-    pages::render_page("submit.html", &Layout::for_viewer(viewer, "Submit a paper · paperboy"), ctx)
-}
-
-pub async fn submit_get(
-    State(state): State<AppState>,
-    Extension(viewer): Extension<Viewer>,
-    Member(_): Member,
-) -> PageResult {
-    Ok(submit_page(&state, &viewer, StatusCode::OK, "", None))
-}
-
-#[derive(Deserialize)]
-pub struct SubmitForm {
-    paper: String,
-}
-
-pub async fn submit_post(
-    State(state): State<AppState>,
-    Extension(viewer): Extension<Viewer>,
-    Member(user): Member,
-    Form(form): Form<SubmitForm>,
-) -> PageResult {
-    let arxiv = ArxivApi { http: &state.http, base_url: state.settings.arxiv.api_url.clone() };
-    match submissions::submit(&state.store, &state.settings.community, &arxiv, &user, &form.paper).await {
-        Ok(paper) => Ok(Redirect::to(&format!("/papers/{}", paper.id.as_str())).into_response()),
-        // A refusal is shown on the form, with what was typed.
-        Err(crate::community::Error::Refused(r)) => Err(PageError::page(submit_page(
-            &state,
-            &viewer,
-            super::error::status_of(r.reason),
-            &form.paper,
-            Some(&r.message),
-        ))),
-        Err(e) => Err(e.into()),
-    }
 }

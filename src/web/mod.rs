@@ -20,6 +20,7 @@ mod pages;
 mod paper;
 mod search;
 pub mod session;
+mod submit;
 mod trending;
 mod updates;
 mod viewer;
@@ -43,7 +44,7 @@ pub fn router(site: Site) -> Router<Site> {
         .route("/authors/{name}", get(authors::show).post(authors::follow))
         .route("/updates", get(updates::show).post(updates::mark_seen))
         .route("/papers/{*id}", get(paper::show).post(community::paper_action))
-        .route("/submit", get(community::submit_get).post(community::submit_post))
+        .route("/submit", get(submit::page).post(submit::post))
         .route("/signup", get(account::signup_page).post(account::signup))
         .route("/login", get(account::login_page).post(account::login))
         .route("/logout", post(account::logout))

@@ -310,13 +310,75 @@ async fn submissions_follow_the_rules_and_join_the_days_list() {
 }
 
 #[tokio::test]
-async fn old_papers_cannot_be_submitted() {
-    let s = spawn_app(|s| s.community.submit_max_age_days = 30).await;
+async fn recency_is_measured_from_the_day_a_submission_joins_and_an_old_id_needs_no_arxiv() {
+    let arxiv = FixtureServer::start(|s, _| crate::arxiv_api::arxiv(s)).await;
+    let base = arxiv.base.clone();
+    // The defaults, on a fresh instance holding the sample (announced 2025-08-04 … 07).
+    let s = spawn_app(move |s| {
+        s.community.submit_max_age_days = 30;
+        s.arxiv.api_url = format!("{base}/api/query");
+    })
+    .await;
     let ada = Visitor::new(&s.base);
     ada.signup("ada", "correct horse").await;
-    let r = ada.submit("/submit", "/submit", &[("paper", P1)]).await;
+    let form = ada.get("/submit").await.body;
+    assert!(
+        form.contains("it joins the list of <a href=\"/papers/date/2025-08-07\">Thursday 7 August 2025</a>"),
+        "{form}"
+    );
+    // A sample paper is recent for the day it joins, however long ago that is today.
+    let r = ada.submit("/submit", "/submit", &[("paper", "2508.00037")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // An id of January 2023 is too old by its number alone: arXiv is not asked.
+    let r = ada.submit("/submit", "/submit", &[("paper", "2301.00001")]).await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("Only recent papers"));
+    let r = ada.submit("/submit", "/submit", &[("paper", "1605.08386")]).await;
+    assert_eq!(r.status, 422);
+    assert!(arxiv.seen().is_empty(), "arXiv was asked about a paper its number shows to be old");
+}
+
+#[tokio::test]
+async fn a_submission_arxiv_is_slow_to_answer_waits_and_is_finished_in_the_background() {
+    let arxiv = FixtureServer::start(|s, _| crate::arxiv_api::arxiv(s)).await;
+    let base = arxiv.base.clone();
+    let s = spawn_app(move |s| {
+        s.community.submit_fetch_secs = 1;
+        s.community.submit_retry_secs = 1;
+        s.arxiv.api_url = format!("{base}/api/query");
+        s.arxiv.min_interval_ms = 0;
+    })
+    .await;
+    let (ada, bob) = (Visitor::new(&s.base), Visitor::new(&s.base));
+    ada.signup("ada", "correct horse").await;
+    bob.signup("bob", "correct horse").await;
+    let id = paperboy::papers::ArxivId::parse("1605.08386").unwrap();
+    // arXiv answers nothing until released: past the 1 s deadline.
+    arxiv.hold();
+    let r = ada.submit("/submit", "/submit", &[("paper", "1605.08386")]).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert!(r.body.contains("arXiv is slow to answer, so your submission of 1605.08386 waits"), "{}", r.body);
+    assert!(r.body.contains("joins the list of Thursday 7 August 2025"));
+    assert!(r.body.contains("waiting for arXiv; paperboy asks again"));
+    let r = bob.submit("/submit", "/submit", &[("paper", "1605.08386")]).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    // Nobody else sees another member's pending submission.
+    assert!(!Visitor::new(&s.base).get("/").await.body.contains("1605.08386"));
+    arxiv.release();
+    // The background job fetches it: ada's is listed, bob's refused with why.
+    let mut settled = false;
+    for _ in 0..120 {
+        let (a, b) = (ada.get("/submit").await.body, bob.get("/submit").await.body);
+        if !a.contains("Waiting for arXiv") && b.contains("not listed: This paper was already submitted by ada.") {
+            settled = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(settled, "the pending submissions were not settled");
+    assert!(s.store.paper(&id).await.unwrap().is_some());
+    let profile = ada.get("/u/ada").await.body;
+    assert!(profile.contains("1605.08386"), "{profile}");
 }
 
 #[tokio::test]

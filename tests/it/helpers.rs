@@ -92,6 +92,7 @@ struct ServerState {
     seen: Arc<Mutex<Vec<Seen>>>,
     handler: Arc<Handler>,
     delay: Arc<Mutex<Option<Duration>>>,
+    held: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A local stand-in for a remote service. `handler` gets each request and how many came before.
@@ -99,16 +100,31 @@ pub struct FixtureServer {
     pub base: String,
     seen: Arc<Mutex<Vec<Seen>>>,
     delay: Arc<Mutex<Option<Duration>>>,
+    held: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl FixtureServer {
     pub async fn start(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Self {
-        let state = ServerState { seen: Arc::default(), handler: Arc::new(handler), delay: Arc::default() };
+        let state = ServerState {
+            seen: Arc::default(),
+            handler: Arc::new(handler),
+            delay: Arc::default(),
+            held: Arc::default(),
+        };
         let app = axum::Router::new().fallback(serve).with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Self { base, seen: state.seen, delay: state.delay }
+        Self { base, seen: state.seen, delay: state.delay, held: state.held }
+    }
+
+    /// Holds every answer (for at most a minute) until [`FixtureServer::release`]: a slow service.
+    pub fn hold(&self) {
+        self.held.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn release(&self) {
+        self.held.store(false, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -137,6 +153,10 @@ async fn serve(State(state): State<ServerState>, headers: HeaderMap, req: Reques
     let delay = state.delay.lock().unwrap().take();
     if let Some(d) = delay {
         tokio::time::sleep(d).await;
+    }
+    let held_since = Instant::now();
+    while state.held.load(std::sync::atomic::Ordering::SeqCst) && held_since.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let (status, body) = (state.handler)(&seen, n);
     Response::builder().status(status).body(Body::from(body)).unwrap()
