@@ -58,6 +58,10 @@ pub struct SearchAnswer {
     /// False when `total` is a lower bound: keyword matches are counted up to 10,000.
     #[serde(rename = "totalExact")]
     pub total_exact: bool,
+    /// Hybrid mode only: the papers that match the query's words (`total` counts the ranked
+    /// list of word matches and papers near in meaning, which pages through).
+    #[serde(rename = "wordMatches", skip_serializing_if = "Option::is_none")]
+    pub word_matches: Option<usize>,
     pub page: usize,
     pub limit: usize,
     /// What the reader should know: a query read as plain words, semantic search off, …
@@ -117,6 +121,7 @@ pub async fn search(
         mode: results.mode.as_str().to_string(),
         total: results.total,
         total_exact: results.total_exact,
+        word_matches: results.word_matches.map(|t| t.count),
         page: req.offset / req.limit + 1,
         limit: req.limit,
         notices: results.notices.clone(),

@@ -125,6 +125,9 @@ pub struct SearchResults {
     /// False when `total` is a lower bound: keyword matches are counted up to
     /// [`keyword::COUNT_LIMIT`].
     pub total_exact: bool,
+    /// In hybrid mode, the papers that match the query's words (`total` there counts the
+    /// ranked list of word matches and papers near in meaning), and whether that is exact.
+    pub word_matches: Option<keyword::Total>,
     /// The mode that ran: `hybrid` and `semantic` become `keyword` when no model is loaded.
     pub mode: Mode,
     /// Things the user should know (a query searched as plain words, semantic search off).
@@ -411,6 +414,7 @@ impl SearchIndex {
         }
         let window = &req.window;
         let mut total_exact = true;
+        let mut word_matches = None;
         let (ranked, total): (Vec<(String, f32)>, usize) = match (mode, semantic) {
             (Mode::Keyword, _) | (_, None) => {
                 let (hits, total) = self.keyword.search(&parsed, window, req.offset, req.limit)?;
@@ -427,7 +431,8 @@ impl SearchIndex {
                 let depth = self.settings.hybrid_depth.max(req.offset + req.limit);
                 // The query is embedded on the blocking pool while the keyword search runs here.
                 let embedding = self.query_vector(embedder, &req.text);
-                let kw = self.keyword.search_top(&parsed, window, 0, depth)?;
+                let (kw, matches) = self.keyword.search(&parsed, window, 0, depth)?;
+                word_matches = Some(matches);
                 let q = embedding.await?;
                 let dense = self.dense(&vectors, &q, window, depth)?;
                 let candidates = fusion::Candidates::gather(
@@ -450,7 +455,7 @@ impl SearchIndex {
                 Hit { id, score, title_html, abstract_html }
             })
             .collect();
-        Ok(SearchResults { hits, total, total_exact, mode, notices })
+        Ok(SearchResults { hits, total, total_exact, word_matches, mode, notices })
     }
 
     /// Dense neighbours of `q` that pass the window, best first, at most `k`.

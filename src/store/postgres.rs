@@ -352,7 +352,7 @@ impl PgStore {
         .bind(limit as i64)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| Ok((r.try_get(16)?, paper_from_row(r)?))).collect()
+        rows.iter().map(|r| Ok((r.try_get(17)?, paper_from_row(r)?))).collect()
     }
 
     pub async fn day_before(&self, before: Option<NaiveDate>, after: i64, upto: i64) -> Result<Option<NaiveDate>> {

@@ -327,7 +327,7 @@ pub fn changes_since(conn: &Connection, after: i64, limit: u32) -> Result<Vec<(i
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {PAPER_COLUMNS}, p.change_seq FROM papers p WHERE p.change_seq > ?1 ORDER BY p.change_seq LIMIT ?2"
     ))?;
-    let rows = stmt.query_map(params![after, limit], |r| Ok((r.get::<_, i64>(16)?, paper_from_row(r)?)))?;
+    let rows = stmt.query_map(params![after, limit], |r| Ok((r.get::<_, i64>(17)?, paper_from_row(r)?)))?;
     let mut out = Vec::new();
     for row in rows {
         let (seq, paper) = row?;

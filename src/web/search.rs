@@ -156,6 +156,8 @@ pub fn render_search(viewer: &Viewer, page: &SearchPage) -> String {
         notices => results.notices,
         total => results.total,
         total_exact => results.total_exact,
+        word_matches => results.word_matches.map(|t| t.count),
+        word_matches_exact => results.word_matches.is_none_or(|t| t.exact),
         mode => results.mode.as_str(),
         rows => rows_of(papers, rows),
         prev_page => (page_no > 1).then(|| link(req, page_no - 1)),

@@ -571,6 +571,16 @@ async fn with_a_model_a_new_paper_is_searchable_by_meaning_and_has_similar_paper
     )
     .await;
     assert_eq!(found["results"][0]["id"], "2508.99003", "{found}");
+
+    // Hybrid counts the papers that match the words apart from the ranked list of word matches
+    // and papers near in meaning, which pages through.
+    let get = |mode: &str| reqwest::get(format!("{}/api/v1/search?mode={mode}&q=robot&limit=3", s.base));
+    let (kw, hy) = (json(get("keyword").await.unwrap()).await, json(get("hybrid").await.unwrap()).await);
+    assert_eq!(hy["wordMatches"], kw["total"], "{hy}");
+    assert!(hy["total"].as_u64() > kw["total"].as_u64(), "{hy} {kw}");
+    let page = guest.get("/search?mode=hybrid&q=robot").await.body;
+    let said = format!("{} papers match the words; {} ranked by words and meaning", kw["total"], hy["total"]);
+    assert!(page.contains(&said), "{page}");
 }
 
 fn urlencode(s: &str) -> String {

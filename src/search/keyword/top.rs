@@ -102,7 +102,7 @@ pub const COUNT_LIMIT: usize = 10_000;
 
 /// How many documents match: exactly, or at least `count` when there are more than
 /// [`COUNT_LIMIT`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Total {
     pub count: usize,
     pub exact: bool,

@@ -194,6 +194,7 @@ fn search_results() -> String {
         ],
         total: 45,
         total_exact: false,
+        word_matches: Some(crate::search::keyword::Total { count: 10_000, exact: false }),
         mode: Mode::Hybrid,
         notices: vec![format!("Read as plain words: {HOSTILE}")],
     };
@@ -338,7 +339,7 @@ fn pages_show_what_their_data_holds() {
     assert!(paper.contains(" · 0.81</span>"));
     let search = search_results();
     assert!(search.contains("<b>Scaling</b> &lt;script&gt;"), "highlights are kept as they are");
-    assert!(search.contains("45+ results · hybrid"));
+    assert!(search.contains("10000+ papers match the words; 45 ranked by words and meaning · hybrid"), "{search}");
     assert!(search.contains(r#"<a rel="prev" href="/search?q=scaling"#));
     let admin = admin();
     assert!(admin.contains(r#"<form method="post" action="/admin/users/1/suspend" class="inline">"#));
