@@ -45,6 +45,7 @@ fn resources() -> OpenApiRouter<Site> {
         .routes(routes!(papers::trending))
         .routes(routes!(papers::one))
         .routes(routes!(comments::list, comments::post))
+        .routes(routes!(comments::edit, comments::delete))
         .routes(routes!(search::similar))
         .routes(routes!(votes::upvote, votes::unvote))
         .routes(routes!(submissions::submit))
@@ -114,7 +115,7 @@ mod tests {
             }
         }
         // Three Hugging Face operations and twenty-five of paperboy's own.
-        assert_eq!(operations, 28, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(operations, 30, "{:?}", paths.keys().collect::<Vec<_>>());
         assert!(doc["components"]["securitySchemes"]["token"].is_object());
         assert!(doc["components"]["schemas"]["ApiError"].is_object());
     }

@@ -78,6 +78,14 @@ pub fn collection_id(s: &str) -> Result<i64, ApiError> {
         .ok_or_else(|| ApiError::new(Code::InvalidId, format!("{s:?} is not a collection number")))
 }
 
+/// A comment's number, as a path gives it.
+pub fn comment_id(s: &str) -> Result<i64, ApiError> {
+    s.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::new(Code::InvalidId, format!("{s:?} is not a comment number")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

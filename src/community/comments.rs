@@ -1,5 +1,6 @@
 //! Comments and replies on papers: Markdown, 1 to [`MAX_CHARS`] characters, counted against
-//! the comment limit. A moderator's hidden comment keeps its place in the thread.
+//! the comment limit. A moderator's hidden comment keeps its place in the thread, and so does
+//! one its author deleted ("[deleted]"); authors edit their comments (marked "edited").
 
 use super::limits::{self, Limit};
 use super::{day_of, now, refuse, Error, Reason};
@@ -55,4 +56,51 @@ pub async fn post(
 pub async fn on(store: &Store, paper: &Paper) -> Result<Vec<Comment>, Error> {
     let key = paper.id.as_str().to_string();
     Ok(store.read(move |db| comments::comments_on(db, &key)).await?)
+}
+
+/// `user`'s own comment `comment_id`, or a refusal a member can act on.
+async fn own(store: &Store, user: &User, comment_id: i64) -> Result<Comment, Error> {
+    match store.read(move |db| comments::comment(db, comment_id)).await? {
+        Some(c) if c.user_id == user.id && !c.deleted => Ok(c),
+        Some(c) if c.user_id == user.id => refuse(Reason::NoSuchTarget, "That comment was deleted."),
+        _ => refuse(Reason::NoSuchTarget, "That is not a comment of yours."),
+    }
+}
+
+/// The comment `user` may edit: their own, not deleted, not hidden by a moderator.
+pub async fn editable(store: &Store, user: &User, comment_id: i64) -> Result<Comment, Error> {
+    let c = own(store, user, comment_id).await?;
+    if c.hidden {
+        return refuse(Reason::Invalid, "A moderator hid this comment, so it cannot be edited.");
+    }
+    Ok(c)
+}
+
+/// Replaces the text of `user`'s comment `comment_id` (marked as edited); edits count against
+/// the comment limit. The comment as it now stands.
+pub async fn edit(
+    store: &Store,
+    settings: &CommunitySettings,
+    user: &User,
+    comment_id: i64,
+    body: &str,
+) -> Result<Comment, Error> {
+    let body = text(body)?;
+    editable(store, user, comment_id).await?;
+    let limit = Limit::new("comment", settings.limits.comment).counting("comments");
+    limits::check(store, limit, &limits::member(user.id)).await?;
+    let (uid, at) = (user.id, now());
+    if !store.transaction(move |db| comments::edit_comment(db, comment_id, uid, &body, at)).await? {
+        return refuse(Reason::NoSuchTarget, "That comment was deleted.");
+    }
+    own(store, user, comment_id).await
+}
+
+/// Deletes `user`'s comment `comment_id`: its text goes, and "[deleted]" keeps its place so that
+/// replies stay. The paper it was on.
+pub async fn delete(store: &Store, user: &User, comment_id: i64) -> Result<String, Error> {
+    let c = own(store, user, comment_id).await?;
+    let uid = user.id;
+    store.transaction(move |db| comments::delete_comment(db, comment_id, uid)).await?;
+    Ok(c.paper_id)
 }

@@ -14,6 +14,11 @@ pub struct Comment {
     pub body: String,
     pub created_at: i64,
     pub hidden: bool,
+    pub user_id: i64,
+    /// When its author last changed the text.
+    pub edited_at: Option<i64>,
+    /// Its author deleted it: the text is gone, the place in the thread stays.
+    pub deleted: bool,
 }
 
 fn comment_from(r: &Row) -> Comment {
@@ -25,10 +30,14 @@ fn comment_from(r: &Row) -> Comment {
         body: r.text(4),
         created_at: r.int(5),
         hidden: r.flag(6),
+        user_id: r.int(7),
+        edited_at: r.opt_int(8),
+        deleted: r.flag(9),
     }
 }
 
-const COMMENT_COLUMNS: &str = "c.id, c.paper_id, c.parent_id, u.username, c.body, c.created_at, c.hidden";
+const COMMENT_COLUMNS: &str =
+    "c.id, c.paper_id, c.parent_id, u.username, c.body, c.created_at, c.hidden, c.user_id, c.edited_at, c.deleted";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommentOutcome {
@@ -83,18 +92,67 @@ pub fn recent_comments(db: &mut dyn Db, limit: i64) -> Result<Vec<Comment>> {
 
 /// Hides (or shows again) a comment; the visible-comment count follows.
 pub fn set_comment_hidden(db: &mut dyn Db, comment_id: i64, hidden: bool) -> Result<bool> {
-    let Some(row) = db.query_one("SELECT paper_id, hidden FROM comments WHERE id = $1", &[comment_id.into()])? else {
+    let Some(row) =
+        db.query_one("SELECT paper_id, hidden, deleted FROM comments WHERE id = $1", &[comment_id.into()])?
+    else {
         return Ok(false);
     };
     if row.flag(1) == hidden {
         return Ok(true);
     }
     db.execute("UPDATE comments SET hidden = $1 WHERE id = $2", &[hidden.into(), comment_id.into()])?;
-    let delta: i64 = if hidden { -1 } else { 1 };
+    // A comment its author deleted is not counted either way.
+    let delta: i64 = if row.flag(2) {
+        0
+    } else if hidden {
+        -1
+    } else {
+        1
+    };
     db.execute(
         "UPDATE paper_stats SET comments = comments + $1 WHERE paper_id = $2",
         &[delta.into(), row.text(0).into()],
     )?;
+    bump_activity(db)?;
+    Ok(true)
+}
+
+/// One comment, by id.
+pub fn comment(db: &mut dyn Db, comment_id: i64) -> Result<Option<Comment>> {
+    let sql = format!("SELECT {COMMENT_COLUMNS} FROM comments c JOIN users u ON u.id = c.user_id WHERE c.id = $1");
+    Ok(db.query_one(&sql, &[comment_id.into()])?.as_ref().map(comment_from))
+}
+
+/// Replaces the text of comment `comment_id` by its author `user_id` (not deleted); false when
+/// there is no such comment of theirs.
+pub fn edit_comment(db: &mut dyn Db, comment_id: i64, user_id: i64, body: &str, now: i64) -> Result<bool> {
+    let n = db.execute(
+        "UPDATE comments SET body = $1, edited_at = $2 WHERE id = $3 AND user_id = $4 AND deleted = 0",
+        &[body.into(), now.into(), comment_id.into(), user_id.into()],
+    )?;
+    if n > 0 {
+        bump_activity(db)?;
+    }
+    Ok(n > 0)
+}
+
+/// Deletes comment `comment_id` by its author `user_id`: the text goes, the place stays, and the
+/// paper's count of visible comments follows. False when there is no such comment of theirs.
+pub fn delete_comment(db: &mut dyn Db, comment_id: i64, user_id: i64) -> Result<bool> {
+    let Some(row) = db.query_one(
+        "SELECT paper_id, hidden, deleted FROM comments WHERE id = $1 AND user_id = $2",
+        &[comment_id.into(), user_id.into()],
+    )?
+    else {
+        return Ok(false);
+    };
+    if row.flag(2) {
+        return Ok(true);
+    }
+    db.execute("UPDATE comments SET body = '', deleted = 1 WHERE id = $1", &[comment_id.into()])?;
+    if !row.flag(1) {
+        db.execute("UPDATE paper_stats SET comments = comments - 1 WHERE paper_id = $1", &[row.text(0).into()])?;
+    }
     bump_activity(db)?;
     Ok(true)
 }

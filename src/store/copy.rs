@@ -101,6 +101,8 @@ pub const COPIED: &[Table] = &[
             ("body", 't'),
             ("created_at", 'i'),
             ("hidden", 'i'),
+            ("edited_at", 'i'),
+            ("deleted", 'i'),
         ],
         key: &["id"],
         identity: true,

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0012_kept_versions", include_str!("../../migrations/postgres/0012_kept_versions.sql")),
     ("0013_categories_listed", include_str!("../../migrations/postgres/0013_categories_listed.sql")),
     ("0014_pending_submissions", include_str!("../../migrations/postgres/0014_pending_submissions.sql")),
+    ("0015_comment_edits", include_str!("../../migrations/postgres/0015_comment_edits.sql")),
 ];
 
 /// Any fixed key: serialises migrations between nodes starting at once.

@@ -25,6 +25,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0012_kept_versions", include_str!("../../migrations/sqlite/0012_kept_versions.sql")),
     ("0013_categories_listed", include_str!("../../migrations/sqlite/0013_categories_listed.sql")),
     ("0014_pending_submissions", include_str!("../../migrations/sqlite/0014_pending_submissions.sql")),
+    ("0015_comment_edits", include_str!("../../migrations/sqlite/0015_comment_edits.sql")),
 ];
 
 const MAX_IDLE_READERS: usize = 8;

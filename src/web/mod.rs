@@ -8,6 +8,7 @@ mod api_tokens;
 mod assets;
 mod authors;
 mod collections;
+mod comments;
 mod community;
 mod digest;
 mod error;
@@ -45,6 +46,8 @@ pub fn router(site: Site) -> Router<Site> {
         .route("/updates", get(updates::show).post(updates::mark_seen))
         .route("/papers/{*id}", get(paper::show).post(community::paper_action))
         .route("/submit", get(submit::page).post(submit::post))
+        .route("/comments/{id}/edit", get(comments::edit_form).post(comments::edit))
+        .route("/comments/{id}/delete", post(comments::delete))
         .route("/signup", get(account::signup_page).post(account::signup))
         .route("/login", get(account::login_page).post(account::login))
         .route("/logout", post(account::logout))

@@ -119,6 +119,12 @@ struct Thread {
     username: String,
     when: String,
     hidden: bool,
+    /// Its author deleted it.
+    deleted: bool,
+    /// Its author edited it.
+    edited: bool,
+    /// The viewer wrote it (and may edit or delete it).
+    own: bool,
     /// The comment's Markdown, rendered and sanitised.
     html: Value,
     can_reply: bool,
@@ -127,7 +133,7 @@ struct Thread {
 
 /// The comment thread: replies nest under what they answer; a reply to a comment that is not
 /// there is shown at the top level.
-fn threads(comments: &[Comment], member: bool) -> Vec<Thread> {
+fn threads(comments: &[Comment], viewer: Option<i64>) -> Vec<Thread> {
     let mut children: HashMap<Option<i64>, Vec<&Comment>> = HashMap::new();
     for c in comments {
         let parent = c.parent_id.filter(|p| comments.iter().any(|x| x.id == *p));
@@ -137,24 +143,33 @@ fn threads(comments: &[Comment], member: bool) -> Vec<Thread> {
         children: &HashMap<Option<i64>, Vec<&Comment>>,
         parent: Option<i64>,
         depth: usize,
-        member: bool,
+        viewer: Option<i64>,
     ) -> Vec<Thread> {
+        let member = viewer.is_some();
         let Some(list) = children.get(&parent) else { return Vec::new() };
         list.iter()
             .map(|c| Thread {
                 id: c.id,
-                username: c.username.clone(),
+                // A deleted comment does not say whose it was.
+                username: if c.deleted { String::new() } else { c.username.clone() },
                 when: chrono::DateTime::from_timestamp(c.created_at, 0)
                     .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
                     .unwrap_or_default(),
                 hidden: c.hidden,
-                html: if c.hidden { Value::from(()) } else { Value::from_safe_string(markdown::render(&c.body)) },
-                can_reply: member && depth < 12,
-                replies: level(children, Some(c.id), depth + 1, member),
+                deleted: c.deleted,
+                edited: c.edited_at.is_some(),
+                own: viewer == Some(c.user_id) && !c.deleted,
+                html: if c.hidden || c.deleted {
+                    Value::from(())
+                } else {
+                    Value::from_safe_string(markdown::render(&c.body))
+                },
+                can_reply: member && depth < 12 && !c.deleted,
+                replies: level(children, Some(c.id), depth + 1, viewer),
             })
             .collect()
     }
-    level(&children, None, 0, member)
+    level(&children, None, 0, viewer)
 }
 
 pub fn render_paper_page(viewer: &Viewer, page: &PaperPage) -> String {
@@ -230,8 +245,8 @@ pub fn render_paper_page(viewer: &Viewer, page: &PaperPage) -> String {
             has => page.holding.contains(&c.id),
         }).collect::<Vec<_>>()),
         similar,
-        visible => page.comments.iter().filter(|c| !c.hidden).count(),
-        comments => threads(&page.comments, member),
+        visible => page.comments.iter().filter(|c| !c.hidden && !c.deleted).count(),
+        comments => threads(&page.comments, viewer.user.as_ref().map(|u| u.id)),
         member,
         max_comment => crate::community::comments::MAX_CHARS,
     };

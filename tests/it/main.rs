@@ -9,6 +9,7 @@ mod api_v1;
 mod arxiv_api;
 mod authors;
 mod browser;
+mod comments;
 mod community;
 mod digest;
 mod eval;

@@ -180,9 +180,11 @@ pub async fn fill_every_table(store: &Store) {
                 unreachable!()
             };
             comments::add_comment(db, q1, "2025-04-04", ada, Some(first), "reply", 13)?;
+            comments::edit_comment(db, first, ada, "first, edited", 14)?;
             let col = collections::create_collection(db, ada, "Reading", "", true, 14)?;
             collections::set_in_collection(db, col, ada, q2, true, 15)?;
             submissions::submit(db, q3, "2025-04-04", ada, "2025-04-07", 16, 0, 5)?;
+            submissions::add_pending(db, "2508.99999", ada, 16)?;
             moderation::log_moderation(db, ada, "suspend", "Bob", "spam", 17)?;
             let token =
                 accounts::create_api_token(db, ada, "laptop", "token-hash", paperboy::accounts::TokenScope::Feed, 18)?;

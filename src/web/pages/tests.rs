@@ -125,6 +125,9 @@ fn paper_page() -> String {
         body: body.into(),
         created_at: 1_754_400_000 + id * 60,
         hidden,
+        user_id: if username == "ada" { 1 } else { 100 + id },
+        edited_at: (id == 2).then_some(1_754_500_000),
+        deleted: false,
     };
     let comments = vec![
         comment(1, None, "grace", "Does this hold for $x^2$? **Nice** result.", false),
@@ -241,6 +244,9 @@ fn admin() -> String {
             body: format!("Buy now {HOSTILE} {}", "x".repeat(200)),
             created_at: 1_754_400_000,
             hidden: false,
+            user_id: 7,
+            edited_at: None,
+            deleted: false,
         },
         Comment {
             id: 6,
@@ -250,6 +256,9 @@ fn admin() -> String {
             body: "Hidden one.".into(),
             created_at: 1_754_400_060,
             hidden: true,
+            user_id: 8,
+            edited_at: None,
+            deleted: false,
         },
     ];
     let submissions = vec![
