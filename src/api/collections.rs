@@ -103,7 +103,7 @@ pub async fn create(
     let user = caller.member()?;
     let ApiJson(new) = body?;
     let fields = Fields::parse(&new.name, &new.description, new.public)?;
-    let c = collections::create(&state.store, &user, fields).await.map_err(hidden)?;
+    let c = collections::create(&state.store, &user, fields, None).await.map_err(hidden)?;
     Ok(created(summary(&state, &c)))
 }
 

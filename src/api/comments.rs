@@ -91,7 +91,8 @@ pub async fn post(
     let user = caller.member()?;
     let p = known(&state, &id).await?;
     let ApiJson(new) = body?;
-    let posted = comments::post(&state.store, &state.settings.community, &user, &p, new.parent_id, &new.body).await?;
+    let posted =
+        comments::post(&state.store, &state.settings.community, &user, &p, new.parent_id, &new.body, None).await?;
     Ok(created(ApiComment {
         id: posted.id,
         parent_id: new.parent_id,

@@ -36,37 +36,78 @@ fn no_such<T>() -> Result<T, Error> {
     refuse(Reason::NoSuchCollection, "There is no such collection of yours.")
 }
 
-/// Makes a collection for `owner`.
-pub async fn create(store: &Store, owner: &User, fields: Fields) -> Result<Collection, Error> {
-    let uid = owner.id;
-    let made = store
-        .transaction(move |db| {
-            let id = store::collections::create_collection(
-                db,
-                uid,
-                &fields.name,
-                &fields.description,
-                fields.public,
-                now(),
-            )?;
-            store::collections::collection(db, id)
-        })
-        .await?;
-    made.map_or_else(no_such, Ok)
+/// A name as names compare: a member's collection names are unique ignoring case and spacing.
+fn name_key(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
-/// Changes one of `owner`'s collections.
-pub async fn update(store: &Store, owner: &User, id: i64, fields: Fields) -> Result<(), Error> {
-    let uid = owner.id;
-    let done = store
+/// What became of a new or changed collection.
+enum Made {
+    Done(Option<Collection>),
+    /// The member already has a collection of that name.
+    Taken,
+}
+
+/// The member's collection named like `name`, other than `except`.
+fn same_name(db: &mut dyn store::db::Db, uid: i64, name: &str, except: i64) -> store::Result<Option<i64>> {
+    let key = name_key(name);
+    let mine = store::collections::collections_of(db, uid, true)?;
+    Ok(mine.iter().find(|c| c.id != except && name_key(&c.name) == key).map(|c| c.id))
+}
+
+fn taken<T>(name: &str) -> Result<T, Error> {
+    refuse(Reason::Invalid, format!("You already have a collection named \"{name}\"; choose another name."))
+}
+
+/// Makes a collection for `owner`. Its name must be new among theirs; a form sent again with
+/// the same `nonce` answers with the collection the first one made.
+pub async fn create(store: &Store, owner: &User, fields: Fields, nonce: Option<&str>) -> Result<Collection, Error> {
+    let (uid, name) = (owner.id, fields.name.clone());
+    let nonce = nonce.filter(|n| !n.is_empty()).map(str::to_string);
+    let made = store
         .transaction(move |db| {
-            store::collections::update_collection(db, id, uid, &fields.name, &fields.description, fields.public, now())
+            let at = now();
+            if let Some(nonce) = &nonce {
+                if let Some(first) = store::nonces::claim(db, uid, nonce, at)? {
+                    let first = first.parse().ok().map(|id| store::collections::collection(db, id)).transpose()?;
+                    if let Some(c) = first.flatten().filter(|c| c.owner_id == uid) {
+                        return Ok(Made::Done(Some(c)));
+                    }
+                }
+            }
+            if same_name(db, uid, &fields.name, 0)?.is_some() {
+                return Ok(Made::Taken);
+            }
+            let id =
+                store::collections::create_collection(db, uid, &fields.name, &fields.description, fields.public, at)?;
+            if let Some(nonce) = &nonce {
+                store::nonces::settle(db, uid, nonce, &id.to_string())?;
+            }
+            Ok(Made::Done(store::collections::collection(db, id)?))
         })
         .await?;
-    if done {
-        Ok(())
-    } else {
-        no_such()
+    match made {
+        Made::Done(c) => c.map_or_else(no_such, Ok),
+        Made::Taken => taken(&name),
+    }
+}
+
+/// Changes one of `owner`'s collections (its new name must not be another's of theirs).
+pub async fn update(store: &Store, owner: &User, id: i64, fields: Fields) -> Result<(), Error> {
+    let (uid, name) = (owner.id, fields.name.clone());
+    let done = store
+        .transaction(move |db| {
+            if same_name(db, uid, &fields.name, id)?.is_some() {
+                return Ok(None);
+            }
+            let (name, description) = (&fields.name, &fields.description);
+            store::collections::update_collection(db, id, uid, name, description, fields.public, now()).map(Some)
+        })
+        .await?;
+    match done {
+        Some(true) => Ok(()),
+        Some(false) => no_such(),
+        None => taken(&name),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::accounts::User;
 use crate::papers::Paper;
 use crate::settings::CommunitySettings;
 use crate::store::comments::{self, Comment, CommentOutcome};
-use crate::store::Store;
+use crate::store::{nonces, Store};
 
 /// Longest comment, in characters.
 pub const MAX_CHARS: usize = 10_000;
@@ -30,7 +30,8 @@ pub struct Posted {
     pub created_at: i64,
 }
 
-/// Posts `user`'s comment on `paper`, or their reply to comment `parent` on it.
+/// Posts `user`'s comment on `paper`, or their reply to comment `parent` on it. A form sent
+/// again with the same `nonce` and text posts nothing and answers with the first comment.
 pub async fn post(
     store: &Store,
     settings: &CommunitySettings,
@@ -38,13 +39,33 @@ pub async fn post(
     paper: &Paper,
     parent: Option<i64>,
     body: &str,
+    nonce: Option<&str>,
 ) -> Result<Posted, Error> {
     let body = text(body)?;
     let limit = Limit::new("comment", settings.limits.comment).counting("comments");
     limits::check(store, limit, &limits::member(user.id)).await?;
     let (pid, day, uid, at) = (paper.id.as_str().to_string(), day_of(paper), user.id, now());
-    let stored = body.clone();
-    match store.transaction(move |db| comments::add_comment(db, &pid, &day, uid, parent, &stored, at)).await? {
+    let (stored, nonce) = (body.clone(), nonce.filter(|n| !n.is_empty()).map(str::to_string));
+    let outcome = store
+        .transaction(move |db| {
+            if let Some(nonce) = &nonce {
+                if let Some(first) = nonces::claim(db, uid, nonce, at)? {
+                    // The same form again: the same comment, unless the text changed (a page
+                    // shown again from the history, then written anew).
+                    let first = first.parse().ok().map(|id| comments::comment(db, id)).transpose()?.flatten();
+                    if let Some(c) = first.filter(|c| c.body == stored && c.user_id == uid) {
+                        return Ok(CommentOutcome::Added(c.id));
+                    }
+                }
+            }
+            let outcome = comments::add_comment(db, &pid, &day, uid, parent, &stored, at)?;
+            if let (Some(nonce), CommentOutcome::Added(id)) = (&nonce, outcome) {
+                nonces::settle(db, uid, nonce, &id.to_string())?;
+            }
+            Ok(outcome)
+        })
+        .await?;
+    match outcome {
         CommentOutcome::Added(id) => Ok(Posted { id, body, created_at: at }),
         CommentOutcome::NoSuchParent => {
             refuse(Reason::NoSuchParent, "The comment you replied to is not on this paper.")

@@ -242,6 +242,7 @@ pub const NOT_COPIED: &[(&str, &str)] = &[
     ("counters", "a cache generation: the target's caches start empty"),
     ("schema_migrations", "the target records the migrations it ran itself"),
     ("embedding_claims", "held by the source's embedding nodes for a minute or two; the vectors themselves are copied"),
+    ("form_nonces", "each guards one form against being sent twice within moments; kept a day"),
 ];
 
 /// The primary key of a row, as statement parameters.

@@ -16,6 +16,7 @@ pub mod embeddings;
 pub mod follows;
 pub mod limits;
 pub mod moderation;
+pub mod nonces;
 mod postgres;
 pub mod ranks;
 mod sqlite;

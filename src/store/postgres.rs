@@ -25,6 +25,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0013_categories_listed", include_str!("../../migrations/postgres/0013_categories_listed.sql")),
     ("0014_pending_submissions", include_str!("../../migrations/postgres/0014_pending_submissions.sql")),
     ("0015_comment_edits", include_str!("../../migrations/postgres/0015_comment_edits.sql")),
+    ("0016_form_nonces", include_str!("../../migrations/postgres/0016_form_nonces.sql")),
 ];
 
 /// Any fixed key: serialises migrations between nodes starting at once.

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0013_categories_listed", include_str!("../../migrations/sqlite/0013_categories_listed.sql")),
     ("0014_pending_submissions", include_str!("../../migrations/sqlite/0014_pending_submissions.sql")),
     ("0015_comment_edits", include_str!("../../migrations/sqlite/0015_comment_edits.sql")),
+    ("0016_form_nonces", include_str!("../../migrations/sqlite/0016_form_nonces.sql")),
 ];
 
 const MAX_IDLE_READERS: usize = 8;

@@ -63,6 +63,8 @@ pub struct CollectionForm {
     name: String,
     description: String,
     public: Option<String>,
+    /// The form's nonce: "Create" sent twice makes one collection.
+    nonce: Option<String>,
 }
 
 pub async fn create(
@@ -71,7 +73,7 @@ pub async fn create(
     Form(form): Form<CollectionForm>,
 ) -> PageResult {
     let fields = Fields::parse(&form.name, &form.description, form.public.is_some()).map_err(refused)?;
-    let c = collections::create(&state.store, &user, fields).await.map_err(refused)?;
+    let c = collections::create(&state.store, &user, fields, form.nonce.as_deref()).await.map_err(refused)?;
     Ok(Redirect::to(&format!("/collections/{}", c.id)).into_response())
 }
 

@@ -29,6 +29,8 @@ pub struct ActionForm {
     vote: Option<String>,
     /// `0` takes a "not interested" back.
     dismiss: Option<String>,
+    /// The form's nonce: a comment form sent twice posts once.
+    nonce: Option<String>,
 }
 
 /// `POST /papers/{id}/upvote`, `POST /papers/{id}/comments` and `POST /papers/{id}/not-interested`.
@@ -88,6 +90,7 @@ pub async fn paper_action(
     let again = |status: StatusCode, reason: &str| {
         let ctx = context! {
             key => id.as_str(), reason, body => &body, parent_id => &form.parent_id, max_comment => comments::MAX_CHARS,
+            nonce => &form.nonce,
         };
         let html = pages::render_page("comment_refused.html", &Layout::for_viewer(&viewer, "Comment not posted"), ctx);
         let mut r = (status, Html(html)).into_response();
@@ -113,6 +116,8 @@ pub async fn paper_action(
         crate::community::Error::Store(e) => e.into(),
     };
     comments::text(&body).map_err(refused)?;
-    let posted = comments::post(&state.store, settings, &user, &paper, parent, &body).await.map_err(refused)?;
+    let posted = comments::post(&state.store, settings, &user, &paper, parent, &body, form.nonce.as_deref())
+        .await
+        .map_err(refused)?;
     Ok(Redirect::to(&format!("{paper_path}#c{}", posted.id)).into_response())
 }

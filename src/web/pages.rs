@@ -26,6 +26,7 @@ fn env() -> &'static Environment<'static> {
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         env.set_auto_escape_callback(|_| AutoEscape::Html);
         env.set_formatter(format_value);
+        env.add_function("nonce", form_nonce);
         for (name, source) in TEMPLATES {
             if let Err(e) = env.add_template(name, source) {
                 tracing::error!(template = name, error = %e, "a page template does not parse");
@@ -33,6 +34,15 @@ fn env() -> &'static Environment<'static> {
         }
         env
     })
+}
+
+/// A new form nonce (see `store::nonces`): 128 random bits in hex; fixed in unit tests, so that
+/// page snapshots stay the same.
+fn form_nonce() -> String {
+    if cfg!(test) {
+        return "0".repeat(32);
+    }
+    format!("{:032x}", rand::random::<u128>())
 }
 
 /// Prints a value: escaped as [`write_escaped`] does (minijinja's own escaping also turns `/` into

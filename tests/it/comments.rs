@@ -92,3 +92,64 @@ async fn the_api_edits_and_deletes_a_members_own_comments_only() {
     assert_eq!(list["comments"][0]["deleted"], true);
     assert!(list["comments"][0]["body"].is_null());
 }
+
+/// The nonce in a page's form (`name="nonce"`), after `after`.
+fn nonce_in(html: &str, after: &str) -> String {
+    let from = html.find(after).unwrap();
+    let marker = r#"name="nonce" value=""#;
+    let at = html[from..].find(marker).unwrap() + from + marker.len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_form_sent_twice_is_done_once_and_collection_names_are_unique() {
+    let s = spawn_app(|_| {}).await;
+    let ada = Visitor::new(&s.base);
+    ada.signup("ada", "correct horse").await;
+    let page = format!("/papers/{P1}");
+    let html = ada.get(&page).await.body;
+    let nonce = nonce_in(&html, r#"id="comment-form""#);
+    assert_eq!(nonce.len(), 32);
+    assert_ne!(nonce_in(&ada.get(&page).await.body, r#"id="comment-form""#), nonce, "a new nonce each time");
+    // Sent twice (a double click, a resent request): one comment, and both answers point at it.
+    let form = [("body", "Sent once."), ("nonce", nonce.as_str())];
+    let post = format!("{page}/comments");
+    let (a, b) = tokio::join!(ada.submit(&page, &post, &form), ada.submit(&page, &post, &form));
+    assert_eq!((a.status.as_u16(), b.status.as_u16()), (303, 303));
+    assert_eq!(a.location(), b.location());
+    let html = ada.get(&page).await.body;
+    assert_eq!(html.matches("Sent once.").count(), 1, "{html}");
+    // The same page shown again from the history and written anew is a new comment.
+    let r = ada.submit(&page, &format!("{page}/comments"), &[("body", "Another thought."), ("nonce", &nonce)]).await;
+    assert_ne!(r.location(), a.location());
+    assert!(ada.get(&page).await.body.contains("Comments (2)"));
+
+    // "Create" sent twice makes one collection.
+    let html = ada.get("/collections").await.body;
+    let nonce = nonce_in(&html, r#"action="/collections""#);
+    let form = [("name", "Reading group"), ("description", ""), ("nonce", nonce.as_str())];
+    let (a, b) = tokio::join!(
+        ada.submit("/collections", "/collections", &form),
+        ada.submit("/collections", "/collections", &form)
+    );
+    assert_eq!((a.status.as_u16(), b.status.as_u16()), (303, 303), "{}", b.body);
+    assert_eq!(a.location(), b.location());
+    let list = ada.get("/collections").await.body;
+    assert_eq!(list.matches(">Reading group<").count(), 1, "{list}");
+    // A name is the member's once, whatever its case and spacing; so is a rename.
+    let r = ada.submit("/collections", "/collections", &[("name", "reading  GROUP"), ("description", "")]).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("You already have a collection named"), "{}", r.body);
+    let r = ada.submit("/collections", "/collections", &[("name", "Later"), ("description", "")]).await;
+    let later = r.location();
+    let r = ada.submit(&later, &later, &[("name", "Reading Group"), ("description", "")]).await;
+    assert_eq!(r.status, 422);
+    assert!(ada.get(&later).await.body.contains("Later"));
+    // Another member may use the name.
+    let bob = Visitor::new(&s.base);
+    bob.signup("bob", "correct horse").await;
+    assert_eq!(
+        bob.submit("/collections", "/collections", &[("name", "Reading group"), ("description", "")]).await.status,
+        303
+    );
+}
