@@ -29,6 +29,8 @@ pub struct AppState {
     pub search: Option<Arc<crate::search::SearchIndex>>,
     /// This node's recommendation window and members' rankings.
     pub recommender: Arc<crate::recommend::Recommender>,
+    /// Whether this node can deliver mail.
+    pub mail_health: Arc<crate::digest::health::MailHealth>,
 }
 
 /// A name unique to this process: host, pid and a random suffix.
@@ -54,6 +56,7 @@ impl AppState {
             secret: Arc::from(secret.into_bytes().into_boxed_slice()),
             search: None,
             recommender: Arc::default(),
+            mail_health: Arc::default(),
         })
     }
 
@@ -118,14 +121,21 @@ pub fn start_jobs(state: &AppState) {
             Ok(mailer) => {
                 let mailer = Arc::new(mailer);
                 let (store, mail, node) = (state.store.clone(), Arc::new(s.mail.clone()), state.node_id.clone());
+                let health = state.mail_health.clone();
                 let every = Duration::from_millis(s.mail.poll_ms.max(50));
                 runner.spawn(Job { name: "mail-outbox", every, lease: None }, move || {
                     let (store, mailer, mail, node) = (store.clone(), mailer.clone(), mail.clone(), node.clone());
-                    async move { mailer::drain_logged(&store, &mailer, &mail, &node).await }
+                    let health = health.clone();
+                    async move { mailer::drain_logged(&store, &mailer, &mail, &node, &health).await }
                 });
             }
-            Err(e) => tracing::error!(error = %e, "mail settings are unusable; no mail will be sent"),
+            Err(e) => {
+                state.mail_health.failing(chrono::Utc::now().timestamp(), &format!("mail settings: {e}"));
+                tracing::error!(error = %e, "mail settings are unusable; no mail will be sent");
+            }
         }
+    } else {
+        state.mail_health.set_off();
     }
     if s.digest.schedule {
         let (store, digest) = (state.store.clone(), Arc::new(s.digest.clone()));

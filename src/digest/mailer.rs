@@ -5,6 +5,7 @@
 //! time: a process killed mid-run can repeat at most the message in flight, and a message
 //! claimed by a node that died is taken over when its claim expires.
 
+use super::health::{MailHealth, MailState};
 use crate::settings::{MailSettings, SmtpTls};
 use crate::store::digests::{self as dstore, Claimed};
 use crate::store::Store;
@@ -139,6 +140,16 @@ impl Mailer {
         Ok(conn)
     }
 
+    /// Connects to the SMTP server (and logs in) without sending: whether mail can go out.
+    pub async fn check(&self) -> Result<(), SendError> {
+        let mut slot = self.connection.lock().await;
+        match slot.take() {
+            Some(c) if !c.has_broken() => *slot = Some(c),
+            _ => *slot = Some(self.connect().await?),
+        }
+        Ok(())
+    }
+
     pub async fn send(&self, m: &Claimed) -> Result<(), SendError> {
         let msg = build(&self.from, m)?;
         let envelope = msg.envelope().clone();
@@ -163,11 +174,13 @@ impl Mailer {
 }
 
 /// What a drain did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DrainReport {
     pub sent: u64,
     pub retried: u64,
     pub failed: u64,
+    /// Why the last message deferred was deferred (the server unreachable, most often).
+    pub last_deferral: Option<String>,
 }
 
 /// Backoff before attempt `attempts + 1`: 30 s doubling, at most an hour.
@@ -210,6 +223,7 @@ pub async fn drain(
                 }
                 Err(SendError::Transient(e)) => {
                     tracing::info!(key = %m.key, error = %e, "mail deferred; will retry");
+                    report.last_deferral = Some(e.clone());
                     let retry = now + backoff(s.retry_base_secs, m.attempts);
                     let max = s.max_attempts as i64;
                     store.transaction(move |db| dstore::mark_retry(db, id, &w, &e, retry, max)).await?;
@@ -226,18 +240,51 @@ pub async fn drain(
     }
 }
 
-/// One drain of the outbox, logged: what the mail worker job runs (see `app`).
+/// One drain of the outbox, logged, keeping `health` up to date: what the mail worker job runs
+/// (see `app`). While mail is failing and nothing is due, the server is asked again once a
+/// minute, so that `/admin` and subscribers learn when it works again.
 pub async fn drain_logged(
     store: &Store,
     mailer: &Mailer,
     settings: &MailSettings,
     node_id: &str,
+    health: &MailHealth,
 ) -> anyhow::Result<()> {
+    let now = chrono::Utc::now().timestamp();
     let r = drain(store, mailer, settings, node_id).await?;
     if r != DrainReport::default() {
         tracing::info!(sent = r.sent, retried = r.retried, failed = r.failed, "outbox drained");
     }
+    match (&r.last_deferral, r.sent) {
+        (Some(e), 0) => note_failure(health, now, e),
+        (_, n) if n > 0 => health.working(now),
+        _ => {
+            if matches!(health.get(), MailState::Unknown) || health.recheck_due(now) {
+                check(mailer, health).await;
+            }
+        }
+    }
     Ok(())
+}
+
+fn note_failure(health: &MailHealth, now: i64, error: &str) {
+    if health.failing(now, error) {
+        tracing::warn!(
+            error,
+            "mail cannot be delivered: confirmations and digests wait in the outbox until the SMTP server \
+             ([mail] smtp_host, smtp_port) answers; /admin shows the outbox"
+        );
+    }
+}
+
+/// Asks the SMTP server whether it answers, and records it in `health` (a warning the first
+/// time it does not): what `serve` does at start.
+pub async fn check(mailer: &Mailer, health: &MailHealth) {
+    let now = chrono::Utc::now().timestamp();
+    match mailer.check().await {
+        Ok(()) => health.working(now),
+        Err(SendError::Transient(e) | SendError::Permanent(e)) => note_failure(health, now, &e),
+    }
 }
 
 #[cfg(test)]

@@ -4,9 +4,11 @@
 //! - `store`: subscribers and the outbox (SQL shared by both backends);
 //! - `compose`: which papers go to whom, and the messages (templates in `templates/`);
 //! - `mailer`: SMTP (lettre) and the worker that drains the outbox;
+//! - `health`: whether this node can deliver mail, for `/admin` and subscribers;
 //! - `schedule`: when digests are queued (after each announcement day, and weekly).
 
 pub mod compose;
+pub mod health;
 pub mod mailer;
 pub mod schedule;
 pub mod subscriptions;

@@ -7,6 +7,7 @@ use super::viewer::Viewer;
 use crate::accounts::User;
 use crate::app::AppState;
 use crate::community::moderation;
+use crate::digest::health::MailState;
 use crate::store::{self, comments, submissions};
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
@@ -42,22 +43,55 @@ pub async fn show(State(state): State<AppState>, Extension(viewer): Extension<Vi
                 submissions::recent_submissions(db, 50)?,
                 store::accounts::list_users(db, 100)?,
                 store::moderation::moderation_log(db, 100)?,
+                store::digests::queue_summary(db)?,
             ))
         })
         .await;
-    let (comments, submissions, users, log) = data?;
-    Ok(Html(render_admin(&viewer, &comments, &submissions, &users, &log)).into_response())
+    let (comments, submissions, users, log, queue) = data?;
+    let m = &state.settings.mail;
+    let mail = Mail { state: state.mail_health.get(), server: format!("{}:{}", m.smtp_host, m.smtp_port), queue };
+    Ok(Html(render_admin(&viewer, &mail, &comments, &submissions, &users, &log)).into_response())
+}
+
+/// The mail section of `/admin`: this node's mail state and the outbox (shared by all nodes).
+pub struct Mail {
+    pub state: MailState,
+    /// The SMTP server, `host:port`.
+    pub server: String,
+    pub queue: store::digests::QueueSummary,
+}
+
+/// The mail state in a sentence.
+fn mail_sentence(mail: &Mail) -> String {
+    let server = &mail.server;
+    match &mail.state {
+        MailState::Off => "Mail is off on this instance (mail.enabled = false): confirmations and digests are not sent.".into(),
+        MailState::Unknown => format!("The SMTP server ({server}) has not been tried yet."),
+        MailState::Working { since } => format!("Mail works: the SMTP server ({server}) answers, since {}.", when(*since)),
+        MailState::Failing { since, error } => format!(
+            "Mail cannot be delivered: the SMTP server ({server}) fails since {}: {error}. Messages wait in the outbox and are sent once it answers.",
+            when(*since)
+        ),
+    }
 }
 
 /// The moderation page: recent comments and submissions, users, and the log.
 pub fn render_admin(
     viewer: &Viewer,
+    mail: &Mail,
     comments: &[crate::store::comments::Comment],
     submissions: &[(String, String, String, bool)],
     users: &[User],
     log: &[crate::store::moderation::ModerationEntry],
 ) -> String {
     let ctx = context! {
+        mail => context! {
+            sentence => mail_sentence(mail),
+            failing => matches!(mail.state, MailState::Failing { .. }),
+            by_status => mail.queue.by_status.iter().map(|(status, n)| context! { status, n }).collect::<Vec<_>>(),
+            failures => mail.queue.recent_failures.iter().map(|(key, to, error)| context! { key, to, error }).collect::<Vec<_>>(),
+            paused => mail.queue.paused_addresses,
+        },
         comments => comments.iter().map(|c| context! {
             id => c.id,
             when => when(c.created_at),

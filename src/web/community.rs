@@ -90,7 +90,7 @@ pub async fn paper_action(
     let again = |status: StatusCode, reason: &str| {
         let ctx = context! {
             key => id.as_str(), reason, body => &body, parent_id => &form.parent_id, max_comment => comments::MAX_CHARS,
-            nonce => &form.nonce,
+            form_nonce => &form.nonce,
         };
         let html = pages::render_page("comment_refused.html", &Layout::for_viewer(&viewer, "Comment not posted"), ctx);
         let mut r = (status, Html(html)).into_response();

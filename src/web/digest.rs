@@ -133,8 +133,15 @@ pub async fn subscribe(
     let hours = i64::from(state.settings.digest.confirm_hours.max(1));
     let user_id = viewer.user.as_ref().filter(|u| u.email.as_deref() == Some(email.as_str())).map(|u| u.id);
     subscriptions::request(&state.store, &links(&state), &email, user_id, prefs, hours).await?;
-    let body = notice("inbox", context! { email => email.as_str(), hours });
-    Ok(reply(&viewer, StatusCode::OK, "Check your inbox", &body))
+    // Only promise a message this node can send.
+    use crate::digest::health::MailState;
+    let (kind, heading) = match state.mail_health.get() {
+        MailState::Off => ("nomail", "This instance sends no mail"),
+        MailState::Failing { .. } => ("mail_down", "Your confirmation waits"),
+        MailState::Unknown | MailState::Working { .. } => ("inbox", "Check your inbox"),
+    };
+    let body = notice(kind, context! { email => email.as_str(), hours });
+    Ok(reply(&viewer, StatusCode::OK, heading, &body))
 }
 
 #[derive(Deserialize)]

@@ -575,3 +575,51 @@ fn wait_for_mail(sink: &SmtpSink, n: usize, failure: &str) {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
+
+#[tokio::test]
+async fn with_mail_down_subscribers_and_the_admin_are_told_and_the_confirmation_goes_once_it_answers() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let s = spawn_app(with_sink(port)).await; // nothing listens there yet
+    let admin = Visitor::new(&s.base);
+    admin.signup("root", "correct horse").await;
+    s.store
+        .transaction(|db| paperboy::store::accounts::set_role(db, "root", paperboy::accounts::Role::Admin))
+        .await
+        .unwrap();
+    let page = wait_for_page(&admin, "/admin", "Mail cannot be delivered").await;
+    assert!(page.contains(&format!("the SMTP server (127.0.0.1:{port}) fails since")), "{page}");
+
+    // The subscriber is told the truth, and the confirmation waits in the outbox.
+    let ada = Visitor::new(&s.base);
+    let form = [("email", "ada@example.org"), ("frequency", "daily"), ("mode", "trending")];
+    let r = ada.submit("/subscribe", "/subscribe", &form).await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("cannot reach its mail server") && !r.body.contains("is on its way"), "{}", r.body);
+    let page = wait_for_page(&admin, "/admin", "Latest errors").await;
+    assert!(page.contains("<td>pending</td><td>1</td>") && page.contains("Connection refused"), "{page}");
+
+    // Once the server answers, the confirmation goes and the admin page says mail works.
+    let mail_dir = tempfile::tempdir().unwrap();
+    let sink = SmtpSink::start(port, mail_dir.path(), &[]);
+    let raw = sink.wait_for(1).await;
+    assert!(String::from_utf8_lossy(&raw[0]).contains("ada@example.org"));
+    wait_for_page(&admin, "/admin", "Mail works: the SMTP server").await;
+
+    // With mail off, nobody is promised a message.
+    let off = spawn_app(|s| s.mail.enabled = false).await;
+    let r = Visitor::new(&off.base).submit("/subscribe", "/subscribe", &form).await;
+    assert!(r.body.contains("This instance does not send mail"), "{}", r.body);
+}
+
+/// The page at `path` once it contains `needle` (within 20 s).
+async fn wait_for_page(v: &Visitor, path: &str, needle: &str) -> String {
+    let mut page = String::new();
+    for _ in 0..200 {
+        page = v.get(path).await.body;
+        if page.contains(needle) {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{path} never said {needle:?}: {page}");
+}

@@ -46,7 +46,8 @@ async fn sqlite_to_postgres_is_resumable_and_verified() {
     assert_same_rows(&sqlite.store, &pg).await;
     use paperboy::store::{accounts, comments, ranks};
     let comments = pg.read(move |db| comments::comments_on(db, &p1)).await.unwrap();
-    assert_eq!(comments.iter().map(|c| c.body.as_str()).collect::<Vec<_>>(), vec!["first", "reply"]);
+    assert_eq!(comments.iter().map(|c| c.body.as_str()).collect::<Vec<_>>(), vec!["first, edited", "reply"]);
+    assert!(comments[0].edited_at.is_some() && comments[1].edited_at.is_none());
     assert_eq!(comments[1].parent_id, Some(comments[0].id));
     let cy = pg.transaction(|db| accounts::create_user(db, "cy", None, "h", 20)).await.unwrap().unwrap();
     let ada = pg.read(|db| accounts::user_by_name(db, "ada")).await.unwrap().unwrap();

@@ -290,3 +290,47 @@ async fn cached_listings_never_outlive_a_change_to_the_store() {
     let after = reqwest::get(&url).await.unwrap().text().await.unwrap();
     assert!(after.contains("Fresh after the cache"));
 }
+
+#[test]
+fn serve_warns_at_start_when_mail_cannot_be_delivered() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let smtp = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
+        .args([
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "serve",
+            "--offline",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("RUST_LOG", "warn")
+        .env("PAPERBOY_SEARCH__FETCH_MODEL", "false")
+        .env("PAPERBOY_MAIL__SMTP_HOST", "127.0.0.1")
+        .env("PAPERBOY_MAIL__SMTP_PORT", smtp.to_string())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    for out in [
+        Box::new(child.stderr.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stdout.take().unwrap()),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+    }
+    let warned = (0..600)
+        .filter_map(|_| rx.recv_timeout(std::time::Duration::from_millis(50)).ok())
+        .find(|l| l.contains("mail cannot be delivered"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let warned = warned.expect("a warning at start");
+    assert!(warned.contains(&format!("127.0.0.1:{smtp}")), "{warned}");
+}

@@ -275,7 +275,19 @@ fn admin() -> String {
         reason: HOSTILE.into(),
         at: 1_754_400_120,
     }];
-    crate::web::admin::render_admin(&v, &comments, &submissions, &users, &log)
+    let mail = crate::web::admin::Mail {
+        state: crate::digest::health::MailState::Failing {
+            since: 1_754_400_000,
+            error: format!("connecting to localhost:25: Connection refused {HOSTILE}"),
+        },
+        server: "localhost:25".into(),
+        queue: crate::store::digests::QueueSummary {
+            by_status: vec![("pending".into(), 3), ("sent".into(), 12)],
+            recent_failures: vec![("confirm:1".into(), "ada@example.org".into(), "connection refused".into())],
+            paused_addresses: 0,
+        },
+    };
+    crate::web::admin::render_admin(&v, &mail, &comments, &submissions, &users, &log)
 }
 
 fn rendered() -> Vec<(&'static str, String)> {
