@@ -1,6 +1,7 @@
 //! Accounts: names, addresses and passwords parsed once at the edge, argon2id hashing, and the
 //! random tokens behind sessions and CSRF protection.
 
+pub mod recovery;
 pub mod sessions;
 pub mod tokens;
 
@@ -281,6 +282,9 @@ pub struct User {
     /// Categories `/` shows when no `?cat=` is given.
     pub default_categories: Vec<String>,
     pub created_at: i64,
+    /// Its owner opened the link sent to `email`: only then is the address used (password
+    /// reset, linking digests).
+    pub email_verified: bool,
 }
 
 impl User {
@@ -392,6 +396,7 @@ mod tests {
             muted_words: words,
             default_categories: vec![],
             created_at: 0,
+            email_verified: false,
         };
         assert!(u.mutes("Latent DIFFUSION models", ""));
         assert!(!u.mutes("Graph networks", "on graphs"));

@@ -20,6 +20,8 @@ fn templates() -> &'static minijinja::Environment<'static> {
             ("digest.html", include_str!("../../templates/digest.html")),
             ("confirm.txt", include_str!("../../templates/confirm.txt")),
             ("already.txt", include_str!("../../templates/already.txt")),
+            ("reset.txt", include_str!("../../templates/reset.txt")),
+            ("verify.txt", include_str!("../../templates/verify.txt")),
         ] {
             env.add_template(name, source).expect("templates parse");
         }
@@ -27,7 +29,7 @@ fn templates() -> &'static minijinja::Environment<'static> {
     })
 }
 
-fn render(name: &str, ctx: minijinja::Value) -> String {
+pub(crate) fn render(name: &str, ctx: minijinja::Value) -> String {
     templates().get_template(name).and_then(|t| t.render(ctx)).unwrap_or_else(|e| {
         tracing::error!(template = name, error = %e, "a mail template failed");
         String::new()
@@ -42,7 +44,7 @@ pub struct Links {
 }
 
 impl Links {
-    fn base(&self) -> &str {
+    pub fn base(&self) -> &str {
         self.public_url.trim_end_matches('/')
     }
     pub fn unsubscribe(&self, id: i64) -> String {
@@ -256,7 +258,7 @@ pub fn compose_with_updates(
     };
     Some(NewMessage {
         key: format!("digest:{}:{}:{period}", subscriber.id, kind.as_str()),
-        subscriber_id: subscriber.id,
+        subscriber_id: Some(subscriber.id),
         to: subscriber.email.clone(),
         subject,
         text: render("digest.txt", ctx.clone()),
@@ -281,7 +283,7 @@ pub fn confirmation(
     NewMessage {
         // One message per token: a re-sent confirmation gets its own row.
         key: format!("confirm:{subscriber_id}:{}", &crate::accounts::token_hash(token)[..16]),
-        subscriber_id,
+        subscriber_id: Some(subscriber_id),
         to: email.to_string(),
         subject: "Confirm your paperboy digest subscription".into(),
         text: render("confirm.txt", ctx),
@@ -299,7 +301,7 @@ pub fn already_subscribed(links: &Links, subscriber_id: i64, email: &str, now: i
     };
     NewMessage {
         key: format!("already:{subscriber_id}:{}", now / 3600),
-        subscriber_id,
+        subscriber_id: Some(subscriber_id),
         to: email.to_string(),
         subject: "You are already subscribed to paperboy digests".into(),
         text: render("already.txt", ctx),

@@ -304,7 +304,7 @@ mod tests {
         let m = Claimed {
             id: 1,
             key: "k".into(),
-            subscriber_id: 1,
+            subscriber_id: Some(1),
             to: "ada@example.org".into(),
             subject: "Top papers".into(),
             text: "plain".into(),

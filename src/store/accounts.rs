@@ -6,7 +6,8 @@ use super::Result;
 use crate::accounts::{Role, TokenScope, User};
 
 const USER_COLUMNS: &str =
-    "u.id, u.username, u.email, u.role, u.suspended, u.muted_words, u.default_categories, u.created_at";
+    "u.id, u.username, u.email, u.role, u.suspended, u.muted_words, u.default_categories, u.created_at, \
+     u.email_verified_at";
 
 fn user_from(r: &Row) -> User {
     let list = |s: String| s.split(',').filter(|w| !w.is_empty()).map(str::to_string).collect();
@@ -19,6 +20,7 @@ fn user_from(r: &Row) -> User {
         muted_words: list(r.text(5)),
         default_categories: list(r.text(6)),
         created_at: r.int(7),
+        email_verified: r.opt_int(8).is_some(),
     }
 }
 
@@ -57,7 +59,7 @@ pub fn user_by_id(db: &mut dyn Db, id: i64) -> Result<Option<User>> {
 /// The user and their password hash, for logging in.
 pub fn credentials(db: &mut dyn Db, username: &str) -> Result<Option<(User, String)>> {
     let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username_key = $1");
-    Ok(db.query_one(&sql, &[crate::accounts::username_key(username).into()])?.map(|r| (user_from(&r), r.text(8))))
+    Ok(db.query_one(&sql, &[crate::accounts::username_key(username).into()])?.map(|r| (user_from(&r), r.text(9))))
 }
 
 pub fn set_password(db: &mut dyn Db, user_id: i64, hash: &str) -> Result<()> {
@@ -72,6 +74,11 @@ pub fn update_profile(
     muted_words: &[String],
     default_categories: &[String],
 ) -> Result<()> {
+    // A new address is not verified (the same one, in another case, stays as it was).
+    db.execute(
+        "UPDATE users SET email_verified_at = NULL WHERE id = $2 AND (email IS NULL OR $1 IS NULL OR lower(email) <> lower($1))",
+        &[email.map(str::to_string).into(), user_id.into()],
+    )?;
     db.execute(
         "UPDATE users SET email = $1, muted_words = $2, default_categories = $3 WHERE id = $4",
         &[
@@ -199,7 +206,7 @@ pub fn api_token_user(db: &mut dyn Db, token_hash: &str) -> Result<Option<(i64, 
     );
     Ok(db
         .query_one(&sql, &[token_hash.into()])?
-        .map(|r| (r.int(8), r.opt_int(9), TokenScope::parse(&r.text(10)), user_from(&r))))
+        .map(|r| (r.int(9), r.opt_int(10), TokenScope::parse(&r.text(11)), user_from(&r))))
 }
 
 pub fn touch_api_token(db: &mut dyn Db, token_id: i64, now: i64) -> Result<()> {

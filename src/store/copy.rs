@@ -39,6 +39,7 @@ pub const COPIED: &[Table] = &[
             ("muted_words", 't'),
             ("default_categories", 't'),
             ("created_at", 'i'),
+            ("email_verified_at", 'i'),
         ],
         key: &["id"],
         identity: true,
@@ -242,6 +243,10 @@ pub const NOT_COPIED: &[(&str, &str)] = &[
     ("counters", "a cache generation: the target's caches start empty"),
     ("schema_migrations", "the target records the migrations it ran itself"),
     ("embedding_claims", "held by the source's embedding nodes for a minute or two; the vectors themselves are copied"),
+    (
+        "account_tokens",
+        "password-reset and address-verification links last an hour or two; ask for another after the move",
+    ),
     ("form_nonces", "each guards one form against being sent twice within moments; kept a day"),
 ];
 

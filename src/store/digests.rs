@@ -182,7 +182,8 @@ pub fn active_subscribers(db: &mut dyn Db, frequency: Frequency, after: i64, lim
 pub struct NewMessage {
     /// Unique: (subscriber, kind, period). Queuing the same key again does nothing.
     pub key: String,
-    pub subscriber_id: i64,
+    /// The digest subscriber it is for (none: mail about an account).
+    pub subscriber_id: Option<i64>,
     pub to: String,
     pub subject: String,
     pub text: String,
@@ -226,7 +227,7 @@ pub fn enqueue(db: &mut dyn Db, messages: &[NewMessage], now: i64) -> Result<u64
 pub struct Claimed {
     pub id: i64,
     pub key: String,
-    pub subscriber_id: i64,
+    pub subscriber_id: Option<i64>,
     pub to: String,
     pub subject: String,
     pub text: String,
@@ -254,7 +255,7 @@ pub fn claim(db: &mut dyn Db, worker: &str, now: i64, lease_until: i64, limit: i
         .map(|r| Claimed {
             id: r.int(0),
             key: r.text(1),
-            subscriber_id: r.int(2),
+            subscriber_id: r.opt_int(2),
             to: r.text(3),
             subject: r.text(4),
             text: r.text(5),

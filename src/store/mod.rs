@@ -4,6 +4,7 @@
 //! (for several nodes). Both pass the same contract tests (`tests/it/store_contract.rs`); what
 //! an upsert does is decided once, in [`plan_upserts`], for both.
 
+pub mod account_tokens;
 pub mod accounts;
 pub mod activity;
 pub mod collections;

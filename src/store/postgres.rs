@@ -26,6 +26,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0014_pending_submissions", include_str!("../../migrations/postgres/0014_pending_submissions.sql")),
     ("0015_comment_edits", include_str!("../../migrations/postgres/0015_comment_edits.sql")),
     ("0016_form_nonces", include_str!("../../migrations/postgres/0016_form_nonces.sql")),
+    ("0017_account_mail", include_str!("../../migrations/postgres/0017_account_mail.sql")),
 ];
 
 /// Any fixed key: serialises migrations between nodes starting at once.

@@ -27,6 +27,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0014_pending_submissions", include_str!("../../migrations/sqlite/0014_pending_submissions.sql")),
     ("0015_comment_edits", include_str!("../../migrations/sqlite/0015_comment_edits.sql")),
     ("0016_form_nonces", include_str!("../../migrations/sqlite/0016_form_nonces.sql")),
+    ("0017_account_mail", include_str!("../../migrations/sqlite/0017_account_mail.sql")),
 ];
 
 const MAX_IDLE_READERS: usize = 8;

@@ -4,6 +4,7 @@ use super::error::PageResult;
 use super::pages::{self, Layout};
 use super::session::{self, check_limit, safe_next, ClientIp, Limit, Member, SESSION_COOKIE};
 use super::viewer::Viewer;
+use crate::accounts::recovery;
 use crate::accounts::sessions::{self, Login};
 use crate::accounts::{self, Email, Password, Username};
 use crate::app::AppState;
@@ -138,8 +139,15 @@ pub async fn signup(
     // Counted only once the form is well-formed: a mistyped name costs nothing (it is refused before any password is
     // hashed) and does not lock out a lab behind one address; an attempt that hashes a password counts.
     check_limit(&state, Limit::new("signup", state.settings.community.limits.signup), &ip).await?;
+    let (name, address) = (username.as_str().to_string(), email.as_ref().map(|e| e.as_str().to_string()));
     match sessions::sign_up(&state.store, username, email, password).await? {
-        Some(id) => start_session(&state, id, "/").await,
+        Some(id) => {
+            // The address is used for nothing until its owner opens the link sent to it.
+            if let Some(address) = address {
+                recovery::send_verification(&state.store, &super::recovery::links(&state), id, &name, &address).await?;
+            }
+            start_session(&state, id, "/").await
+        }
         None => Ok(again("That username is taken.")),
     }
 }
@@ -160,6 +168,7 @@ fn settings_form(_viewer: &Viewer, u: &accounts::User, notice: Option<&str>, err
         notice,
         settings_error => error,
         email => u.email.as_deref().unwrap_or(""),
+        email_verified => u.email_verified,
         muted => u.muted_words.join(", "),
         cats => u.default_categories.join(", "),
     };
@@ -214,14 +223,41 @@ pub async fn save_settings(
                     Err(_) => return Ok(fail(&user, &format!("{} is not an arXiv category code.", code.trim()))),
                 }
             }
+            let same = |a: &Option<String>, b: &Option<String>| {
+                a.as_deref().map(str::to_lowercase) == b.as_deref().map(str::to_lowercase)
+            };
+            let changed = !same(&email, &user.email);
             sessions::save_profile(&state.store, user.id, email.clone(), muted.clone(), cats.clone()).await?;
-            let updated = accounts::User { email, muted_words: muted, default_categories: cats, ..user };
+            let mut notice = "Saved.".to_string();
+            if let (true, Some(address)) = (changed, &email) {
+                let links = super::recovery::links(&state);
+                recovery::send_verification(&state.store, &links, user.id, &user.username, address).await?;
+                notice = format!("Saved. A link to verify {address} is on its way to it; until it is opened, paperboy uses the address for nothing.");
+            }
+            let email_verified = user.email_verified && !changed;
+            let updated =
+                accounts::User { email, muted_words: muted, default_categories: cats, email_verified, ..user };
             Ok(form_page(
                 &viewer,
                 StatusCode::OK,
                 "Settings",
                 None,
-                &settings_form(&viewer, &updated, Some("Saved."), None),
+                &settings_form(&viewer, &updated, Some(&notice), None),
+            ))
+        }
+        "verify" => {
+            let Some(address) = user.email.clone().filter(|_| !user.email_verified) else {
+                return Ok(fail(&user, "There is no unverified address to verify."));
+            };
+            let links = super::recovery::links(&state);
+            recovery::send_verification(&state.store, &links, user.id, &user.username, &address).await?;
+            let notice = format!("A new link to verify {address} is on its way to it.");
+            Ok(form_page(
+                &viewer,
+                StatusCode::OK,
+                "Settings",
+                None,
+                &settings_form(&viewer, &user, Some(&notice), None),
             ))
         }
         "password" => {

@@ -131,7 +131,12 @@ pub async fn subscribe(
         Err(e) => return Ok(again(&format!("Check the preferences: {e}."))),
     };
     let hours = i64::from(state.settings.digest.confirm_hours.max(1));
-    let user_id = viewer.user.as_ref().filter(|u| u.email.as_deref() == Some(email.as_str())).map(|u| u.id);
+    // A member's digest is linked to their account (for "for me") only through a verified address.
+    let user_id = viewer
+        .user
+        .as_ref()
+        .filter(|u| u.email_verified && u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email.as_str())))
+        .map(|u| u.id);
     subscriptions::request(&state.store, &links(&state), &email, user_id, prefs, hours).await?;
     // Only promise a message this node can send.
     use crate::digest::health::MailState;

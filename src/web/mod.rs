@@ -19,6 +19,7 @@ mod listings;
 pub mod markdown;
 mod pages;
 mod paper;
+mod recovery;
 mod search;
 pub mod session;
 mod submit;
@@ -50,6 +51,9 @@ pub fn router(site: Site) -> Router<Site> {
         .route("/comments/{id}/delete", post(comments::delete))
         .route("/signup", get(account::signup_page).post(account::signup))
         .route("/login", get(account::login_page).post(account::login))
+        .route("/password/forgot", get(recovery::forgot_page).post(recovery::forgot))
+        .route("/password/reset", get(recovery::reset_page).post(recovery::reset))
+        .route("/email/verify", get(recovery::verify))
         .route("/logout", post(account::logout))
         .route("/settings", get(account::settings_page).post(account::save_settings))
         .route("/settings/tokens", get(api_tokens::page).post(api_tokens::create))

@@ -228,6 +228,8 @@ async fn chromium_stays_on_this_site_after_login_and_every_page_works_under_the_
         ("/settings", "main"),
         ("/subscribe", "main"),
         ("/for-you", "main"),
+        ("/submit", "#paper"),
+        ("/password/forgot", "#email"),
         ("/no/such/page", "main"),
     ] {
         c.goto(&format!("{base}{path}")).await.unwrap();

@@ -353,7 +353,7 @@ async fn two_workers_racing_on_postgresql_send_each_message_once() {
     let messages: Vec<dstore::NewMessage> = (0..n)
         .map(|i| dstore::NewMessage {
             key: format!("digest:{i}:daily:2025-08-07"),
-            subscriber_id: 0,
+            subscriber_id: Some(0),
             to: format!("reader{i}@example.org"),
             subject: format!("Digest {i}"),
             text: "Top papers".into(),
@@ -367,8 +367,11 @@ async fn two_workers_racing_on_postgresql_send_each_message_once() {
             requested_readers(db, n, now)?;
             let ids: Vec<i64> =
                 db.query("SELECT id FROM subscribers ORDER BY id", &[])?.iter().map(|r| r.int(0)).collect();
-            let messages: Vec<_> =
-                messages.into_iter().zip(ids).map(|(m, id)| dstore::NewMessage { subscriber_id: id, ..m }).collect();
+            let messages: Vec<_> = messages
+                .into_iter()
+                .zip(ids)
+                .map(|(m, id)| dstore::NewMessage { subscriber_id: Some(id), ..m })
+                .collect();
             dstore::enqueue(db, &messages, now)?;
             Ok(())
         })

@@ -23,6 +23,7 @@ mod kill_and_rerun;
 mod migrate;
 mod nodes;
 mod oai_pmh;
+mod recovery;
 mod rss;
 mod search;
 mod security;

@@ -91,7 +91,7 @@ async fn the_migrate_command_carries_subscribers_and_reports_a_verified_copy() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("papers: inserted 200, updated 0, unchanged 0"), "{stdout}");
-    assert!(stdout.contains("subscribers 1→1, outbox 2→2, embeddings 1→1"), "{stdout}");
+    assert!(stdout.contains("subscribers 1→1, outbox 3→3, embeddings 1→1"), "{stdout}");
     assert!(stdout.contains("not copied: rate_limits (rate-limit counters expire within the hour)"), "{stdout}");
     assert!(
         stdout.contains("verified: the target holds exactly the source's papers and the rows of every copied table"),
@@ -199,14 +199,17 @@ pub async fn fill_every_table(store: &Store) {
             assert_eq!(digests::confirm(db, "confirm-hash", 21)?, digests::Confirmation::Confirmed(subscriber_id));
             let message = |key: &str| digests::NewMessage {
                 key: key.into(),
-                subscriber_id,
+                subscriber_id: Some(subscriber_id),
                 to: "reader@example.org".into(),
                 subject: "Today".into(),
                 text: "papers".into(),
                 html: Some("<p>papers</p>".into()),
                 unsubscribe_url: Some("https://paperboy.example/u".into()),
             };
-            digests::enqueue(db, &[message("daily 1"), message("daily 2")], 22)?;
+            // Mail about an account has no subscriber.
+            let reset = digests::NewMessage { key: "reset:1:0".into(), subscriber_id: None, ..message("reset") };
+            digests::enqueue(db, &[message("daily 1"), message("daily 2"), reset], 22)?;
+            paperboy::store::account_tokens::set_verified(db, ada, "ada@example.org", 22)?;
             let claimed = digests::claim(db, "node-a", 23, 83, 1)?;
             digests::mark_sent(db, claimed[0].id, "node-a", 24)?;
             embeddings::put(db, "minilm", &[(q1.clone(), "h1".into(), 2, "AACAPwAAAEA=".into())], 25)?;

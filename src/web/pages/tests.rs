@@ -63,6 +63,7 @@ fn user(id: i64, name: &str, role: Role) -> User {
         muted_words: vec!["quantum".into()],
         default_categories: vec!["cs.LG".into()],
         created_at: 1_754_000_000,
+        email_verified: true,
     }
 }
 
