@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// A chromedriver of our own on a free port, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
 }
@@ -21,7 +21,7 @@ impl Drop for Driver {
     }
 }
 
-async fn start_driver() -> Driver {
+pub(crate) async fn start_driver() -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
@@ -39,15 +39,26 @@ async fn start_driver() -> Driver {
     panic!("chromedriver did not start");
 }
 
-async fn browser(driver: &Driver, dark: bool) -> Client {
+pub(crate) async fn browser(driver: &Driver, dark: bool) -> Client {
+    sized(driver, dark, None).await
+}
+
+/// A Chromium session; with `phone`, one that emulates a phone `phone` CSS pixels wide (touch, a
+/// device pixel ratio of 3, the viewport meta tag honoured).
+pub(crate) async fn sized(driver: &Driver, dark: bool, phone: Option<u32>) -> Client {
     let mut args =
         vec!["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,1000"];
     if dark {
         args.push("--force-dark-mode");
     }
-    let caps = serde_json::json!({
-        "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args }
-    });
+    let mut options = serde_json::json!({ "binary": "/usr/bin/chromium", "args": args });
+    if let Some(width) = phone {
+        options["mobileEmulation"] = serde_json::json!({
+            "deviceMetrics": { "width": width, "height": 780, "pixelRatio": 3.0, "touch": true },
+            "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"
+        });
+    }
+    let caps = serde_json::json!({ "goog:chromeOptions": options });
     let serde_json::Value::Object(caps) = caps else { unreachable!() };
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
@@ -56,7 +67,7 @@ async fn browser(driver: &Driver, dark: bool) -> Client {
         .expect("a Chromium session")
 }
 
-fn artifacts() -> PathBuf {
+pub(crate) fn artifacts() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts");
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -67,7 +78,7 @@ async fn shot(c: &Client, name: &str) {
     std::fs::write(artifacts().join(format!("{name}.png")), png).unwrap();
 }
 
-async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
+pub(crate) async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css(css))
@@ -75,13 +86,13 @@ async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|e| panic!("{css}: {e}"))
 }
 
-async fn fill(c: &Client, css: &str, text: &str) {
+pub(crate) async fn fill(c: &Client, css: &str, text: &str) {
     let el = wait_for(c, css).await;
     el.clear().await.unwrap();
     el.send_keys(text).await.unwrap();
 }
 
-async fn js(c: &Client, script: &str) -> serde_json::Value {
+pub(crate) async fn js(c: &Client, script: &str) -> serde_json::Value {
     c.execute(script, vec![]).await.unwrap()
 }
 

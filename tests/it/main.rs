@@ -20,6 +20,7 @@ mod fuzz_regressions;
 mod hf_daily;
 mod import;
 mod kill_and_rerun;
+mod layout;
 mod migrate;
 mod nodes;
 mod oai_pmh;

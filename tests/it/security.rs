@@ -113,10 +113,20 @@ async fn bad_addresses_get_the_sites_own_escaped_error_page() {
     let ada = Visitor::new(&s.base);
     ada.signup("ada", "correct horse").await;
     assert!(ada.get("/no/such/page").await.body.contains("href=\"/u/ada\""));
-    // The API answers in JSON, as before.
+    // The API answers in JSON, as before, and counts against its rate limit; the site's pages do not.
     let r = guest.get("/api/v1/nothing").await;
     assert_eq!(r.status.as_u16(), 404);
     assert!(r.headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    let remaining =
+        |r: &Answer| r.headers["ratelimit"].to_str().unwrap().split("remaining=").nth(1).unwrap().to_string();
+    let before = remaining(&r);
+    for _ in 0..3 {
+        let page = guest.get("/no/such/page").await;
+        assert!(!page.headers.contains_key("ratelimit"), "a page is not an API call");
+    }
+    let after = remaining(&guest.get("/api/v1/nothing").await);
+    let n = |s: &str| s.split(',').next().unwrap().trim().parse::<i64>().unwrap();
+    assert_eq!(n(&after), n(&before) - 1, "unknown pages did not count against the API's limit");
 }
 
 #[tokio::test]
