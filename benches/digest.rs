@@ -113,7 +113,7 @@ async fn main() {
         let msg = dstore::Claimed {
             id: i as i64,
             key: format!("baseline:{i}"),
-            subscriber_id: 0,
+            subscriber_id: Some(0),
             to: format!("baseline{i}@example.org"),
             subject: sample.text(0),
             text: sample.text(1),

@@ -61,7 +61,7 @@ pub async fn submit(
     let ApiJson(new) = body?;
     let arxiv = ArxivApi { http: &state.http, base_url: state.settings.arxiv.api_url.clone() };
     let p = match submissions::submit(&state.store, &state.settings.community, &arxiv, &user, &new.paper).await? {
-        Submitted::Listed { paper, .. } => paper,
+        Submitted::Listed { paper, .. } => *paper,
         Submitted::Pending { id, day } => {
             let pending =
                 PendingSubmission { paper: id.as_str().into(), day: day.to_string(), status: "pending".into() };

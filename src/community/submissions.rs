@@ -22,7 +22,7 @@ use std::time::Duration;
 #[derive(Debug)]
 pub enum Submitted {
     /// The paper is on the list of `day`.
-    Listed { paper: Paper, day: NaiveDate },
+    Listed { paper: Box<Paper>, day: NaiveDate },
     /// arXiv was slow: the paper will join the list of `day` once it answers (see
     /// [`finish_pending`]); the member sees how it went on `/submit`.
     Pending { id: ArxivId, day: NaiveDate },
@@ -95,7 +95,7 @@ pub async fn submit(
         }
     };
     list(store, settings, &paper, user.id, day).await?;
-    Ok(Submitted::Listed { paper, day })
+    Ok(Submitted::Listed { paper: Box::new(paper), day })
 }
 
 fn not_on_arxiv<T>(id: &ArxivId) -> Result<T, Error> {
