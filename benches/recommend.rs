@@ -112,7 +112,7 @@ fn main() {
     let mut times = Vec::new();
     for i in 0..200 {
         let t = Instant::now();
-        let page = recommend::page(&ranking, (i % 50) * 20, 20);
+        let page = recommend::page(&ranking, (i % 50) * 20, 20, &Default::default());
         times.push(t.elapsed());
         assert!(!page.items.is_empty());
     }

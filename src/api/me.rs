@@ -121,8 +121,7 @@ pub async fn recommendations(
     let user = caller.member()?;
     let (page, limit) = params::page(q.page.as_deref(), q.limit.as_deref(), 20)?;
     let offset = (page as usize - 1) * limit as usize;
-    let found =
-        state.recommender.for_user(&state.store, state.search.as_deref(), user.id, offset, limit as usize).await?;
+    let found = state.recommending().for_user(&state.store, user.id, offset, limit as usize).await?;
     let papers: Vec<Paper> = found.items.iter().map(|r| r.paper.clone()).collect();
     let with = with_activity(&state, &papers).await?;
     let items = with

@@ -23,6 +23,7 @@ async fn set(state: &AppState, caller: &Caller, id: &str, vote: Vote) -> ApiResu
     let user = caller.member()?;
     let p = known(state, id).await?;
     let tally = votes::vote(&state.store, &state.settings.community, &user, &p, vote).await?;
+    state.recommending().refresh_in_background(state.store.clone(), user.id);
     Ok(Json(VoteState { paper_id: p.id.as_str().to_string(), voted: tally.voted, upvotes: tally.upvotes }))
 }
 

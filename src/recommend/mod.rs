@@ -197,9 +197,56 @@ pub struct Recommending {
 }
 
 impl Recommending {
+    /// Recommendations `offset..offset + limit` for `user_id`. Right after a vote (or anything
+    /// else that changes their ranking) the request does not wait for the new ranking: it is
+    /// answered from the one kept before, less what they liked or dismissed since and with a
+    /// notice, while the new one is made in the background for the next request.
+    pub async fn for_user(
+        &self,
+        store: &Store,
+        user_id: i64,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Recommendations, StoreError> {
+        let (liked, dismissed, ranking, stale) =
+            self.recommender.ranking(store, self.search.as_deref(), user_id, Wanted::MayBeStale).await?;
+        let Some(ranking) = ranking else {
+            return Ok(Recommendations { method: Method::Nothing, total: 0, items: Vec::new(), notice: None });
+        };
+        if !stale {
+            return Ok(page(&ranking, offset, limit, &HashSet::new()));
+        }
+        self.refresh_in_background(store.clone(), user_id);
+        let excluded: HashSet<String> = liked.ids.into_iter().map(|(id, _)| id).chain(dismissed).collect();
+        let mut p = page(&ranking, offset, limit, &excluded);
+        let updating = "Your latest votes are being taken in: this order is from just before them (without what you \
+                        voted on since); reload in a moment for the new one.";
+        p.notice = Some(p.notice.map_or_else(|| updating.to_string(), |n| format!("{updating} {n}")));
+        Ok(p)
+    }
+
+    /// Makes `user_id`'s ranking anew in the background if this node keeps an older one (they
+    /// use recommendations) and is not making it already: after a vote, so that their next
+    /// request finds it ready.
+    pub fn refresh_in_background(&self, store: Store, user_id: i64) {
+        let kept = self.recommender.rankings.lock().expect("rankings").contains_key(&user_id);
+        if !kept || !self.recommender.refreshing.lock().expect("refreshing").insert(user_id) {
+            return;
+        }
+        let this = self.clone();
+        tokio::spawn(async move {
+            let made = this.recommender.ranking(&store, this.search.as_deref(), user_id, Wanted::Fresh).await;
+            this.recommender.refreshing.lock().expect("refreshing").remove(&user_id);
+            if let Err(e) = made {
+                tracing::warn!(error = %e, user_id, "a ranking could not be made in the background");
+            }
+        });
+    }
+
     /// `user_id`'s taste: what they liked and their recommendations' scores.
     pub async fn taste(&self, store: &Store, user_id: i64) -> Result<Taste, StoreError> {
-        let (liked, dismissed, ranking) = self.recommender.ranking(store, self.search.as_deref(), user_id).await?;
+        let (liked, dismissed, ranking, _) =
+            self.recommender.ranking(store, self.search.as_deref(), user_id, Wanted::Fresh).await?;
         // Followed authors' papers first (newest first, as the ranking has them), then by score.
         let scores = ranking
             .map(|r| {
@@ -227,32 +274,32 @@ impl Recommending {
 pub struct Recommender {
     windows: Windows,
     rankings: Mutex<HashMap<i64, Arc<Ranking>>>,
+    /// Members whose ranking is being made anew in the background.
+    refreshing: Mutex<HashSet<i64>>,
 }
 
-impl Recommender {
-    /// Recommendations `offset..offset + limit` for `user_id`.
-    pub async fn for_user(
-        &self,
-        store: &Store,
-        search: Option<&SearchIndex>,
-        user_id: i64,
-        offset: usize,
-        limit: usize,
-    ) -> Result<Recommendations, StoreError> {
-        Ok(match self.ranking(store, search, user_id).await?.2 {
-            Some(ranking) => page(&ranking, offset, limit),
-            None => Recommendations { method: Method::Nothing, total: 0, items: Vec::new(), notice: None },
-        })
-    }
+/// Whether a ranking kept from before the member's latest change may answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    Fresh,
+    MayBeStale,
+}
 
-    /// What `user_id` liked and dismissed, and their ranking (kept, or made now); no ranking
-    /// while they liked and followed nothing or there are no papers.
+/// What `Recommender::ranking` finds: what the member liked and dismissed, their ranking, and
+/// whether that ranking predates their latest change.
+type Found = (Liked, Vec<String>, Option<Arc<Ranking>>, bool);
+
+impl Recommender {
+    /// What `user_id` liked and dismissed, and their ranking (kept, or made now; with
+    /// `MayBeStale`, the one kept from before their latest change when there is one); no
+    /// ranking while they liked and followed nothing or there are no papers.
     async fn ranking(
         &self,
         store: &Store,
         search: Option<&SearchIndex>,
         user_id: i64,
-    ) -> Result<(Liked, Vec<String>, Option<Arc<Ranking>>), StoreError> {
+        wanted: Wanted,
+    ) -> Result<Found, StoreError> {
         let liked = Liked::of(store, user_id).await?;
         let (dismissed, followed) = store
             .read(move |db| {
@@ -260,9 +307,9 @@ impl Recommender {
             })
             .await?;
         if liked.is_empty() && followed.is_empty() {
-            return Ok((liked, dismissed, None));
+            return Ok((liked, dismissed, None, false));
         }
-        let Some(window) = self.windows.get(store).await? else { return Ok((liked, dismissed, None)) };
+        let Some(window) = self.windows.get(store).await? else { return Ok((liked, dismissed, None, false)) };
         let vectors = search.and_then(|s| s.vectors().cloned());
         let generation = search.map(|s| s.vector_generation()).unwrap_or_default();
         let key = {
@@ -279,9 +326,11 @@ impl Recommender {
             h.update(&generation.1.to_le_bytes());
             h.digest()
         };
-        let cached = self.rankings.lock().expect("rankings").get(&user_id).filter(|r| r.key == key).cloned();
-        if let Some(r) = cached {
-            return Ok((liked, dismissed, Some(r)));
+        let kept = self.rankings.lock().expect("rankings").get(&user_id).cloned();
+        match kept {
+            Some(r) if r.key == key => return Ok((liked, dismissed, Some(r), false)),
+            Some(r) if wanted == Wanted::MayBeStale => return Ok((liked, dismissed, Some(r), true)),
+            _ => {}
         }
         let dismissed_papers = store.papers_by_ids(dismissed.clone()).await?;
         let liked_papers = liked.papers(store).await?;
@@ -297,7 +346,7 @@ impl Recommender {
         }
         all.insert(user_id, r.clone());
         drop(all);
-        Ok((liked, dismissed, Some(r)))
+        Ok((liked, dismissed, Some(r), false))
     }
 }
 
@@ -382,13 +431,17 @@ fn item<'a>(words: &'a tfidf::Sparse, vector: &'a Option<Vec<f32>>) -> model::It
     model::Item { words, vector: vector.as_deref() }
 }
 
-/// Recommendations `offset..offset + limit` of a ranking, with their reasons.
-pub fn page(r: &Ranking, offset: usize, limit: usize) -> Recommendations {
+/// Recommendations `offset..offset + limit` of a ranking, with their reasons, leaving out the
+/// papers `excluded` (liked or dismissed since the ranking was made).
+pub fn page(r: &Ranking, offset: usize, limit: usize, excluded: &HashSet<String>) -> Recommendations {
     let liked_items: Vec<model::Item> =
         r.liked.iter().map(|(_, _, w)| model::Item { words: w, vector: None }).collect();
+    let kept = |s: &&model::Scored| excluded.is_empty() || !excluded.contains(r.window.papers[s.index].id.as_str());
+    let total = if excluded.is_empty() { r.order.len() } else { r.order.iter().filter(kept).count() };
     let items = r
         .order
         .iter()
+        .filter(kept)
         .skip(offset)
         .take(limit)
         .map(|s| {
@@ -415,5 +468,5 @@ pub fn page(r: &Ranking, offset: usize, limit: usize) -> Recommendations {
             crate::search::thousands(candidates as u64)
         )
     });
-    Recommendations { method: r.method, total: r.order.len(), items, notice }
+    Recommendations { method: r.method, total, items, notice }
 }

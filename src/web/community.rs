@@ -68,6 +68,8 @@ pub async fn paper_action(
         let vote = Vote::from_form(form.vote.as_deref())
             .ok_or_else(|| PageError::message(StatusCode::BAD_REQUEST, "Vote not counted", "Unknown vote."))?;
         let tally = votes::vote(&state.store, settings, &user, &paper, vote).await?;
+        // Their recommendations take the vote in while they read on.
+        state.recommending().refresh_in_background(state.store.clone(), user.id);
         if wants_json(&headers) {
             return Ok(Json(serde_json::json!({"voted": tally.voted, "upvotes": tally.upvotes})).into_response());
         }
@@ -76,6 +78,7 @@ pub async fn paper_action(
     if action == "not-interested" {
         let dismissed = form.dismiss.as_deref() != Some("0");
         crate::community::dismissals::set(&state.store, settings, &user, &paper, dismissed).await?;
+        state.recommending().refresh_in_background(state.store.clone(), user.id);
         if wants_json(&headers) {
             return Ok(Json(serde_json::json!({"dismissed": dismissed})).into_response());
         }

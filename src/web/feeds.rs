@@ -303,7 +303,7 @@ async fn extra_papers(
         return Ok(Some((format!("New versions of papers {} keeps", user.username), "/updates".into(), papers)));
     }
     if let Some(user) = &ctx.user {
-        let found = state.recommender.for_user(&state.store, state.search.as_deref(), user.id, 0, 50).await;
+        let found = state.recommending().for_user(&state.store, user.id, 0, 50).await;
         let found = found.map_err(|e| super::listings::internal(rid, e))?;
         let papers = found.items.into_iter().map(|r| r.paper).collect();
         return Ok(Some((format!("Recommended for {}", user.username), "/for-you".into(), papers)));

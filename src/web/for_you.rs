@@ -28,7 +28,7 @@ pub async fn show(
     let last_page = crate::recommend::MAX_RANKED.div_ceil(PAGE_SIZE) as u32;
     let page_no = q.page.unwrap_or(1).clamp(1, last_page);
     let offset = (page_no as usize - 1) * PAGE_SIZE;
-    let found = state.recommender.for_user(&state.store, state.search.as_deref(), user.id, offset, PAGE_SIZE).await?;
+    let found = state.recommending().for_user(&state.store, user.id, offset, PAGE_SIZE).await?;
     let papers: Vec<crate::papers::Paper> = found.items.iter().map(|r| r.paper.clone()).collect();
     let mut ctx = RowContext::load(&state, &viewer, &papers).await?;
     ctx.reasons =
