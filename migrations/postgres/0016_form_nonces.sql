@@ -1,6 +1,6 @@
 -- Forms done once: the nonce of each form a member sent (see src/store/nonces.rs), with what it
--- did (an id), kept a day. A member's collection names are unique, ignoring case: names that
--- repeat get their number appended first.
+-- did (an id), kept a day. A member's collection names are unique, ignoring case (checked by
+-- community::collections when one is made or renamed): names that repeat get their number.
 CREATE TABLE form_nonces (
     user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     nonce      TEXT    NOT NULL,
@@ -8,7 +8,6 @@ CREATE TABLE form_nonces (
     result     TEXT,
     PRIMARY KEY (user_id, nonce)
 );
-UPDATE collections SET name = name || ' (' || id || ')' WHERE EXISTS (
+UPDATE collections SET name = substr(name, 1, 88) || ' (' || id || ')' WHERE EXISTS (
     SELECT 1 FROM collections c2
     WHERE c2.user_id = collections.user_id AND lower(c2.name) = lower(collections.name) AND c2.id < collections.id);
-CREATE UNIQUE INDEX collections_name_per_user ON collections (user_id, lower(name));

@@ -74,24 +74,29 @@ pub enum LinkOutcome {
     Taken,
 }
 
-/// Sets a new password through a reset link; every session of the account ends, and its other
-/// reset links stop working.
+/// Sets a new password through a reset link sent to the account's verified address as it
+/// still is: every session and API token of the account ends, and its other reset links stop
+/// working. A link that cannot work costs no password hash.
 pub async fn reset_password(store: &Store, token: &str, password: Password) -> Result<LinkOutcome, StoreError> {
+    if !reset_link_works(store, token).await? {
+        return Ok(LinkOutcome::Invalid);
+    }
     let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await?;
     let token_hash = token_hash(token);
     store
         .transaction(move |db| {
             let now = now();
             Ok(match account_tokens::take(db, &token_hash, "reset", now)? {
-                Taken::Valid { user_id, email } => {
+                Taken::Valid { user_id, email } if account_tokens::is_verified(db, user_id, &email)? => {
                     accounts::set_password(db, user_id, &hash)?;
                     accounts::delete_other_sessions(db, user_id, "")?;
+                    accounts::revoke_all_api_tokens(db, user_id, now)?;
                     account_tokens::void(db, user_id, "reset", now)?;
                     LinkOutcome::Done { user_id, email }
                 }
+                Taken::Valid { .. } | Taken::Unknown => LinkOutcome::Invalid,
                 Taken::Used { .. } => LinkOutcome::Used,
                 Taken::Expired => LinkOutcome::Expired,
-                Taken::Unknown => LinkOutcome::Invalid,
             })
         })
         .await
@@ -101,6 +106,12 @@ pub async fn reset_password(store: &Store, token: &str, password: Password) -> R
 pub async fn reset_link_works(store: &Store, token: &str) -> Result<bool, StoreError> {
     let hash = token_hash(token);
     store.read(move |db| account_tokens::works(db, &hash, "reset", now())).await
+}
+
+/// Whether `token` is a verification link that still works (the button is shown only then).
+pub async fn verify_link_works(store: &Store, token: &str) -> Result<bool, StoreError> {
+    let hash = token_hash(token);
+    store.read(move |db| account_tokens::works(db, &hash, "verify", now())).await
 }
 
 /// Mails `email` a link that verifies it as `user_id`'s address (`username` for the text).

@@ -97,7 +97,11 @@ pub async fn update(store: &Store, owner: &User, id: i64, fields: Fields) -> Res
     let (uid, name) = (owner.id, fields.name.clone());
     let done = store
         .transaction(move |db| {
-            if same_name(db, uid, &fields.name, id)?.is_some() {
+            // A collection keeps its own name (even one that repeated before names were unique).
+            let key = name_key(&fields.name);
+            let mine = store::collections::collections_of(db, uid, true)?;
+            let renamed = mine.iter().find(|c| c.id == id).is_none_or(|c| name_key(&c.name) != key);
+            if renamed && mine.iter().any(|c| c.id != id && name_key(&c.name) == key) {
                 return Ok(None);
             }
             let (name, description) = (&fields.name, &fields.description);

@@ -154,6 +154,8 @@ const MAX_MEMBERS: usize = 2_000;
 /// A member's ranking, while their taste, the window and the vectors stand still.
 pub struct Ranking {
     key: u64,
+    /// The part of `key` that the papers and vectors make (the rest is the member's taste).
+    context: u64,
     method: Method,
     window: Arc<Window>,
     /// (window index, score, nearest liked paper when both are embedded), best first.
@@ -312,7 +314,9 @@ impl Recommender {
         let Some(window) = self.windows.get(store).await? else { return Ok((liked, dismissed, None, false)) };
         let vectors = search.and_then(|s| s.vectors().cloned());
         let generation = search.map(|s| s.vector_generation()).unwrap_or_default();
-        let key = {
+        // What the member did, and what the papers and vectors are: a change of the member's
+        // alone may be answered from the kept ranking while the new one is made.
+        let taste = {
             let mut h = xxhash_rust::xxh3::Xxh3::new();
             let followed_keys = followed.iter().map(|(key, _)| key);
             for id in liked.ids.iter().map(|(id, _)| id).chain([&String::new()]).chain(&dismissed).chain(followed_keys)
@@ -320,23 +324,30 @@ impl Recommender {
                 h.update(id.as_bytes());
                 h.update(b"\n");
             }
+            h.digest()
+        };
+        let context = {
+            let mut h = xxhash_rust::xxh3::Xxh3::new();
             h.update(&window.cursor.to_le_bytes());
             h.update(window.latest.to_string().as_bytes());
             h.update(&generation.0.to_le_bytes());
             h.update(&generation.1.to_le_bytes());
             h.digest()
         };
+        let key = taste ^ context.rotate_left(17);
         let kept = self.rankings.lock().expect("rankings").get(&user_id).cloned();
         match kept {
             Some(r) if r.key == key => return Ok((liked, dismissed, Some(r), false)),
-            Some(r) if wanted == Wanted::MayBeStale => return Ok((liked, dismissed, Some(r), true)),
+            Some(r) if wanted == Wanted::MayBeStale && r.context == context => {
+                return Ok((liked, dismissed, Some(r), true))
+            }
             _ => {}
         }
         let dismissed_papers = store.papers_by_ids(dismissed.clone()).await?;
         let liked_papers = liked.papers(store).await?;
         let r = tokio::task::spawn_blocking(move || {
             let vectors = vectors.as_deref().map(|v| (v, generation));
-            rank(key, window, liked_papers, &dismissed_papers, &followed, vectors)
+            Ranking { context, ..rank(key, window, liked_papers, &dismissed_papers, &followed, vectors) }
         })
         .await?;
         let r = Arc::new(r);
@@ -424,7 +435,7 @@ pub fn rank(
     }
     order.truncate(MAX_RANKED);
     let candidates = candidates.len();
-    Ranking { key, method, window, order, by_followed, liked, candidates, embedded }
+    Ranking { key, context: 0, method, window, order, by_followed, liked, candidates, embedded }
 }
 
 fn item<'a>(words: &'a tfidf::Sparse, vector: &'a Option<Vec<f32>>) -> model::Item<'a> {

@@ -62,8 +62,19 @@ pub fn credentials(db: &mut dyn Db, username: &str) -> Result<Option<(User, Stri
     Ok(db.query_one(&sql, &[crate::accounts::username_key(username).into()])?.map(|r| (user_from(&r), r.text(9))))
 }
 
+/// Sets a password; the account's unused password-reset links stop working.
 pub fn set_password(db: &mut dyn Db, user_id: i64, hash: &str) -> Result<()> {
     db.execute("UPDATE users SET password_hash = $1 WHERE id = $2", &[hash.into(), user_id.into()])?;
+    super::account_tokens::void(db, user_id, "reset", chrono::Utc::now().timestamp())
+}
+
+/// Revokes every API token of the account (a password reset: whoever knew the old password may
+/// have made one).
+pub fn revoke_all_api_tokens(db: &mut dyn Db, user_id: i64, now: i64) -> Result<()> {
+    db.execute(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        &[now.into(), user_id.into()],
+    )?;
     Ok(())
 }
 
@@ -74,11 +85,15 @@ pub fn update_profile(
     muted_words: &[String],
     default_categories: &[String],
 ) -> Result<()> {
-    // A new address is not verified (the same one, in another case, stays as it was).
-    db.execute(
+    // A new address is not verified (the same one, in another case, stays as it was), and
+    // reset links sent to the old one stop working.
+    let changed = db.execute(
         "UPDATE users SET email_verified_at = NULL WHERE id = $2 AND (email IS NULL OR $1 IS NULL OR lower(email) <> lower($1))",
         &[email.map(str::to_string).into(), user_id.into()],
     )?;
+    if changed > 0 {
+        super::account_tokens::void(db, user_id, "reset", chrono::Utc::now().timestamp())?;
+    }
     db.execute(
         "UPDATE users SET email = $1, muted_words = $2, default_categories = $3 WHERE id = $4",
         &[

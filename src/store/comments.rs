@@ -149,8 +149,10 @@ pub fn delete_comment(db: &mut dyn Db, comment_id: i64, user_id: i64) -> Result<
     if row.flag(2) {
         return Ok(true);
     }
-    db.execute("UPDATE comments SET body = '', deleted = 1 WHERE id = $1", &[comment_id.into()])?;
-    if !row.flag(1) {
+    // Counted once, even when two deletions race (PostgreSQL's READ COMMITTED).
+    let n =
+        db.execute("UPDATE comments SET body = '', deleted = 1 WHERE id = $1 AND deleted = 0", &[comment_id.into()])?;
+    if n == 1 && !row.flag(1) {
         db.execute("UPDATE paper_stats SET comments = comments - 1 WHERE paper_id = $1", &[row.text(0).into()])?;
     }
     bump_activity(db)?;

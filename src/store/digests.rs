@@ -277,12 +277,23 @@ pub fn due_count(db: &mut dyn Db, now: i64) -> Result<i64> {
 }
 
 /// Records a delivery; only the worker holding the claim can.
+/// Mail about an account (no subscriber) holds a working link (password reset, verification):
+/// once it is sent or given up, its text goes, so that the store never keeps a usable link.
+fn forget_account_mail(db: &mut dyn Db, id: i64) -> Result<()> {
+    db.execute(
+        "UPDATE outbox SET text_body = '', html_body = NULL WHERE id = $1 AND subscriber_id IS NULL AND status <> 'pending'",
+        &[id.into()],
+    )?;
+    Ok(())
+}
+
 pub fn mark_sent(db: &mut dyn Db, id: i64, worker: &str, now: i64) -> Result<bool> {
     let n = db.execute(
         "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, last_error = NULL
          WHERE id = $2 AND status = 'sending' AND claimed_by = $3",
         &[now.into(), id.into(), worker.into()],
     )?;
+    forget_account_mail(db, id)?;
     db.execute(
         "UPDATE subscribers SET hard_failures = 0 WHERE id = (SELECT subscriber_id FROM outbox WHERE id = $1)",
         &[id.into()],
@@ -309,6 +320,7 @@ pub fn mark_failed(db: &mut dyn Db, id: i64, worker: &str, error: &str, now: i64
          WHERE id = $2 AND status = 'sending' AND claimed_by = $3",
         &[error.into(), id.into(), worker.into()],
     )?;
+    forget_account_mail(db, id)?;
     if n > 0 {
         db.execute(
             "UPDATE subscribers SET hard_failures = hard_failures + 1,

@@ -30,6 +30,15 @@ pub fn claim(db: &mut dyn Db, user_id: i64, nonce: &str, now: i64) -> Result<Opt
     Ok(Some(row.and_then(|r| r.opt_text(0)).unwrap_or_default()))
 }
 
+/// What the form with `nonce` did, if it was handled (without claiming it).
+pub fn seen(db: &mut dyn Db, user_id: i64, nonce: &str) -> Result<Option<String>> {
+    let row = db.query_one(
+        "SELECT result FROM form_nonces WHERE user_id = $1 AND nonce = $2",
+        &[user_id.into(), nonce.into()],
+    )?;
+    Ok(row.and_then(|r| r.opt_text(0)))
+}
+
 /// Records what the form with `nonce` did (an id), for a repeat to point at.
 pub fn settle(db: &mut dyn Db, user_id: i64, nonce: &str, result: &str) -> Result<()> {
     db.execute(

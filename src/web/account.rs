@@ -175,6 +175,11 @@ fn settings_form(_viewer: &Viewer, u: &accounts::User, notice: Option<&str>, err
     ("settings.html", values)
 }
 
+/// The key a member's verification mails are counted under.
+fn limits_key(user: &accounts::User) -> String {
+    crate::community::limits::member(user.id)
+}
+
 pub async fn settings_page(Extension(viewer): Extension<Viewer>, Member(user): Member) -> PageResult {
     Ok(form_page(&viewer, StatusCode::OK, "Settings", None, &settings_form(&viewer, &user, None, None)))
 }
@@ -227,6 +232,12 @@ pub async fn save_settings(
                 a.as_deref().map(str::to_lowercase) == b.as_deref().map(str::to_lowercase)
             };
             let changed = !same(&email, &user.email);
+            // Verification mail goes to addresses the member types: counted, so that no account
+            // mails a stranger without end.
+            if changed && email.is_some() {
+                check_limit(&state, Limit::new("verify", state.settings.community.limits.signup), &limits_key(&user))
+                    .await?;
+            }
             sessions::save_profile(&state.store, user.id, email.clone(), muted.clone(), cats.clone()).await?;
             let mut notice = "Saved.".to_string();
             if let (true, Some(address)) = (changed, &email) {
@@ -249,6 +260,8 @@ pub async fn save_settings(
             let Some(address) = user.email.clone().filter(|_| !user.email_verified) else {
                 return Ok(fail(&user, "There is no unverified address to verify."));
             };
+            check_limit(&state, Limit::new("verify", state.settings.community.limits.signup), &limits_key(&user))
+                .await?;
             let links = super::recovery::links(&state);
             recovery::send_verification(&state.store, &links, user.id, &user.username, &address).await?;
             let notice = format!("A new link to verify {address} is on its way to it.");

@@ -53,7 +53,7 @@ pub fn router(site: Site) -> Router<Site> {
         .route("/login", get(account::login_page).post(account::login))
         .route("/password/forgot", get(recovery::forgot_page).post(recovery::forgot))
         .route("/password/reset", get(recovery::reset_page).post(recovery::reset))
-        .route("/email/verify", get(recovery::verify))
+        .route("/email/verify", get(recovery::verify_page).post(recovery::verify))
         .route("/logout", post(account::logout))
         .route("/settings", get(account::settings_page).post(account::save_settings))
         .route("/settings/tokens", get(api_tokens::page).post(api_tokens::create))

@@ -127,8 +127,10 @@ pub struct ResetForm {
 pub async fn reset(
     State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
+    ClientIp(ip): ClientIp,
     Form(f): Form<ResetForm>,
 ) -> PageResult {
+    check_limit(&state, Limit::new("reset", state.settings.community.limits.login), &ip).await?;
     let password = match Password::parse(&f.password) {
         Ok(p) => p,
         Err(e) => {
@@ -148,7 +150,7 @@ pub async fn reset(
             &viewer,
             StatusCode::OK,
             "Password changed",
-            "Your new password is set, and wherever this account was logged in, it is logged out.",
+            "Your new password is set. Wherever this account was logged in, it is logged out, and its API tokens are revoked.",
             Some(("/login", "Log in")),
         ),
         _ => message(
@@ -161,14 +163,32 @@ pub async fn reset(
     })
 }
 
-/// `GET /email/verify?token=…`: verifies the address (opened twice: "verified already").
-pub async fn verify(
+/// `GET /email/verify?token=…`: a button that verifies (a mail scanner that opens the link
+/// verifies nothing), or what became of the link (opened again: "verified already").
+pub async fn verify_page(
     State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
     Query(q): Query<TokenQuery>,
 ) -> PageResult {
+    if !q.token.is_empty() && recovery::verify_link_works(&state.store, &q.token).await? {
+        let layout = Layout::for_viewer(&viewer, "Verify your address · paperboy");
+        return Ok(private(StatusCode::OK, pages::render_page("verify.html", &layout, context! { token => q.token })));
+    }
+    verified(&state, &viewer, &q.token).await
+}
+
+/// `POST /email/verify`: verifies the address.
+pub async fn verify(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Form(f): Form<TokenQuery>,
+) -> PageResult {
+    verified(&state, &viewer, &f.token).await
+}
+
+async fn verified(state: &AppState, viewer: &Viewer, token: &str) -> PageResult {
     let back = Some(("/settings", "Your settings"));
-    Ok(match recovery::verify_email(&state.store, &q.token).await? {
+    Ok(match recovery::verify_email(&state.store, token).await? {
         LinkOutcome::Done { email, .. } => {
             let text = format!("{email} is verified: paperboy may now use it for this account.");
             message(&viewer, StatusCode::OK, "Address verified", &text, back)

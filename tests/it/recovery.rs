@@ -27,6 +27,14 @@ fn path_of(link: &str) -> String {
     link[link.find("/password").or_else(|| link.find("/email")).unwrap()..].to_string()
 }
 
+/// Opens a verification link the way its owner does: the page, then its button.
+async fn verify(v: &Visitor, link: &str) -> Answer {
+    let page = v.get(&path_of(link)).await;
+    assert!(page.body.contains("Yes, it is my address"), "opening the link verifies nothing by itself: {}", page.body);
+    let token = link.split("token=").nth(1).unwrap();
+    v.submit(&path_of(link), "/email/verify", &[("token", token)]).await
+}
+
 #[tokio::test]
 async fn a_verified_address_gets_a_one_time_reset_link_and_an_unverified_one_nothing() {
     let mail_dir = tempfile::tempdir().unwrap();
@@ -59,12 +67,15 @@ async fn a_verified_address_gets_a_one_time_reset_link_and_an_unverified_one_not
 
     // The verification link, opened twice (mail scanners open links first).
     let raw = sink.wait_for(1).await;
-    let (to, verify) = link_in(&raw[0], "/email/verify?token=");
+    let (to, verify_link) = link_in(&raw[0], "/email/verify?token=");
     assert_eq!(to, "ada@example.org");
-    let first = guest.get(&path_of(&verify)).await;
+    // A scanner that only opens the link verifies nothing.
+    assert!(guest.get(&path_of(&verify_link)).await.status == 200);
+    assert!(ada.get("/settings").await.body.contains("not verified yet"));
+    let first = verify(&guest, &verify_link).await;
     assert_eq!(first.status, 200);
     assert!(first.body.contains("ada@example.org is verified"), "{}", first.body);
-    assert!(guest.get(&path_of(&verify)).await.body.contains("This address is verified already."));
+    assert!(guest.get(&path_of(&verify_link)).await.body.contains("This address is verified already."));
     assert!(ada.get("/settings").await.body.contains("(verified)"));
 
     // Now a reset link comes, only to the verified address.
@@ -95,6 +106,24 @@ async fn a_verified_address_gets_a_one_time_reset_link_and_an_unverified_one_not
     );
     // The link works once.
     assert_eq!(guest.get(&path_of(&reset)).await.status, 400);
+    // Once sent, an account's mail keeps no working link in the store.
+    let mut bodies = Vec::new();
+    for _ in 0..100 {
+        bodies = s
+            .store
+            .read(|db| {
+                let rows = db.query("SELECT status, text_body FROM outbox WHERE subscriber_id IS NULL", &[])?;
+                Ok(rows.iter().map(|r| (r.text(0), r.text(1))).collect::<Vec<_>>())
+            })
+            .await
+            .unwrap();
+        if bodies.iter().all(|(status, _)| status == "sent") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(bodies.len(), 2);
+    assert!(bodies.iter().all(|(status, text)| status == "sent" && text.is_empty()), "{bodies:?}");
     let again =
         guest.submit("/password/forgot", "/password/reset", &[("token", token), ("password", "yet another one")]).await;
     assert_eq!(again.status, 400);
@@ -130,7 +159,7 @@ async fn an_address_another_account_verified_is_not_yours_and_a_new_address_is_u
     )
     .await;
     let (_, link) = link_in(&sink.wait_for(1).await[0], "/email/verify?token=");
-    assert_eq!(ada.get(&path_of(&link)).await.status, 200);
+    assert_eq!(verify(&ada, &link).await.status, 200);
     // Bob gives ada's address: it stays unverified, and his link cannot take it.
     bob.signup("bob", "correct horse").await;
     let r = bob
@@ -142,7 +171,7 @@ async fn an_address_another_account_verified_is_not_yours_and_a_new_address_is_u
         .await;
     assert!(r.body.contains("A link to verify ada@example.org is on its way"), "{}", r.body);
     let (_, link) = link_in(&sink.wait_for(2).await[1], "/email/verify?token=");
-    let r = bob.get(&path_of(&link)).await;
+    let r = verify(&bob, &link).await;
     assert_eq!(r.status, 409);
     assert!(r.body.contains("Another account has verified this address first"));
     // His digest subscription with that address is not linked to his account.
