@@ -98,6 +98,7 @@ async fn set(state: &AppState, caller: &Caller, raw: &str, follow: bool) -> ApiR
     let user = caller.member()?;
     let name = name_of(raw)?;
     follows::set(&state.store, &state.settings.community, &user, &name, follow).await?;
+    state.recommending().refresh_in_background(state.store.clone(), user.id);
     Ok(Json(Following { name, following: follow }))
 }
 

@@ -142,5 +142,6 @@ pub async fn follow(
     let Some(user) = viewer.user.clone() else { return Err(PageError::Login { back_to: back }) };
     let follow = form.follow.as_deref() != Some("0");
     crate::community::follows::set(&state.store, &state.settings.community, &user, &name, follow).await?;
+    state.recommending().refresh_in_background(state.store.clone(), user.id);
     Ok(Redirect::to(&safe_next(form.next.as_deref().or(Some(&back)))).into_response())
 }

@@ -191,27 +191,27 @@ async fn verified(state: &AppState, viewer: &Viewer, token: &str) -> PageResult 
     Ok(match recovery::verify_email(&state.store, token).await? {
         LinkOutcome::Done { email, .. } => {
             let text = format!("{email} is verified: paperboy may now use it for this account.");
-            message(&viewer, StatusCode::OK, "Address verified", &text, back)
+            message(viewer, StatusCode::OK, "Address verified", &text, back)
         }
         LinkOutcome::Used => {
-            message(&viewer, StatusCode::OK, "Already verified", "This address is verified already.", back)
+            message(viewer, StatusCode::OK, "Already verified", "This address is verified already.", back)
         }
         LinkOutcome::Taken => message(
-            &viewer,
+            viewer,
             StatusCode::CONFLICT,
             "Address in use",
             "Another account has verified this address first, so it cannot be this account's too.",
             back,
         ),
         LinkOutcome::Expired => message(
-            &viewer,
+            viewer,
             StatusCode::BAD_REQUEST,
             "Link expired",
             "This link has expired. Send a new one from your settings.",
             back,
         ),
         LinkOutcome::Invalid => message(
-            &viewer,
+            viewer,
             StatusCode::BAD_REQUEST,
             "Link not valid",
             "This link is not valid, or the account's address has changed since it was sent.",

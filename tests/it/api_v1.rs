@@ -58,6 +58,19 @@ impl Api {
     }
 }
 
+/// `path`'s recommendations once the member's latest votes are taken in (right after a vote the
+/// kept ranking answers, with a notice, while the new one is made).
+pub async fn settled(api: &Api, path: &str) -> Value {
+    for _ in 0..200 {
+        let (_, _, r) = api.get(path).await;
+        if !r["notices"].to_string().contains("being taken in") {
+            return r;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the new ranking was never made");
+}
+
 /// Makes an API token on the settings page, as a member would; returns it and the page.
 pub async fn make_token(member: &Visitor, name: &str) -> (String, Answer) {
     make_scoped_token(member, name, "api").await
@@ -424,6 +437,7 @@ async fn recommendations_learn_from_what_a_member_liked_and_have_a_private_feed(
     assert!(guest.body.contains(&format!("data-id=\"{gone}")) && !guest.body.contains("not-interested"));
 
     // The same, as a private feed with a feed token in its address.
+    settled(&ada, "/api/v1/me/recommendations").await;
     let (token, _) = make_scoped_token(&ada_web, "feed reader", "feed").await;
     let (status, headers, body) =
         crate::feeds::fetch(&format!("{}/feeds/recommendations.atom?token={token}", s.base)).await;

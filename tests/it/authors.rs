@@ -89,7 +89,7 @@ async fn members_follow_an_author_and_their_new_papers_come_first_with_the_reaso
     // Liking another paper adds the model's recommendations after them.
     let liked = items.iter().find(|p| p["id"] != id).unwrap()["id"].as_str().unwrap();
     api.post(&format!("/api/v1/papers/{liked}/upvote"), json!({})).await;
-    let (_, _, rec) = api.get("/api/v1/me/recommendations?limit=100").await;
+    let rec = crate::api_v1::settled(&api, "/api/v1/me/recommendations?limit=100").await;
     let items2 = rec["items"].as_array().unwrap();
     assert_eq!(rec["method"], "words");
     let follows = items2.iter().take_while(|p| p["reason"]["how"] == "follows").count();
@@ -99,7 +99,7 @@ async fn members_follow_an_author_and_their_new_papers_come_first_with_the_reaso
     // Unfollowing takes them out of the front.
     let done = ada.submit(&url, &url, &[("follow", "0")]).await;
     assert_eq!(done.status.as_u16(), 303);
-    let (_, _, rec) = api.get("/api/v1/me/recommendations?limit=100").await;
+    let rec = crate::api_v1::settled(&api, "/api/v1/me/recommendations?limit=100").await;
     assert!(rec["items"].as_array().unwrap().iter().all(|p| p["reason"]["how"] != "follows"), "{rec}");
     assert!(ada.get(&url).await.body.contains(">Follow</button>"));
 
@@ -110,7 +110,7 @@ async fn members_follow_an_author_and_their_new_papers_come_first_with_the_reaso
     api.put(&format!("/api/v1/me/authors/{encoded}")).await;
     let (_, _, mine) = api.get("/api/v1/me/authors").await;
     assert_eq!(mine, json!([{"name": author, "key": paperboy::papers::authors::key(&author)}]));
-    let (_, _, rec) = api.get("/api/v1/me/recommendations?limit=5").await;
+    let rec = crate::api_v1::settled(&api, "/api/v1/me/recommendations?limit=5").await;
     assert_eq!(rec["items"][0]["reason"]["how"], "follows", "{rec}");
     let (status, gone) = api.delete(&format!("/api/v1/me/authors/{encoded}")).await;
     assert_eq!((status, gone["following"].as_bool()), (200, Some(false)));
