@@ -78,24 +78,22 @@ async fn arxiv_text_is_escaped_on_the_page() {
     assert!(html.contains("x &lt; y &amp; &quot;z&quot;"));
 }
 
+/// `paperboy serve --offline` on a data dir and a port, logging warnings, without the model.
+fn serve_command(dir: &std::path::Path, port: u16) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_paperboy"));
+    command
+        .args(["--data-dir", dir.to_str().unwrap(), "serve", "--offline", "--bind", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "warn")
+        .env("PAPERBOY_SEARCH__FETCH_MODEL", "false");
+    command
+}
+
 #[test]
 fn the_binary_serves_on_the_configured_address() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
-        .args([
-            "--data-dir",
-            dir.path().to_str().unwrap(),
-            "serve",
-            "--offline",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("RUST_LOG", "warn")
-        .env("PAPERBOY_SEARCH__FETCH_MODEL", "false")
-        .spawn()
-        .unwrap();
+    let mut child = serve_command(dir.path(), port).spawn().unwrap();
     let mut body = String::new();
     for _ in 0..200 {
         if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
@@ -297,17 +295,7 @@ fn serve_warns_at_start_when_mail_cannot_be_delivered() {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let smtp = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
-        .args([
-            "--data-dir",
-            dir.path().to_str().unwrap(),
-            "serve",
-            "--offline",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("RUST_LOG", "warn")
-        .env("PAPERBOY_SEARCH__FETCH_MODEL", "false")
+    let mut child = serve_command(dir.path(), port)
         .env("PAPERBOY_MAIL__SMTP_HOST", "127.0.0.1")
         .env("PAPERBOY_MAIL__SMTP_PORT", smtp.to_string())
         .stderr(std::process::Stdio::piped())
