@@ -251,19 +251,28 @@ async fn comments_thread_and_render_sanitised() {
     assert!(day.contains(&format!(r##"<a href="/papers/{P1}#comments">2 comments</a>"##)));
 }
 
-#[tokio::test]
-async fn submissions_follow_the_rules_and_join_the_days_list() {
+/// The app with arXiv's API played by its recorded answers and `tweak` applied, with ada and
+/// bob signed up.
+async fn with_arxiv(
+    tweak: impl FnOnce(&mut paperboy::settings::Settings) + Send + 'static,
+) -> (FixtureServer, TestApp, Visitor, Visitor) {
     let arxiv = FixtureServer::start(|s, _| crate::arxiv_api::arxiv(s)).await;
     let base = arxiv.base.clone();
     let s = spawn_app(move |s| {
-        s.community.submit_daily_cap = 2;
         s.arxiv.api_url = format!("{base}/api/query");
         s.arxiv.min_interval_ms = 0;
+        tweak(s);
     })
     .await;
     let (ada, bob) = (Visitor::new(&s.base), Visitor::new(&s.base));
     ada.signup("ada", "correct horse").await;
     bob.signup("bob", "correct horse").await;
+    (arxiv, s, ada, bob)
+}
+
+#[tokio::test]
+async fn submissions_follow_the_rules_and_join_the_days_list() {
+    let (arxiv, s, ada, bob) = with_arxiv(|s| s.community.submit_daily_cap = 2).await;
     // A paper of an earlier day joins the latest day's list, with who submitted it.
     let first_day = s
         .store
@@ -311,16 +320,8 @@ async fn submissions_follow_the_rules_and_join_the_days_list() {
 
 #[tokio::test]
 async fn recency_is_measured_from_the_day_a_submission_joins_and_an_old_id_needs_no_arxiv() {
-    let arxiv = FixtureServer::start(|s, _| crate::arxiv_api::arxiv(s)).await;
-    let base = arxiv.base.clone();
     // The defaults, on a fresh instance holding the sample (announced 2025-08-04 … 07).
-    let s = spawn_app(move |s| {
-        s.community.submit_max_age_days = 30;
-        s.arxiv.api_url = format!("{base}/api/query");
-    })
-    .await;
-    let ada = Visitor::new(&s.base);
-    ada.signup("ada", "correct horse").await;
+    let (arxiv, s, ada, _) = with_arxiv(|s| s.community.submit_max_age_days = 30).await;
     let form = ada.get("/submit").await.body;
     assert!(
         form.contains("it joins the list of <a href=\"/papers/date/2025-08-07\">Thursday 7 August 2025</a>"),
@@ -340,18 +341,11 @@ async fn recency_is_measured_from_the_day_a_submission_joins_and_an_old_id_needs
 
 #[tokio::test]
 async fn a_submission_arxiv_is_slow_to_answer_waits_and_is_finished_in_the_background() {
-    let arxiv = FixtureServer::start(|s, _| crate::arxiv_api::arxiv(s)).await;
-    let base = arxiv.base.clone();
-    let s = spawn_app(move |s| {
+    let (arxiv, s, ada, bob) = with_arxiv(|s| {
         s.community.submit_fetch_secs = 1;
         s.community.submit_retry_secs = 1;
-        s.arxiv.api_url = format!("{base}/api/query");
-        s.arxiv.min_interval_ms = 0;
     })
     .await;
-    let (ada, bob) = (Visitor::new(&s.base), Visitor::new(&s.base));
-    ada.signup("ada", "correct horse").await;
-    bob.signup("bob", "correct horse").await;
     let id = paperboy::papers::ArxivId::parse("1605.08386").unwrap();
     // arXiv answers nothing until released: past the 1 s deadline.
     arxiv.hold();
