@@ -321,7 +321,7 @@ async fn submissions_follow_the_rules_and_join_the_days_list() {
 #[tokio::test]
 async fn recency_is_measured_from_the_day_a_submission_joins_and_an_old_id_needs_no_arxiv() {
     // The defaults, on a fresh instance holding the sample (announced 2025-08-04 … 07).
-    let (arxiv, s, ada, _) = with_arxiv(|s| s.community.submit_max_age_days = 30).await;
+    let (arxiv, _app, ada, _) = with_arxiv(|s| s.community.submit_max_age_days = 30).await;
     let form = ada.get("/submit").await.body;
     assert!(
         form.contains("it joins the list of <a href=\"/papers/date/2025-08-07\">Thursday 7 August 2025</a>"),
