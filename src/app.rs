@@ -60,6 +60,11 @@ impl AppState {
         })
     }
 
+    /// Where links in mail point, and the key that signs them.
+    pub fn links(&self) -> crate::digest::compose::Links {
+        crate::digest::compose::Links { public_url: self.settings.public_url.clone(), secret: self.secret.clone() }
+    }
+
     /// The recommender with this node's search index, for jobs.
     pub fn recommending(&self) -> crate::recommend::Recommending {
         crate::recommend::Recommending { recommender: self.recommender.clone(), search: self.search.clone() }
@@ -139,7 +144,7 @@ pub fn start_jobs(state: &AppState) {
     }
     if s.digest.schedule {
         let (store, digest) = (state.store.clone(), Arc::new(s.digest.clone()));
-        let links = crate::digest::compose::Links { public_url: s.public_url.clone(), secret: state.secret.clone() };
+        let links = state.links();
         let recommending = state.recommending();
         let every = Duration::from_secs(60);
         runner.spawn(Job { name: schedule::SCHEDULE_LEASE, every, lease: Some(every * 10) }, move || {

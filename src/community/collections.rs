@@ -48,11 +48,13 @@ enum Made {
     Taken,
 }
 
-/// The member's collection named like `name`, other than `except`.
-fn same_name(db: &mut dyn store::db::Db, uid: i64, name: &str, except: i64) -> store::Result<Option<i64>> {
+/// Whether `name` is another of the member's collections' (than `own`, which keeps its own
+/// name even if it repeated before names were unique).
+fn name_taken(db: &mut dyn store::db::Db, uid: i64, name: &str, own: Option<i64>) -> store::Result<bool> {
     let key = name_key(name);
     let mine = store::collections::collections_of(db, uid, true)?;
-    Ok(mine.iter().find(|c| c.id != except && name_key(&c.name) == key).map(|c| c.id))
+    let renamed = mine.iter().find(|c| Some(c.id) == own).is_none_or(|c| name_key(&c.name) != key);
+    Ok(renamed && mine.iter().any(|c| Some(c.id) != own && name_key(&c.name) == key))
 }
 
 fn taken<T>(name: &str) -> Result<T, Error> {
@@ -75,7 +77,7 @@ pub async fn create(store: &Store, owner: &User, fields: Fields, nonce: Option<&
                     }
                 }
             }
-            if same_name(db, uid, &fields.name, 0)?.is_some() {
+            if name_taken(db, uid, &fields.name, None)? {
                 return Ok(Made::Taken);
             }
             let id =
@@ -97,11 +99,7 @@ pub async fn update(store: &Store, owner: &User, id: i64, fields: Fields) -> Res
     let (uid, name) = (owner.id, fields.name.clone());
     let done = store
         .transaction(move |db| {
-            // A collection keeps its own name (even one that repeated before names were unique).
-            let key = name_key(&fields.name);
-            let mine = store::collections::collections_of(db, uid, true)?;
-            let renamed = mine.iter().find(|c| c.id == id).is_none_or(|c| name_key(&c.name) != key);
-            if renamed && mine.iter().any(|c| c.id != id && name_key(&c.name) == key) {
+            if name_taken(db, uid, &fields.name, Some(id))? {
                 return Ok(None);
             }
             let (name, description) = (&fields.name, &fields.description);

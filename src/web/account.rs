@@ -144,7 +144,7 @@ pub async fn signup(
         Some(id) => {
             // The address is used for nothing until its owner opens the link sent to it.
             if let Some(address) = address {
-                recovery::send_verification(&state.store, &super::recovery::links(&state), id, &name, &address).await?;
+                recovery::send_verification(&state.store, &state.links(), id, &name, &address).await?;
             }
             start_session(&state, id, "/").await
         }
@@ -241,7 +241,7 @@ pub async fn save_settings(
             sessions::save_profile(&state.store, user.id, email.clone(), muted.clone(), cats.clone()).await?;
             let mut notice = "Saved.".to_string();
             if let (true, Some(address)) = (changed, &email) {
-                let links = super::recovery::links(&state);
+                let links = state.links();
                 recovery::send_verification(&state.store, &links, user.id, &user.username, address).await?;
                 notice = format!("Saved. A link to verify {address} is on its way to it; until it is opened, paperboy uses the address for nothing.");
             }
@@ -262,7 +262,7 @@ pub async fn save_settings(
             };
             check_limit(&state, Limit::new("verify", state.settings.community.limits.signup), &limits_key(&user))
                 .await?;
-            let links = super::recovery::links(&state);
+            let links = state.links();
             recovery::send_verification(&state.store, &links, user.id, &user.username, &address).await?;
             let notice = format!("A new link to verify {address} is on its way to it.");
             Ok(form_page(

@@ -9,7 +9,6 @@ use super::session::{check_limit, ClientIp, Limit};
 use super::viewer::Viewer;
 use crate::accounts::Email;
 use crate::app::AppState;
-use crate::digest::compose::Links;
 use crate::digest::subscriptions;
 use crate::digest::{Frequency, Mode, Preferences};
 use axum::extract::{Extension, Form, Path, Query, State};
@@ -17,10 +16,6 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::{context, Value};
 use serde::Deserialize;
-
-fn links(state: &AppState) -> Links {
-    Links { public_url: state.settings.public_url.clone(), secret: state.secret.clone() }
-}
 
 /// A page's template and its values (the layout's and the heading are added by [`reply`]).
 type Body = (&'static str, Value);
@@ -137,7 +132,7 @@ pub async fn subscribe(
         .as_ref()
         .filter(|u| u.email_verified && u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email.as_str())))
         .map(|u| u.id);
-    subscriptions::request(&state.store, &links(&state), &email, user_id, prefs, hours).await?;
+    subscriptions::request(&state.store, &state.links(), &email, user_id, prefs, hours).await?;
     // Only promise a message this node can send.
     use crate::digest::health::MailState;
     let (kind, heading) = match state.mail_health.get() {
@@ -163,7 +158,7 @@ pub async fn confirm(
     use crate::store::digests::Confirmation;
     match subscriptions::confirm(&state.store, &q.token).await? {
         Confirmation::Confirmed(id) => {
-            let body = notice("confirmed", context! { preferences => links(&state).preferences(id) });
+            let body = notice("confirmed", context! { preferences => state.links().preferences(id) });
             Ok(reply(&viewer, StatusCode::OK, "Subscribed", &body))
         }
         // No preferences link here: a confirmation link opened again may be someone else's copy of it.

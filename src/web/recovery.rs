@@ -10,17 +10,12 @@ use crate::accounts::recovery::{self, LinkOutcome, RESET_MINUTES};
 use crate::accounts::{Email, Password};
 use crate::app::AppState;
 
-use crate::digest::compose::Links;
 use crate::digest::health::MailState;
 use axum::extract::{Extension, Form, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::context;
 use serde::Deserialize;
-
-pub fn links(state: &AppState) -> Links {
-    Links { public_url: state.settings.public_url.clone(), secret: state.secret.clone() }
-}
 
 /// A page that holds a token or answers one: not stored, and no `Referer` from it.
 fn private(status: StatusCode, html: String) -> Response {
@@ -75,7 +70,7 @@ pub async fn forgot(
         }
     };
     check_limit(&state, Limit::new("reset", state.settings.community.limits.signup), &ip).await?;
-    recovery::request_reset(&state.store, &links(&state), email.as_str()).await?;
+    recovery::request_reset(&state.store, &state.links(), email.as_str()).await?;
     let mut text = format!(
         "If an account here has {} as its verified address, a link to choose a new password is on its way to it; it works once, for {RESET_MINUTES} minutes. Only verified addresses get one.",
         email.as_str()
