@@ -267,8 +267,10 @@ async fn two_nodes_split_an_embedding_backlog_and_a_survivor_finishes_a_killed_n
             .env("PAPERBOY_SEARCH__MODEL_DIR", crate::search::model_dir())
             .env("PAPERBOY_SEARCH__POLL_MS", "100")
             .env("PAPERBOY_SEARCH__EMBED_BATCH", BATCH.to_string())
-            // Long enough for a batch on a busy machine, short enough to wait out a dead node's claim.
-            .env("PAPERBOY_SEARCH__EMBED_CLAIM_SECS", "10")
+            // Long enough for a batch while the whole suite loads both cores (10 s was not: a batch
+            // outlived its claim once and the other node embedded it again), short enough to wait
+            // out a dead node's claim.
+            .env("PAPERBOY_SEARCH__EMBED_CLAIM_SECS", "30")
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
