@@ -99,12 +99,16 @@ pub async fn embed_papers(
         return Ok(done);
     }
     let (model, node) = (embedder.name().to_string(), claims.node.clone());
-    let ids: Vec<String> = missing.iter().map(|m| m.1.clone()).collect();
+    let wanted: Vec<(String, String)> = missing.iter().map(|m| (m.1.clone(), m.2.clone())).collect();
     let now = chrono::Utc::now().timestamp();
     let until = now + claims.lease.as_secs().max(1) as i64;
-    let held: std::collections::HashSet<String> =
-        store.transaction(move |db| stored::claim(db, &model, &node, &ids, now, until)).await?.into_iter().collect();
+    let claimed = store.transaction(move |db| stored::claim(db, &model, &node, &wanted, now, until)).await?;
+    let held: std::collections::HashSet<String> = claimed.held.into_iter().collect();
+    let arrived: HashMap<String, Vec<f32>> =
+        claimed.stored.into_iter().filter_map(|(id, v)| decode(&v).map(|v| (id, v))).collect();
     let (mine, theirs): (Vec<_>, Vec<_>) = missing.into_iter().partition(|m| held.contains(&m.1));
+    let (arrived_now, theirs): (Vec<_>, Vec<_>) = theirs.into_iter().partition(|m| arrived.contains_key(&m.1));
+    done.vectors.extend(arrived_now.into_iter().filter_map(|m| arrived.get(&m.1).map(|v| (m.1.clone(), v.clone()))));
     done.waiting = theirs.into_iter().map(|m| m.0.clone()).collect();
     if !mine.is_empty() {
         let (embedder2, texts): (Arc<Embedder>, Vec<String>) =
