@@ -235,9 +235,11 @@ async fn recommend_command(
         sets.iter().map(|(_, ps)| ps.iter().map(|p| rec::candidates(&papers, p)).collect()).collect();
     let mean = |c: &[Vec<usize>]| c.iter().map(Vec::len).sum::<usize>() / c.len().max(1);
     println!(
-        "{} papers ({} tf-idf features, ready in {:.1?}); {} authorship profiles, {} mixed; about {} candidates each",
+        "{} papers ({} tf-idf features for arxiv-sanity's recipe, {} for paperboy's; ready in {:.1?}); \
+         {} authorship profiles, {} mixed; about {} candidates each",
         crate::search::thousands(papers.len() as u64),
-        features.tfidf_features,
+        features.baseline.features,
+        features.paperboy.features,
         started.elapsed(),
         single.len(),
         mixed.len(),

@@ -76,24 +76,42 @@ pub fn candidates(papers: &[Paper], profile: &Profile) -> Vec<usize> {
         .collect()
 }
 
-/// What the systems need of the papers: tf-idf vectors and (when there are) embeddings.
+/// Papers' tf-idf vectors under one fitted vocabulary.
+pub struct Words {
+    pub vectors: Vec<Sparse>,
+    pub features: usize,
+}
+
+impl Words {
+    fn fit(texts: &[String], options: Options) -> Self {
+        let tfidf = Tfidf::fit(texts.iter().map(String::as_str), options);
+        Self { vectors: texts.iter().map(|t| tfidf.vector(t)).collect(), features: tfidf.features() }
+    }
+}
+
+/// What the systems need of the papers: tf-idf vectors, arxiv-sanity-lite's and paperboy's, and (when there are)
+/// embeddings.
 pub struct Features {
-    pub tfidf: Vec<Sparse>,
-    pub tfidf_features: usize,
+    /// With arxiv-sanity-lite's settings, for its recipe.
+    pub baseline: Words,
+    /// With paperboy's ([`Options::PAPERBOY`]), for paperboy's model and its parts.
+    pub paperboy: Words,
     pub vectors: Option<Vec<Option<Vec<f32>>>>,
 }
 
 impl Features {
-    /// With arxiv-sanity-lite's tf-idf settings.
     pub fn new(papers: &[Paper], vectors: Option<Vec<Option<Vec<f32>>>>) -> Self {
-        Self::with(papers, vectors, Options::default())
+        Self::with(papers, vectors, Options::ARXIV_SANITY, Options::PAPERBOY)
     }
 
-    pub fn with(papers: &[Paper], vectors: Option<Vec<Option<Vec<f32>>>>, options: Options) -> Self {
-        let texts: Vec<String> = papers.iter().map(|p| format!("{}. {}", p.title, p.abstract_text)).collect();
-        let tfidf = Tfidf::fit(texts.iter().map(String::as_str), options);
-        let vectors_tfidf = texts.iter().map(|t| tfidf.vector(t)).collect();
-        Self { tfidf: vectors_tfidf, tfidf_features: tfidf.features(), vectors }
+    pub fn with(
+        papers: &[Paper],
+        vectors: Option<Vec<Option<Vec<f32>>>>,
+        baseline: Options,
+        paperboy: Options,
+    ) -> Self {
+        let texts: Vec<String> = papers.iter().map(super::window::text).collect();
+        Self { baseline: Words::fit(&texts, baseline), paperboy: Words::fit(&texts, paperboy), vectors }
     }
 }
 
@@ -108,7 +126,7 @@ pub enum System {
     TfidfSvm,
     /// The mean of each candidate's 3 highest cosines with a liked paper: one neighbour per interest.
     Neighbours,
-    /// A linear SVM over tf-idf and the embedding together, C = 0.1.
+    /// A linear SVM over tf-idf and the (weighted) embedding together, paperboy's cost.
     Combined,
     /// What paperboy serves ([`super::model`]): the combined SVM's and the neighbours' scores,
     /// each standardised, summed (neighbours at half weight).
@@ -140,11 +158,12 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// The embedding appended to the tf-idf vector, scaled so that both parts weigh alike.
+/// The embedding appended to the tf-idf vector, weighted as paperboy's model weighs it.
 fn combined(tfidf: &Sparse, offset: usize, vector: Option<&Vec<f32>>) -> Sparse {
     let mut out = tfidf.clone();
     if let Some(v) = vector {
-        out.extend(v.iter().enumerate().map(|(i, x)| ((offset + i) as u32, *x)));
+        let w = super::model::EMBEDDING_WEIGHT;
+        out.extend(v.iter().enumerate().map(|(i, x)| ((offset + i) as u32, w * *x)));
     }
     out
 }
@@ -162,11 +181,12 @@ fn scores(system: System, papers: &[Paper], f: &Features, profile: &Profile, can
     match system {
         System::Fused => {
             // What production serves: the same model, the same negatives sampling.
-            let item = |i: usize| super::model::Item { words: &f.tfidf[i], vector: vector(i).map(Vec::as_slice) };
+            let words = &f.paperboy;
+            let item = |i: usize| super::model::Item { words: &words.vectors[i], vector: vector(i).map(Vec::as_slice) };
             let liked: Vec<super::model::Item> = profile.liked.iter().rev().map(|&i| item(i)).collect();
             let items: Vec<super::model::Item> = candidates.iter().map(|&i| item(i)).collect();
             let mut out = vec![f32::MIN; candidates.len()];
-            for s in super::model::rank(&liked, &[], &items, f.tfidf_features) {
+            for s in super::model::rank(&liked, &[], &items, words.features) {
                 out[s.index] = s.score;
             }
             out
@@ -197,12 +217,14 @@ fn scores(system: System, papers: &[Paper], f: &Features, profile: &Profile, can
                 .collect()
         }
         System::TfidfSvm | System::Combined => {
-            let offset = f.tfidf_features;
+            // arxiv-sanity-lite's recipe with its own words; the combined SVM, a part of paperboy's model, with paperboy's.
+            let words = if system == System::Combined { &f.paperboy } else { &f.baseline };
+            let offset = words.features;
             let x = |i: usize| -> Sparse {
                 if system == System::Combined {
-                    combined(&f.tfidf[i], offset, vector(i))
+                    combined(&words.vectors[i], offset, vector(i))
                 } else {
-                    f.tfidf[i].clone()
+                    words.vectors[i].clone()
                 }
             };
             let features = if system == System::Combined { offset + 384 } else { offset };
@@ -211,8 +233,8 @@ fn scores(system: System, papers: &[Paper], f: &Features, profile: &Profile, can
             let samples: Vec<(&Sparse, bool)> = rows.iter().map(|(x, y)| (x, *y)).collect();
             let dims =
                 features.max(rows.iter().flat_map(|(x, _)| x.last().map(|(f, _)| *f as usize + 1)).max().unwrap_or(0));
-            // arxiv-sanity-lite's cost for its own; the combined features were best at 0.1 (of 0.01, 0.1, 1).
-            let c = if system == System::Combined { 0.1 } else { 0.01 };
+            // arxiv-sanity-lite's cost for its own; paperboy's model's for the combined features.
+            let c = if system == System::Combined { super::model::COST_COMBINED } else { 0.01 };
             let svm = Svm::train(&samples, dims, c);
             rows[profile.liked.len()..].iter().map(|(x, _)| svm.score(x)).collect()
         }
@@ -316,7 +338,8 @@ mod tests {
     fn the_systems_that_learn_from_what_was_liked_find_the_target_first_and_newest_first_does_not() {
         let papers = corpus();
         // A corpus this small needs looser document-frequency cuts than 5 and 10 %.
-        let features = Features::with(&papers, None, Options { max_features: 1_000, min_df: 2, max_df: 0.2 });
+        let small = Options { max_features: 1_000, min_df: 2, max_df: 0.2 };
+        let features = Features::with(&papers, None, small, small);
         let profiles = authorship_profiles(&papers, 10);
         let rankings = |system| -> Vec<Vec<usize>> {
             profiles.iter().map(|p| rank(system, &papers, &features, p, &candidates(&papers, p))).collect()

@@ -2,12 +2,13 @@
 //! measures, the same code for both.
 //!
 //! Two scores, each standardised over the candidates, summed with the neighbours at half weight:
-//! - a linear SVM (arxiv-sanity-lite's classifier) over each paper's tf-idf and embedding side
-//!   by side, trained on the liked papers against the dismissed ones and a sample of the rest;
+//! - a linear SVM (arxiv-sanity-lite's classifier) over each paper's tf-idf (50,000 terms:
+//!   [`super::tfidf::Options::PAPERBOY`]) and its embedding at [`EMBEDDING_WEIGHT`] side by side,
+//!   trained on the liked papers against the dismissed ones and a sample of the rest;
 //! - the mean of each candidate's [`NEIGHBOURS`] highest cosines with a liked paper, so that a
 //!   member with several interests is served each of them rather than their blurred mean.
 //!
-//! Without embeddings it is the tf-idf SVM alone, which is arxiv-sanity-lite's recipe.
+//! Without embeddings it is the tf-idf SVM alone: arxiv-sanity-lite's recipe over more terms.
 
 use super::svm::Svm;
 use super::tfidf::Sparse;
@@ -19,11 +20,15 @@ pub const MAX_NEGATIVES: usize = 10_000;
 /// Most liked papers the neighbour score looks at (the first given: the newest, the interests a
 /// member has now).
 pub const MAX_NEIGHBOUR_LIKED: usize = 100;
-/// The neighbour score's weight beside the SVM's (0.5 and 1 were tried).
+/// The neighbour score's weight beside the SVM's (0.25, 0.5 and 1 were tried).
 const NEIGHBOUR_WEIGHT: f32 = 0.5;
-/// SVM costs: over tf-idf and embeddings (best of 0.01, 0.1, 1), and arxiv-sanity-lite's own.
-const COST_COMBINED: f32 = 0.1;
+/// SVM costs: over tf-idf and embeddings (best of 0.03, 0.05, 0.1, 0.3 and 1 with the embedding weighted below), and
+/// over tf-idf alone, arxiv-sanity-lite's own.
+pub const COST_COMBINED: f32 = 0.3;
 const COST_WORDS: f32 = 0.01;
+/// What the unit-length embedding weighs beside the unit-length tf-idf vector in the SVM's features (0.25, 0.35,
+/// 0.5, 1 and 2 were tried): at full weight its 384 dense dimensions drown the words' sparse ones.
+pub const EMBEDDING_WEIGHT: f32 = 0.35;
 
 /// A paper as the model sees it: its tf-idf vector and, once embedded, its unit embedding.
 #[derive(Debug, Clone, Copy)]
@@ -72,7 +77,7 @@ fn z(scores: &[Option<f32>]) -> Vec<f32> {
 fn features(item: &Item, words_dims: usize, with_vectors: bool) -> Sparse {
     let mut out = item.words.clone();
     if let (true, Some(v)) = (with_vectors, item.vector) {
-        out.extend(v.iter().enumerate().map(|(i, x)| ((words_dims + i) as u32, *x)));
+        out.extend(v.iter().enumerate().map(|(i, x)| ((words_dims + i) as u32, EMBEDDING_WEIGHT * *x)));
     }
     out
 }

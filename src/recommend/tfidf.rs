@@ -17,10 +17,18 @@ pub struct Options {
     pub max_df: f64,
 }
 
+impl Options {
+    /// arxiv-sanity-lite's settings: the 20,000 most frequent terms.
+    pub const ARXIV_SANITY: Options = Options { max_features: 20_000, min_df: 5, max_df: 0.1 };
+    /// paperboy's: the same cuts, with the 50,000 most frequent terms. The terms past the first 20,000 are the rarer,
+    /// specific ones (a method's or a dataset's name, a pair of words that names a subject) that tell one member's
+    /// interest from its neighbours' (`paperboy eval recommend`: MRR 0.137 against 0.121 on 200 profiles, words alone).
+    pub const PAPERBOY: Options = Options { max_features: 50_000, ..Self::ARXIV_SANITY };
+}
+
 impl Default for Options {
-    /// arxiv-sanity-lite's settings.
     fn default() -> Self {
-        Self { max_features: 20_000, min_df: 5, max_df: 0.1 }
+        Self::PAPERBOY
     }
 }
 

@@ -42,7 +42,7 @@ pub fn text(p: &Paper) -> String {
 }
 
 impl Window {
-    /// Fits tf-idf (arxiv-sanity-lite's settings) on `papers`.
+    /// Fits tf-idf (paperboy's settings, [`Options::PAPERBOY`]) on `papers`.
     pub fn build(latest: NaiveDate, cursor: i64, papers: Vec<Paper>) -> Self {
         let texts: Vec<String> = papers.iter().map(text).collect();
         // A small instance (a few hundred papers) needs looser cuts than 5 papers and 10 %.
