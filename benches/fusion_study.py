@@ -77,15 +77,15 @@ def strength(w, c0=0.0):
     return f
 
 
-def gated(w, r0):
+def gated(w, r0, p=2):
     """paperboy's fusion (src/search/fusion.rs): BM25 over the query's strength; the keyword weight shrinks
-    with the best keyword candidate's share c of that bound, w * c^2 / (c^2 + r0^2)."""
+    with the best keyword candidate's share c of that bound, w * c^p / (c^p + r0^p)."""
     def f(q):
         kw, dense = sides(q)
         best = max(kw.values()) if kw else 0.0
         bound = max(q["strength"], best) or 1.0
         c = best / bound
-        wq = w * c * c / (c * c + r0 * r0) if c or r0 else 0.0
+        wq = w * c ** p / (c ** p + r0 ** p) if c or r0 else 0.0
         return ranked({d: wq * kw.get(d, 0.0) / bound + (1 - wq) * max(0.0, dense.get(d, 0.0))
                        for d in set(kw) | set(dense)})
     return f
@@ -133,6 +133,8 @@ def main():
     variants += [(f"rrf k={k} w={w}", rrf(k, w)) for k in (10, 60) for w in (0.3, 0.5)]
     variants += [(f"strength w={w}", strength(w)) for w in (0.3, 0.4, 0.5, 0.6)]
     variants += [(f"gated w={w} r0={r}", gated(w, r)) for w in (0.6, 0.75, 0.9) for r in (0.1, 0.15, 0.2)]
+    variants += [(f"gated w={w} r0={r} p={p}", gated(w, r, p)) for p in (3, 4, 6) for w in (0.75, 0.9)
+                 for r in (0.1, 0.15, 0.2)]
     print(f"{'fusion':<24}" + "".join(f"{k:>11}" for k in kinds) + "".join(f"  SciFact {i + 1}" for i in range(len(sf))))
     for name, f in variants:
         m = mrr_by_kind(ki, f)
