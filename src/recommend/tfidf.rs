@@ -26,12 +26,6 @@ impl Options {
     pub const PAPERBOY: Options = Options { max_features: 50_000, ..Self::ARXIV_SANITY };
 }
 
-impl Default for Options {
-    fn default() -> Self {
-        Self::PAPERBOY
-    }
-}
-
 /// Words and word pairs of a text.
 fn terms(text: &str) -> Vec<String> {
     let lower = text.to_lowercase();

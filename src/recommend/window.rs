@@ -47,9 +47,9 @@ impl Window {
         let texts: Vec<String> = papers.iter().map(text).collect();
         // A small instance (a few hundred papers) needs looser cuts than 5 papers and 10 %.
         let options = if papers.len() >= 2_000 {
-            Options::default()
+            Options::PAPERBOY
         } else {
-            Options { min_df: 2, max_df: 0.5, ..Options::default() }
+            Options { min_df: 2, max_df: 0.5, ..Options::PAPERBOY }
         };
         let tfidf = Tfidf::fit(texts.iter().map(String::as_str), options);
         let words = texts.iter().map(|t| tfidf.vector(t)).collect();

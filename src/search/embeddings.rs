@@ -104,12 +104,13 @@ pub async fn embed_papers(
     let until = now + claims.lease.as_secs().max(1) as i64;
     let claimed = store.transaction(move |db| stored::claim(db, &model, &node, &wanted, now, until)).await?;
     let held: std::collections::HashSet<String> = claimed.held.into_iter().collect();
-    let arrived: HashMap<String, Vec<f32>> =
+    // Vectors another node stored since this node looked at the cache: at hand, nothing to wait for.
+    let arrived: Vec<(String, Vec<f32>)> =
         claimed.stored.into_iter().filter_map(|(id, v)| decode(&v).map(|v| (id, v))).collect();
+    let arrived_ids: std::collections::HashSet<&str> = arrived.iter().map(|(id, _)| id.as_str()).collect();
     let (mine, theirs): (Vec<_>, Vec<_>) = missing.into_iter().partition(|m| held.contains(&m.1));
-    let (arrived_now, theirs): (Vec<_>, Vec<_>) = theirs.into_iter().partition(|m| arrived.contains_key(&m.1));
-    done.vectors.extend(arrived_now.into_iter().filter_map(|m| arrived.get(&m.1).map(|v| (m.1.clone(), v.clone()))));
-    done.waiting = theirs.into_iter().map(|m| m.0.clone()).collect();
+    done.waiting = theirs.into_iter().filter(|m| !arrived_ids.contains(m.1.as_str())).map(|m| m.0.clone()).collect();
+    done.vectors.extend(arrived);
     if !mine.is_empty() {
         let (embedder2, texts): (Arc<Embedder>, Vec<String>) =
             (embedder.clone(), mine.iter().map(|m| m.3.clone()).collect());
