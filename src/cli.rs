@@ -136,6 +136,10 @@ enum EvalCommand {
         /// How many authorship profiles (mixed ones are made from pairs of them).
         #[arg(long, default_value_t = 60)]
         profiles: usize,
+        /// Pass over this many eligible authors first: `--skip 200 --profiles 600` is a draw disjoint from
+        /// `--profiles 200`, to check settings chosen on one draw against another.
+        #[arg(long, default_value_t = 0)]
+        skip: usize,
     },
     /// Known-item queries (a TSV of arxiv_id, query, kind): where each paper ranks, as MRR@10 and
     /// recall@10 per mode and kind, with the misses. Searches this instance's papers and stored

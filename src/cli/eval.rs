@@ -11,8 +11,8 @@ pub(super) async fn eval_command(cmd: EvalCommand, settings: Settings) -> anyhow
         EvalCommand::Scifact { data, split, cache, weights, candidates } => {
             tokio::task::block_in_place(|| scifact_command(&settings, &data, &split, cache, &weights, candidates))
         }
-        EvalCommand::Recommend { corpus, cache, profiles } => {
-            recommend_command(settings, corpus, cache, profiles).await
+        EvalCommand::Recommend { corpus, cache, profiles, skip } => {
+            recommend_command(settings, corpus, cache, profiles, skip).await
         }
         EvalCommand::KnownItem { file, corpus, cache, misses, weights, candidates } => {
             known_item_command(settings, &file, corpus, cache, misses, &weights, candidates).await
@@ -220,6 +220,7 @@ async fn recommend_command(
     corpus: Option<PathBuf>,
     cache: Option<PathBuf>,
     profiles: usize,
+    skip: usize,
 ) -> anyhow::Result<ExitCode> {
     use crate::recommend::eval::{self as rec, System};
     let embedder = load_embedder(&settings);
@@ -228,7 +229,7 @@ async fn recommend_command(
     let vectors = vectors.map(|mut v| papers.iter().map(|p| v.remove(p.id.as_str())).collect::<Vec<_>>());
     let started = std::time::Instant::now();
     let features = tokio::task::block_in_place(|| rec::Features::new(&papers, vectors));
-    let single = rec::authorship_profiles(&papers, profiles);
+    let single = rec::authorship_profiles(&papers, skip, profiles);
     let mixed = rec::mixed_profiles(&single);
     let sets = [("authorship", &single), ("mixed (two authors)", &mixed)];
     let candidates: Vec<Vec<Vec<usize>>> =
@@ -246,6 +247,7 @@ async fn recommend_command(
         mean(&candidates[0])
     );
     for ((name, ps), cands) in sets.iter().zip(&candidates) {
+        let mut reciprocal: Vec<(System, Vec<f64>)> = Vec::new();
         println!(
             "\n{name:<30} {:>7} {:>10} {:>10} {:>11} {:>8}",
             "MRR", "recall@10", "recall@50", "recall@100", "nDCG@10"
@@ -258,6 +260,7 @@ async fn recommend_command(
                 ps.iter().zip(cands).map(|(p, c)| rec::rank(system, &papers, &features, p, c)).collect()
             });
             let s = rec::score(ps, &rankings);
+            reciprocal.push((system, rec::reciprocal_ranks(ps, &rankings)));
             println!(
                 "{:<30} {:>7.3} {:>10.3} {:>10.3} {:>11.3} {:>8.3}",
                 system.name(),
@@ -266,6 +269,13 @@ async fn recommend_command(
                 s.recall[1],
                 s.recall[2],
                 s.ndcg10
+            );
+        }
+        let of = |which: System| reciprocal.iter().find(|(s, _)| *s == which).map(|(_, r)| r);
+        if let (Some(ours), Some(theirs)) = (of(System::Fused), of(System::TfidfSvm)) {
+            let (ratio, low, high) = rec::mrr_ratio(ours, theirs, 2_000);
+            println!(
+                "paperboy's MRR / arxiv-sanity's: {ratio:.2}× (95 % interval {low:.2}–{high:.2}, the profiles resampled)"
             );
         }
     }

@@ -23,8 +23,9 @@ fn day(p: &Paper) -> Option<chrono::NaiveDate> {
     p.announced_on.or(p.submitted_on)
 }
 
-/// Up to `count` authorship profiles, chosen by a hash of the author's name (repeatable).
-pub fn authorship_profiles(papers: &[Paper], count: usize) -> Vec<Profile> {
+/// Up to `count` authorship profiles, chosen by a hash of the author's name (repeatable), after
+/// passing over the first `skip` eligible authors in that order (so that two draws can be disjoint).
+pub fn authorship_profiles(papers: &[Paper], skip: usize, count: usize) -> Vec<Profile> {
     let mut by_author: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, p) in papers.iter().enumerate() {
         if day(p).is_some() {
@@ -42,6 +43,7 @@ pub fn authorship_profiles(papers: &[Paper], count: usize) -> Vec<Profile> {
     eligible.sort();
     eligible
         .into_iter()
+        .skip(skip)
         .take(count)
         .map(|(_, name, mut ps)| {
             ps.sort_by_key(|&i| (day(&papers[i]), papers[i].id.as_str().to_string()));
@@ -272,6 +274,60 @@ pub fn score(profiles: &[Profile], rankings: &[Vec<usize>]) -> Scores {
     Scores { targets: s.targets, mrr: s.mrr / n, recall: s.recall.map(|x| x / n), ndcg10: s.ndcg10 / n }
 }
 
+/// Each profile's summed reciprocal ranks of its targets (0 for a target not ranked).
+pub fn reciprocal_ranks(profiles: &[Profile], rankings: &[Vec<usize>]) -> Vec<f64> {
+    profiles
+        .iter()
+        .zip(rankings)
+        .map(|(profile, ranking)| {
+            profile
+                .targets
+                .iter()
+                .filter_map(|t| ranking.iter().position(|i| i == t))
+                .map(|p| 1.0 / (p + 1) as f64)
+                .sum()
+        })
+        .collect()
+}
+
+/// The ratio of two systems' MRR on the same profiles (`a` over `b`, each profile's summed
+/// reciprocal ranks) with a 95 % interval from resampling the profiles, paired, `rounds` times
+/// with a fixed seed: how far another draw of researchers could move it.
+pub fn mrr_ratio(a: &[f64], b: &[f64], rounds: usize) -> (f64, f64, f64) {
+    let ratio = |idx: &mut dyn Iterator<Item = usize>| {
+        let (mut x, mut y) = (0.0, 0.0);
+        for i in idx {
+            x += a[i];
+            y += b[i];
+        }
+        if y > 0.0 {
+            x / y
+        } else {
+            f64::NAN
+        }
+    };
+    let n = a.len().min(b.len());
+    let whole = ratio(&mut (0..n));
+    if n == 0 {
+        return (whole, whole, whole);
+    }
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut draws: Vec<f64> = (0..rounds)
+        .map(|_| {
+            ratio(&mut (0..n).map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state % n as u64) as usize
+            }))
+        })
+        .filter(|r| r.is_finite())
+        .collect();
+    draws.sort_by(f64::total_cmp);
+    let at = |q: f64| draws.get(((draws.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(whole);
+    (whole, at(0.025), at(0.975))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,9 +375,11 @@ mod tests {
     #[test]
     fn profiles_hold_an_authors_papers_but_the_newest_which_is_sought() {
         let papers = corpus();
-        let profiles = authorship_profiles(&papers, 10);
+        let profiles = authorship_profiles(&papers, 0, 10);
         // "Crowd" has 60 papers (over 12): only the two authors qualify.
         assert_eq!(profiles.len(), 2);
+        // Passing over the first author draws the rest, in the same order.
+        assert_eq!(authorship_profiles(&papers, 1, 10), profiles[1..]);
         let grace = profiles.iter().find(|p| p.name == "Grace Graph").unwrap();
         assert_eq!(grace.liked.len(), 3);
         assert_eq!(papers[grace.targets[0]].id.as_str(), "2501.00203", "the newest is the target");
@@ -340,7 +398,7 @@ mod tests {
         // A corpus this small needs looser document-frequency cuts than 5 and 10 %.
         let small = Options { max_features: 1_000, min_df: 2, max_df: 0.2 };
         let features = Features::with(&papers, None, small, small);
-        let profiles = authorship_profiles(&papers, 10);
+        let profiles = authorship_profiles(&papers, 0, 10);
         let rankings = |system| -> Vec<Vec<usize>> {
             profiles.iter().map(|p| rank(system, &papers, &features, p, &candidates(&papers, p))).collect()
         };
@@ -348,6 +406,11 @@ mod tests {
         assert_eq!((svm.targets, svm.mrr, svm.recall[0], svm.ndcg10), (2, 1.0, 1.0, 1.0));
         let newest = score(&profiles, &rankings(System::Newest));
         assert!(newest.mrr < 0.5, "{newest:?}");
+        // The ratio of two systems' MRR, paired by profile: exact on the whole, an interval around it.
+        let rr = |system| reciprocal_ranks(&profiles, &rankings(system));
+        let (ratio, low, high) = mrr_ratio(&rr(System::TfidfSvm), &rr(System::Newest), 500);
+        assert!(ratio > 2.0 && low <= ratio && ratio <= high, "{ratio} {low} {high}");
+        assert_eq!(mrr_ratio(&[1.0, 0.5], &[0.5, 0.25], 100), (2.0, 2.0, 2.0));
         // Rank r counts 1/r in MRR and 1/log2(r + 1) in nDCG@10.
         let s = score(&profiles[..1], &[vec![7, 8, profiles[0].targets[0]]]);
         assert!((s.mrr - 1.0 / 3.0).abs() < 1e-9 && (s.ndcg10 - 0.5).abs() < 1e-9, "{s:?}");

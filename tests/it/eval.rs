@@ -181,4 +181,19 @@ fn recommend_eval_compares_arxiv_sanitys_svm_with_newest_first_on_real_papers() 
     }
     // Without the model, the systems that need embeddings are left out, not scored as zero.
     assert!(!text.contains("mean embedding"), "{text}");
+    // Under each table, paperboy's MRR over the recipe's with the interval a resampling gives.
+    let ratios: Vec<(f64, f64, f64)> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("paperboy's MRR / arxiv-sanity's: "))
+        .map(|l| {
+            let (ratio, rest) = l.split_once("× (95 % interval ").unwrap();
+            let (low, high) = rest.split_once(", ").unwrap().0.split_once('–').unwrap();
+            (ratio.parse().unwrap(), low.parse().unwrap(), high.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(ratios.len(), 2, "{text}");
+    for (table, (ratio, low, high)) in ["\nauthorship", "\nmixed"].iter().zip(ratios) {
+        let exact = mrr(table, "paperboy: SVM + nearest liked") / mrr(table, "tf-idf + SVM (arxiv-sanity)");
+        assert!((ratio - exact).abs() < 0.02 && low <= ratio && ratio <= high && low < high, "{text}");
+    }
 }
