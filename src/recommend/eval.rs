@@ -113,7 +113,13 @@ impl Features {
         paperboy: Options,
     ) -> Self {
         let texts: Vec<String> = papers.iter().map(super::window::text).collect();
-        Self { baseline: Words::fit(&texts, baseline), paperboy: Words::fit(&texts, paperboy), vectors }
+        // The two vocabularies are fitted side by side.
+        let (baseline, paperboy) = std::thread::scope(|scope| {
+            let other = scope.spawn(|| Words::fit(&texts, baseline));
+            let paperboy = Words::fit(&texts, paperboy);
+            (other.join().expect("the tf-idf fit panicked"), paperboy)
+        });
+        Self { baseline, paperboy, vectors }
     }
 }
 
