@@ -18,7 +18,7 @@ pub(super) fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
 
 pub(super) fn load_embedder(settings: &Settings) -> Option<std::sync::Arc<crate::search::embed::Embedder>> {
     let dir = settings.search.model_dir(&settings.data_dir);
-    match crate::search::embed::Embedder::load(&dir, &settings.search.model_name, settings.search.precision) {
+    match settings.search.load_embedder(&dir) {
         Ok(e) => Some(std::sync::Arc::new(e)),
         Err(e) => {
             eprintln!("semantic search is off: {e}");
@@ -83,7 +83,7 @@ pub(super) async fn index_command(cmd: IndexCommand, settings: Settings) -> anyh
 /// (shared by every node) with the rate of the last minute and what is left at that rate; this node's keyword index.
 async fn index_status(state: &AppState) -> anyhow::Result<ExitCode> {
     use crate::search::thousands;
-    let model = state.settings.search.model_name.clone();
+    let model = state.settings.search.embedding_key();
     let head = state.store.change_cursor().await?;
     let papers = state.store.stats().await?.papers;
     let now = chrono::Utc::now().timestamp();

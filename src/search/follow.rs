@@ -62,8 +62,8 @@ pub async fn load_model(index: Arc<SearchIndex>, http: reqwest::Client, data_dir
             return;
         }
     }
-    let (name, precision) = (index.settings.model_name.clone(), index.settings.precision);
-    match tokio::task::spawn_blocking(move || Embedder::load(&dir, &name, precision)).await {
+    let settings = index.settings.clone();
+    match tokio::task::spawn_blocking(move || settings.load_embedder(&dir)).await {
         Ok(Ok(embedder)) => {
             if let Err(e) = index.attach_embedder(Arc::new(embedder)) {
                 tracing::warn!(error = %e, "could not open the vector index");

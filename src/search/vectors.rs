@@ -88,8 +88,10 @@ impl VectorIndex {
     }
 
     /// Loads the index saved in `dir`, with the cursor it was saved at. `None` when there is
-    /// none, or when it does not match its side file or these parameters (it is then rebuilt).
-    pub fn load(dir: &Path, dims: usize, params: HnswParams) -> Result<Option<(Self, i64)>, SearchError> {
+    /// none, or when it does not match its side file, these parameters or the model whose vectors it
+    /// must hold (`model`, the embeddings' name in the store): it is then rebuilt. A side file from
+    /// before the model was written down is taken as this model's.
+    pub fn load(dir: &Path, dims: usize, params: HnswParams, model: &str) -> Result<Option<(Self, i64)>, SearchError> {
         let (index_path, ids_path) = files(dir);
         if !index_path.exists() || !ids_path.exists() {
             return Ok(None);
@@ -97,9 +99,15 @@ impl VectorIndex {
         let reader = std::io::BufReader::new(std::fs::File::open(&ids_path)?);
         let mut lines = reader.lines();
         let header = lines.next().transpose()?.unwrap_or_default();
-        let Some(cursor) = header.strip_prefix("cursor ").and_then(|c| c.trim().parse::<i64>().ok()) else {
-            return Ok(None);
+        let Some(header) = header.strip_prefix("cursor ") else { return Ok(None) };
+        let (cursor, saved_model) = match header.split_once(" model ") {
+            Some((cursor, saved)) => (cursor, Some(saved)),
+            None => (header, None),
         };
+        let Ok(cursor) = cursor.trim().parse::<i64>() else { return Ok(None) };
+        if saved_model.is_some_and(|saved| saved != model) {
+            return Ok(None);
+        }
         let mut ids = HashMap::new();
         for line in lines {
             let id = line?;
@@ -116,7 +124,7 @@ impl VectorIndex {
     }
 
     /// Saves the index and its side file (written beside, then renamed into place).
-    pub fn save(&self, dir: &Path, cursor: i64) -> Result<(), SearchError> {
+    pub fn save(&self, dir: &Path, cursor: i64, model: &str) -> Result<(), SearchError> {
         std::fs::create_dir_all(dir)?;
         let (index_path, ids_path) = files(dir);
         let inner = self.inner.read().expect("vector index");
@@ -124,7 +132,7 @@ impl VectorIndex {
         inner.index.save(tmp_index.to_str().unwrap_or_default()).map_err(cxx)?;
         let tmp_ids = ids_path.with_extension("ids.tmp");
         let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp_ids)?);
-        writeln!(out, "cursor {cursor}")?;
+        writeln!(out, "cursor {cursor} model {model}")?;
         for id in inner.ids.values() {
             writeln!(out, "{id}")?;
         }
@@ -284,5 +292,23 @@ mod tests {
         let wrong = [("bad".to_string(), vec![0.0; dims + 1])];
         assert!(index.upsert(&wrong).is_err());
         assert_eq!(index.len(), 2_550);
+    }
+
+    /// A saved index loads for the model whose vectors it holds and not for another (it is then rebuilt from the
+    /// stored embeddings); a side file from before the model was written down loads as it did.
+    #[test]
+    fn a_saved_index_is_reused_only_for_its_own_model() {
+        let dir = tempfile::tempdir().unwrap();
+        let params = HnswParams { quantization: Quantization::F32, ..Default::default() };
+        let index = VectorIndex::new(8, params).unwrap();
+        index.upsert(&(0..20).map(|i| (format!("p{i}"), unit(i, 8))).collect::<Vec<_>>()).unwrap();
+        index.save(dir.path(), 42, "all-MiniLM-L6-v2").unwrap();
+        let (again, cursor) = VectorIndex::load(dir.path(), 8, params, "all-MiniLM-L6-v2").unwrap().unwrap();
+        assert_eq!((again.len(), cursor), (20, 42));
+        assert!(VectorIndex::load(dir.path(), 8, params, "bge-small-en-v1.5").unwrap().is_none());
+        let ids = dir.path().join("vectors.ids");
+        let text = std::fs::read_to_string(&ids).unwrap();
+        std::fs::write(&ids, text.replacen("cursor 42 model all-MiniLM-L6-v2", "cursor 42", 1)).unwrap();
+        assert_eq!(VectorIndex::load(dir.path(), 8, params, "bge-small-en-v1.5").unwrap().unwrap().1, 42);
     }
 }

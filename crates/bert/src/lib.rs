@@ -38,6 +38,16 @@ impl Precision {
     }
 }
 
+/// How a text's token vectors become its one vector (sentence-transformers' `1_Pooling/config.json`): the mean of
+/// all of them (all-MiniLM-L6-v2, e5) or the first, `[CLS]` (bge, gte's CLS variants). Either is then L2-normalised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pooling {
+    #[default]
+    Mean,
+    Cls,
+}
+
 /// Rows (tokens of a batch) up to which a dense layer multiplies with [`short_product`]
 /// rather than GEMM: a search query is a handful of tokens, and GEMM's packing of the
 /// weights would cost more than the product.
@@ -428,10 +438,16 @@ impl Bert {
         })
     }
 
-    /// Mean-pooled, L2-normalised embeddings of token sequences, computed together. Ids must be
+    /// Mean-pooled, L2-normalised embeddings of token sequences, computed together: [`Self::embed_pooled`] with
+    /// [`Pooling::Mean`].
+    pub fn embed(&self, seqs: &[&[u32]]) -> Vec<Vec<f32>> {
+        self.embed_pooled(seqs, Pooling::Mean)
+    }
+
+    /// Pooled, L2-normalised embeddings of token sequences, computed together. Ids must be
     /// below the config's `vocab_size` (a tokenizer of the same model gives no others); tokens
     /// past `max_position_embeddings` are left out.
-    pub fn embed(&self, seqs: &[&[u32]]) -> Vec<Vec<f32>> {
+    pub fn embed_pooled(&self, seqs: &[&[u32]], pooling: Pooling) -> Vec<Vec<f32>> {
         let h = self.hidden;
         let mut spans = Vec::with_capacity(seqs.len());
         let mut x = Vec::with_capacity(seqs.iter().map(|s| s.len()).sum::<usize>() * h);
@@ -466,15 +482,19 @@ impl Bert {
         spans
             .iter()
             .map(|&(start, len)| {
-                let mut mean = vec![0f32; h];
-                for row in x[start * h..(start + len) * h].chunks_exact(h) {
-                    for (m, v) in mean.iter_mut().zip(row) {
+                let rows = match pooling {
+                    Pooling::Mean => &x[start * h..(start + len) * h],
+                    Pooling::Cls => &x[start * h..(start + len.min(1)) * h],
+                };
+                let mut pooled = vec![0f32; h];
+                for row in rows.chunks_exact(h) {
+                    for (m, v) in pooled.iter_mut().zip(row) {
                         *m += v;
                     }
                 }
-                let norm = mean.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
-                mean.iter_mut().for_each(|m| *m /= norm);
-                mean
+                let norm = pooled.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+                pooled.iter_mut().for_each(|m| *m /= norm);
+                pooled
             })
             .collect()
     }

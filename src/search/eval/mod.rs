@@ -122,7 +122,7 @@ pub fn run_queries(
 ) -> Result<Vec<QueryRun>, SearchError> {
     let window = Window::default();
     let query_vectors = match (embedder, vectors) {
-        (Some(e), Some(_)) => e.embed(queries)?.into_iter().map(Some).collect(),
+        (Some(e), Some(_)) => e.embed_queries(queries)?.into_iter().map(Some).collect(),
         _ => vec![None; queries.len()],
     };
     let mut out = Vec::with_capacity(queries.len());
