@@ -415,17 +415,17 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<ExitCod
             let dir = settings.search.model_dir(&settings.data_dir);
             if crate::search::embed::Embedder::available(&dir) {
                 println!("the model is already in {}", dir.display());
-                return Ok(ExitCode::SUCCESS);
+                return describe_model(&settings, &dir);
             }
             let origin = crate::search::model::fetch(&reqwest::Client::new(), &settings.search, &dir).await?;
             println!("fetched the model into {} ({origin:?})", dir.display());
-            Ok(ExitCode::SUCCESS)
+            describe_model(&settings, &dir)
         }
         Command::Model(ModelCommand::Install { path }) => {
             let dir = settings.search.model_dir(&settings.data_dir);
             crate::search::model::install(&path, &dir)?;
             println!("installed the model from {} into {}", path.display(), dir.display());
-            Ok(ExitCode::SUCCESS)
+            describe_model(&settings, &dir)
         }
         Command::Eval(cmd) => eval_command(cmd, settings).await,
         Command::RefreshRanks => {
@@ -538,4 +538,24 @@ fn looks_like_json_list(path: &std::path::Path) -> anyhow::Result<bool> {
     let mut buf = [0u8; 64];
     let n = f.read(&mut buf)?;
     Ok(buf[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'['))
+}
+
+/// Loads the model in `dir` as `serve` will and says how it embeds, so that a model paperboy cannot run (an
+/// unsupported pooling, another architecture) is reported now rather than when semantic search stays off.
+fn describe_model(settings: &Settings, dir: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let e = settings.search.load_embedder(dir)?;
+    let s = e.sentence();
+    println!(
+        "{}: {} dimensions, {} pooling, up to {} tokens, query prompt {:?}, document prompt {:?}",
+        e.name(),
+        e.dims(),
+        match s.pooling {
+            crate::search::embed::Pooling::Mean => "mean",
+            crate::search::embed::Pooling::Cls => "[CLS]",
+        },
+        e.max_tokens(),
+        s.query_prompt,
+        s.document_prompt
+    );
+    Ok(ExitCode::SUCCESS)
 }

