@@ -1,6 +1,7 @@
 //! Sentence embeddings computed locally: a BERT-family sentence-transformer (default
 //! all-MiniLM-L6-v2) run by the `paperboy-bert` crate (`crates/bert`), tokenised with Hugging
-//! Face's tokenizers, mean-pooled and L2-normalised — the same recipe as sentence-transformers.
+//! Face's tokenizers, pooled (mean or `[CLS]`, as the model says) and L2-normalised — the same recipe
+//! as sentence-transformers.
 //!
 //! The model directory holds `model.safetensors`, `tokenizer.json` and `config.json`, and may hold
 //! sentence-transformers' own files ([`SENTENCE_FILES`]), which say how the model pools its tokens
