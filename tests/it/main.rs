@@ -22,6 +22,7 @@ mod import;
 mod kill_and_rerun;
 mod layout;
 mod migrate;
+mod models;
 mod nodes;
 mod oai_pmh;
 mod recovery;
