@@ -102,7 +102,18 @@ impl SearchSettings {
     /// Loads the model in `dir` as these settings ask: its precision, its name in the store, the prompts.
     pub fn load_embedder(&self, dir: &Path) -> Result<embed::Embedder, embed::EmbedError> {
         let embedder = embed::Embedder::load(dir, &self.embedding_key(), self.precision)?;
-        Ok(embedder.with_prompts(self.query_prefix.as_deref(), self.document_prefix.as_deref()))
+        // A prefix is followed by a space (an environment variable loses its trailing one), so that its last word
+        // never runs into the text's first.
+        let spaced = |p: &Option<String>| {
+            p.as_deref().map(|p| {
+                if p.is_empty() || p.ends_with(char::is_whitespace) {
+                    p.to_string()
+                } else {
+                    format!("{p} ")
+                }
+            })
+        };
+        Ok(embedder.with_prompts(spaced(&self.query_prefix).as_deref(), spaced(&self.document_prefix).as_deref()))
     }
 
     pub fn model_dir(&self, data_dir: &Path) -> PathBuf {

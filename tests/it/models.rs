@@ -46,17 +46,19 @@ fn cls_pooling_and_prompts_follow_the_model_files_and_the_settings() {
     assert!(cos(&prompted, &want(queries[0])) >= 0.9999, "query prompt: {}", cos(&prompted, &want(queries[0])));
     assert!(cos(&e.embed(&[query]).unwrap()[0], &prompted) < 0.9999, "documents get no query prompt");
 
-    // The settings' prefixes replace the model's prompts; a document prefix renames the vectors in the store.
+    // The settings' prefixes replace the model's prompts; a document prefix renames the vectors in the store. A
+    // prefix without its trailing space (as an environment variable gives it) gets one back.
     let plain = SearchSettings { model_name: "minilm-cls".into(), precision: Precision::F32, ..Default::default() };
     assert_eq!(plain.embedding_key(), "minilm-cls");
     let settings =
-        SearchSettings { query_prefix: Some(String::new()), document_prefix: Some("query: ".into()), ..plain.clone() };
+        SearchSettings { query_prefix: Some(String::new()), document_prefix: Some("query:".into()), ..plain.clone() };
     let e = settings.load_embedder(dir.path()).unwrap();
     assert_eq!(e.name(), settings.embedding_key());
     assert_ne!(e.name(), "minilm-cls");
     let unprompted = e.embed_queries(&[query]).unwrap().remove(0);
     assert!(cos(&unprompted, &prompted) < 0.9999, "the empty query prefix replaced the model's prompt");
     assert!(cos(&e.embed(&[query]).unwrap()[0], &prompted) >= 0.9999, "documents carry the document prefix");
+    assert_eq!(e.sentence().document_prompt, "query: ");
 }
 
 /// The hub's sentence-transformers files come with the model where it has them; one it lacks (404)
