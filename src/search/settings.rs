@@ -91,7 +91,7 @@ impl SearchSettings {
     /// The name the store keeps this model's paper vectors under: the model's, and a digest of the document prefix
     /// when the settings give one, so that vectors made without it (or with another) are made again.
     pub fn embedding_key(&self) -> String {
-        match self.document_prefix.as_deref() {
+        match spaced(&self.document_prefix) {
             Some(prefix) => {
                 format!("{}+prefix-{:08x}", self.model_name, xxhash_rust::xxh3::xxh3_64(prefix.as_bytes()) as u32)
             }
@@ -102,17 +102,6 @@ impl SearchSettings {
     /// Loads the model in `dir` as these settings ask: its precision, its name in the store, the prompts.
     pub fn load_embedder(&self, dir: &Path) -> Result<embed::Embedder, embed::EmbedError> {
         let embedder = embed::Embedder::load(dir, &self.embedding_key(), self.precision)?;
-        // A prefix is followed by a space (an environment variable loses its trailing one), so that its last word
-        // never runs into the text's first.
-        let spaced = |p: &Option<String>| {
-            p.as_deref().map(|p| {
-                if p.is_empty() || p.ends_with(char::is_whitespace) {
-                    p.to_string()
-                } else {
-                    format!("{p} ")
-                }
-            })
-        };
         Ok(embedder.with_prompts(spaced(&self.query_prefix).as_deref(), spaced(&self.document_prefix).as_deref()))
     }
 
@@ -128,4 +117,16 @@ impl SearchSettings {
             quantization: self.quantization,
         }
     }
+}
+
+/// A prefix as it goes before a text: followed by a space (an environment variable loses its trailing one), so that
+/// its last word never runs into the text's first.
+fn spaced(prefix: &Option<String>) -> Option<String> {
+    prefix.as_deref().map(|p| {
+        if p.is_empty() || p.ends_with(char::is_whitespace) {
+            p.to_string()
+        } else {
+            format!("{p} ")
+        }
+    })
 }

@@ -59,6 +59,8 @@ fn cls_pooling_and_prompts_follow_the_model_files_and_the_settings() {
     assert!(cos(&unprompted, &prompted) < 0.9999, "the empty query prefix replaced the model's prompt");
     assert!(cos(&e.embed(&[query]).unwrap()[0], &prompted) >= 0.9999, "documents carry the document prefix");
     assert_eq!(e.sentence().document_prompt, "query: ");
+    let from_a_file = SearchSettings { document_prefix: Some("query: ".into()), ..settings.clone() };
+    assert_eq!(from_a_file.embedding_key(), settings.embedding_key(), "the same prefix, the same vectors");
 }
 
 /// The hub's sentence-transformers files come with the model where it has them; one it lacks (404)
