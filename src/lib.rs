@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod migrate;
 pub mod papers;
+pub mod parallel;
 pub mod recommend;
 pub mod sample;
 pub mod search;

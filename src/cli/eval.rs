@@ -215,31 +215,6 @@ fn print_table(
     }
 }
 
-/// `f(0)`, …, `f(n - 1)` in order, computed on every core (profiles are ranked independently).
-fn on_every_core<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let threads = std::thread::available_parallelism().map(|t| t.get()).unwrap_or(1).clamp(1, n.max(1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut out: Vec<(usize, T)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if i >= n {
-                            break mine;
-                        }
-                        mine.push((i, f(i)));
-                    }
-                })
-            })
-            .collect();
-        workers.into_iter().flat_map(|w| w.join().expect("a ranking thread panicked")).collect()
-    });
-    out.sort_by_key(|(i, _)| *i);
-    out.into_iter().map(|(_, t)| t).collect()
-}
-
 async fn recommend_command(
     settings: Settings,
     corpus: Option<PathBuf>,
@@ -282,7 +257,9 @@ async fn recommend_command(
                 continue;
             }
             let rankings: Vec<Vec<usize>> = tokio::task::block_in_place(|| {
-                on_every_core(ps.len(), |i| rec::rank(system, &papers, &features, &ps[i], &cands[i]))
+                crate::parallel::map(ps.len(), crate::parallel::cores(), |i| {
+                    rec::rank(system, &papers, &features, &ps[i], &cands[i])
+                })
             });
             let s = rec::score(ps, &rankings);
             reciprocal.push((system, rec::reciprocal_ranks(ps, &rankings)));

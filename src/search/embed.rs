@@ -20,10 +20,8 @@ pub const MAX_TOKENS: usize = 256;
 /// Texts per forward pass: their tokens go through each dense layer as one product.
 const BATCH: usize = 16;
 
-/// Threads that embed batches side by side.
-fn worker_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8)
-}
+/// Most threads that embed batches side by side.
+const MAX_THREADS: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {
@@ -226,31 +224,16 @@ impl Embedder {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(ids[i].len()));
         let chunks: Vec<&[usize]> = order.chunks(BATCH).collect();
-        let run = |chunk: &[usize]| {
-            let seqs: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
-            chunk.iter().copied().zip(self.model.embed_pooled(&seqs, self.sentence.pooling)).collect::<Vec<_>>()
-        };
-        // Each worker takes the next batch until none is left; results keep their index. The
-        // calling thread is one of them, so a single batch (a query) starts no thread.
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let work = || {
-            let mut done = Vec::new();
-            while let Some(chunk) = chunks.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
-                done.extend(run(chunk));
-            }
-            done
-        };
-        let results: Vec<(usize, Vec<f32>)> = std::thread::scope(|scope| {
-            let others: Vec<_> = (1..worker_threads().min(chunks.len())).map(|_| scope.spawn(work)).collect();
-            let mut done = work();
-            for other in others {
-                done.extend(other.join().expect("embedding worker panicked"));
-            }
-            done
+        // Each free thread takes the next batch; a single batch (a query) starts no thread.
+        let batches = crate::parallel::map(chunks.len(), crate::parallel::cores().min(MAX_THREADS), |c| {
+            let seqs: Vec<&[u32]> = chunks[c].iter().map(|&i| ids[i].as_slice()).collect();
+            self.model.embed_pooled(&seqs, self.sentence.pooling)
         });
         let mut out = vec![Vec::new(); texts.len()];
-        for (i, v) in results {
-            out[i] = v;
+        for (chunk, vectors) in chunks.iter().zip(batches) {
+            for (&i, v) in chunk.iter().zip(vectors) {
+                out[i] = v;
+            }
         }
         Ok(out)
     }

@@ -52,13 +52,24 @@ async fn get_optional(http: &reqwest::Client, url: &str) -> Result<Option<Vec<u8
     Ok(Some(resp.bytes().await.map_err(|e| err(why(&e)))?.to_vec()))
 }
 
-/// Writes `bytes` as `file` (which may be in a subfolder, as `1_Pooling/config.json`) under `dir`.
-fn write_into(dir: &Path, file: &str, bytes: &[u8]) -> Result<(), FetchError> {
+/// Where `file` (which may be in a subfolder, as `1_Pooling/config.json`) goes under `dir`, its folder made.
+fn place(dir: &Path, file: &str) -> Result<std::path::PathBuf, FetchError> {
     let path = dir.join(file);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    std::fs::write(path, bytes)?;
+    Ok(path)
+}
+
+/// Writes `bytes` as `file` under `dir`.
+fn write_into(dir: &Path, file: &str, bytes: &[u8]) -> Result<(), FetchError> {
+    std::fs::write(place(dir, file)?, bytes)?;
+    Ok(())
+}
+
+/// Copies `from` as `file` under `dir` (the weights are copied, not read into memory).
+fn copy_into(from: &Path, dir: &Path, file: &str) -> Result<(), FetchError> {
+    std::fs::copy(from, place(dir, file)?)?;
     Ok(())
 }
 
@@ -103,17 +114,12 @@ pub fn install(from: &Path, dir: &Path) -> Result<(), FetchError> {
     }
     std::fs::create_dir_all(&staging)?;
     let copied = if from.is_dir() {
+        let copy = |file: &str| copy_into(&from.join(file), &staging, file);
         MODEL_FILES
             .iter()
-            .try_for_each(|file| match std::fs::read(from.join(file)) {
-                Ok(bytes) => write_into(&staging, file, &bytes),
-                Err(_) => Err(FetchError::NotAModel(from.display().to_string())),
-            })
+            .try_for_each(|file| copy(file).map_err(|_| FetchError::NotAModel(from.display().to_string())))
             .and_then(|()| {
-                SENTENCE_FILES
-                    .iter()
-                    .filter(|file| from.join(file).is_file())
-                    .try_for_each(|file| write_into(&staging, file, &std::fs::read(from.join(file))?))
+                SENTENCE_FILES.iter().filter(|file| from.join(file).is_file()).try_for_each(|file| copy(file))
             })
     } else {
         match std::fs::read(from) {

@@ -40,8 +40,7 @@ impl Precision {
 
 /// How a text's token vectors become its one vector (sentence-transformers' `1_Pooling/config.json`): the mean of
 /// all of them (all-MiniLM-L6-v2, e5) or the first, `[CLS]` (bge, gte's CLS variants). Either is then L2-normalised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Pooling {
     #[default]
     Mean,
