@@ -9,6 +9,20 @@ fn default_embedder() -> Embedder {
     Embedder::load(&model_dir(), "all-MiniLM-L6-v2", Precision::F32).unwrap()
 }
 
+/// The test model's weights with sentence-transformers' files asking for `[CLS]` pooling and the query
+/// prompt `query: `.
+fn cls_model_with_a_query_prompt() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for file in paperboy::search::embed::MODEL_FILES {
+        std::fs::copy(model_dir().join(file), dir.path().join(file)).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("1_Pooling")).unwrap();
+    std::fs::write(dir.path().join("1_Pooling/config.json"), r#"{"pooling_mode_cls_token": true}"#).unwrap();
+    std::fs::write(dir.path().join("config_sentence_transformers.json"), r#"{"prompts": {"query": "query: "}}"#)
+        .unwrap();
+    dir
+}
+
 /// A model whose sentence-transformers files ask for `[CLS]` pooling and a query prompt embeds as
 /// sentence-transformers does with them (`benches/st_pooling_reference.py` made the reference from
 /// the same weights); the settings' prefixes replace the model's prompts and rename its vectors.
@@ -19,14 +33,7 @@ fn cls_pooling_and_prompts_follow_the_model_files_and_the_settings() {
             .unwrap(),
     )
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    for file in paperboy::search::embed::MODEL_FILES {
-        std::fs::copy(model_dir().join(file), dir.path().join(file)).unwrap();
-    }
-    std::fs::create_dir_all(dir.path().join("1_Pooling")).unwrap();
-    std::fs::write(dir.path().join("1_Pooling/config.json"), r#"{"pooling_mode_cls_token": true}"#).unwrap();
-    std::fs::write(dir.path().join("config_sentence_transformers.json"), r#"{"prompts": {"query": "query: "}}"#)
-        .unwrap();
+    let dir = cls_model_with_a_query_prompt();
     let e = Embedder::load(dir.path(), "minilm-cls", Precision::F32).unwrap();
     let default = default_embedder();
     let cos = |a: &[f32], b: &[f32]| paperboy::search::embed::dot(a, b);
@@ -61,6 +68,26 @@ fn cls_pooling_and_prompts_follow_the_model_files_and_the_settings() {
     assert_eq!(e.sentence().document_prompt, "query: ");
     let from_a_file = SearchSettings { document_prefix: Some("query: ".into()), ..settings.clone() };
     assert_eq!(from_a_file.embedding_key(), settings.embedding_key(), "the same prefix, the same vectors");
+}
+
+/// Semantic search embeds its query as a query (with the prompt), not as a paper: of two vectors
+/// of the same text, the query's own is found first.
+#[tokio::test]
+async fn search_embeds_the_query_with_the_models_query_prompt() {
+    use paperboy::search::{Mode, SearchIndex, SearchRequest, Window};
+    let dir = cls_model_with_a_query_prompt();
+    let e = std::sync::Arc::new(Embedder::load(dir.path(), "minilm-cls", Precision::F32).unwrap());
+    let text = "sparse attention for documents longer than the context window";
+    let (as_query, as_paper) = (e.embed_queries(&[text]).unwrap().remove(0), e.embed(&[text]).unwrap().remove(0));
+    assert!(paperboy::search::embed::dot(&as_query, &as_paper) < 0.9999);
+    let index = SearchIndex::in_memory(SearchSettings { fetch_model: false, ..Default::default() }).unwrap();
+    index.attach_embedder(e).unwrap();
+    index.vectors().unwrap().upsert(&[("2501.00001".into(), as_paper), ("2501.00002".into(), as_query)]).unwrap();
+    let request =
+        SearchRequest { text: text.into(), mode: Mode::Semantic, window: Window::default(), offset: 0, limit: 2 };
+    let found = index.search(&request).await.unwrap();
+    let ids: Vec<&str> = found.hits.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["2501.00002", "2501.00001"], "{:?}", found.hits);
 }
 
 /// The hub's sentence-transformers files come with the model where it has them; one it lacks (404)
